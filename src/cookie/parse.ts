@@ -1,0 +1,94 @@
+import type { InvalidReason } from '../errors.js'
+import { MAX_COOKIE_BYTES, type ResolvedCookie } from './options.js'
+
+/** What the Cookie header holds under our name(s). */
+export interface IncomingCookies {
+  /** The token, joined from chunks if need be; absent when no cookie of ours was sent. */
+  readonly token?: string
+  /** Why the cookies of ours that were sent cannot be a token. */
+  readonly reason?: InvalidReason
+  /** Every cookie name of ours that was sent, so a response can expire stale ones. */
+  readonly names: readonly string[]
+}
+
+/**
+ * Reads only our cookie (and its chunks) from a Cookie header in one linear pass
+ * (RFC 6265 §5.4 serialization: `name=value` pairs separated by `; `). Other cookies are
+ * skipped without decoding. Values are taken verbatim: ours are base64url, so quotes
+ * or percent-escapes can only mean the value is not ours.
+ *
+ * Several cookies with our name mean someone planted one (cookie tossing from a
+ * sibling domain, OWASP WSTG-SESS-03): none of them is trusted, reason `duplicate`.
+ */
+export function readCookies(header: string, cookie: ResolvedCookie): IncomingCookies {
+  const { name, maxChunks } = cookie
+  const chunked = maxChunks > 1
+  let main: string | undefined
+  let duplicate = false
+  let overCap = false
+  const chunks: (string | undefined)[] = []
+  const names: string[] = []
+
+  let start = 0
+  const length = header.length
+  while (start < length) {
+    let end = header.indexOf(';', start)
+    if (end === -1) end = length
+    const eq = header.indexOf('=', start)
+    if (eq !== -1 && eq < end) {
+      const key = trim(header, start, eq)
+      if (key === name) {
+        if (main !== undefined) duplicate = true
+        main = trim(header, eq + 1, end)
+        names.push(key)
+      } else if (chunked && key.length > name.length + 1 && key.length <= name.length + 5 && key.startsWith(name) && key.charCodeAt(name.length) === 46) {
+        const index = chunkIndex(key, name.length + 1)
+        if (index !== undefined) {
+          names.push(key)
+          if (index >= maxChunks) overCap = true
+          else if (chunks[index] !== undefined) duplicate = true
+          else chunks[index] = trim(header, eq + 1, end)
+        }
+      }
+    }
+    start = end + 1
+  }
+
+  if (names.length === 0) return { names }
+  if (duplicate || (main !== undefined && chunks.length > 0)) return { names, reason: 'duplicate' }
+  if (overCap) return { names, reason: 'too-long' }
+  if (main !== undefined) {
+    return name.length + main.length > MAX_COOKIE_BYTES ? { names, reason: 'too-long' } : { names, token: main }
+  }
+  let token = ''
+  for (let i = 0; i < chunks.length; i++) {
+    const part = chunks[i]
+    if (part === undefined) return { names, reason: 'malformed' }
+    if (name.length + 2 + part.length > MAX_COOKIE_BYTES) return { names, reason: 'too-long' }
+    token += part
+  }
+  return { names, token }
+}
+
+/** The header text between `from` and `to` without surrounding spaces and tabs. */
+function trim(text: string, from: number, to: number): string {
+  while (from < to && isSpace(text.charCodeAt(from))) from++
+  while (to > from && isSpace(text.charCodeAt(to - 1))) to--
+  return text.slice(from, to)
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9
+}
+
+/** A chunk suffix: decimal digits without a leading zero (so `x.01` is not `x.1`). */
+function chunkIndex(key: string, from: number): number | undefined {
+  if (key.charCodeAt(from) === 48 && key.length > from + 1) return undefined
+  let n = 0
+  for (let i = from; i < key.length; i++) {
+    const d = key.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return undefined
+    n = n * 10 + d
+  }
+  return n
+}

@@ -1,0 +1,86 @@
+/**
+ * Typed errors with stable `code` strings, in the style of jose's `util/errors.ts`.
+ *
+ * Configuration mistakes throw when options are built. A request whose cookie is
+ * missing, malformed, tampered or expired never throws: it yields a new, empty
+ * session and an `invalid` event instead. Decryption failures are deliberately
+ * generic so that an error message is never an oracle (RFC 5116 §2.2: a failed
+ * authenticated decryption returns only FAIL).
+ */
+export class SessionError extends Error {
+  /** A stable, machine-readable error code. */
+  readonly code: string = 'ERR_SESSION'
+
+  constructor(message: string) {
+    super(message)
+    this.name = new.target.name
+  }
+}
+
+/** Options that can never work: a short secret, a cookie a browser would reject, a bad lifetime. */
+export class ConfigurationError extends SessionError {
+  override readonly code: string = 'ERR_SESSION_CONFIGURATION'
+}
+
+/**
+ * The sealed session does not fit in the cookie(s) a browser keeps. Browsers drop a
+ * cookie whose name plus value exceeds 4096 bytes without telling anyone
+ * (RFC 6265bis §5.6, Chromium's `kMaxCookieNamePlusValueSize`), so we throw before any
+ * header is produced.
+ */
+export class SessionTooLargeError extends SessionError {
+  override readonly code: string = 'ERR_SESSION_TOO_LARGE'
+  /** The cookie name that would have been set. */
+  readonly cookieName: string
+  /** Bytes the cookie (name plus value, all chunks) would need. */
+  readonly size: number
+  /** The most bytes allowed with the configured chunking. */
+  readonly limit: number
+
+  constructor(cookieName: string, size: number, limit: number, hint: string) {
+    super(
+      `Session cookie "${cookieName}" needs ${size} bytes (name + value) but at most ${limit} fit ` +
+        `(${size - limit} bytes over); browsers silently drop larger cookies. ${hint}`,
+    )
+    this.cookieName = cookieName
+    this.size = size
+    this.limit = limit
+  }
+}
+
+/**
+ * `unseal()` could not open a value: wrong secret or purpose, tampered, truncated, expired
+ * or malformed. The message never says which, the `reason` only distinguishes what is
+ * visible without a key (RFC 5116 §2.2).
+ */
+export class UnsealError extends SessionError {
+  override readonly code: string = 'ERR_SESSION_UNSEAL'
+  /** Why the value was refused; see {@link InvalidReason}. */
+  readonly reason: InvalidReason
+
+  constructor(reason: InvalidReason) {
+    super('The sealed value could not be opened')
+    this.reason = reason
+  }
+}
+
+/** The revocation store failed and the configured policy is to fail closed. */
+export class RevocationUnavailableError extends SessionError {
+  override readonly code: string = 'ERR_SESSION_REVOCATION_UNAVAILABLE'
+}
+
+/**
+ * Why an incoming token was refused. Reasons read from the cleartext header before
+ * decryption (`version`, `unknown-key`, `stale-epoch`, `expired`) are hints about
+ * unauthenticated bytes; only `decrypt` means the authentication tag was checked.
+ */
+export type InvalidReason =
+  | 'malformed'
+  | 'version'
+  | 'unknown-key'
+  | 'stale-epoch'
+  | 'expired'
+  | 'decrypt'
+  | 'payload'
+  | 'duplicate'
+  | 'too-long'

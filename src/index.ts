@@ -1,0 +1,18 @@
+export { createSessions, type CookieSource, type Sessions } from './session/engine.js'
+export type { Session, SessionData, LoginOptions } from './session/session.js'
+export type { SessionOptions } from './session/options.js'
+export type { SessionEvent, SessionEventType } from './session/events.js'
+export type { RevocationStore, RevocationQuery } from './session/revocation.js'
+export type { Json } from './session/envelope.js'
+export type { CookieOptions } from './cookie/options.js'
+export { applyCommit, type SessionCommit } from './cookie/response.js'
+export { generateSecret, type Secrets, type SecretWithId } from './keys/secrets.js'
+export { seal, unseal, type SealOptions, type UnsealResult } from './seal.js'
+export {
+  SessionError,
+  ConfigurationError,
+  SessionTooLargeError,
+  UnsealError,
+  RevocationUnavailableError,
+  type InvalidReason,
+} from './errors.js'

@@ -1,0 +1,77 @@
+import { ConfigurationError, type InvalidReason } from './errors.js'
+import { makeCodec, openString, sealString } from './keys/codec.js'
+import { normalizeSecrets, type Secrets } from './keys/secrets.js'
+import { duration } from './session/options.js'
+import type { Json } from './session/envelope.js'
+import { MAX_COOKIE_AGE } from './cookie/options.js'
+
+/** Options shared by `seal()` and `unseal()`: pass the same object to both. */
+export interface SealOptions {
+  /** As for sessions: one secret or a list, newest first. */
+  readonly secrets: Secrets
+  /**
+   * What the value is for, e.g. 'sign-in-link'. A value sealed for one purpose never
+   * opens for another (it is bound into the key), nor as a session cookie.
+   */
+  readonly purpose: string
+  /** Lifetime in seconds. `unseal()` refuses anything meant to live longer. At most 400 days. */
+  readonly ttl: number
+  /** @default Date.now */
+  readonly now?: () => number
+  /** @default 3600 */
+  readonly epochSeconds?: number
+  /** @default 30 */
+  readonly clockSkew?: number
+}
+
+export type UnsealResult =
+  | { readonly ok: true; readonly value: Json; readonly expiresAt: Date }
+  | { readonly ok: false; readonly reason: InvalidReason }
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+function codecOf(options: SealOptions) {
+  if (typeof options.purpose !== 'string' || options.purpose.length === 0) {
+    throw new ConfigurationError('seal()/unseal() need a non-empty purpose, such as "sign-in-link"')
+  }
+  const ttl = duration('ttl', options.ttl, Number.NaN, 1)
+  if (Number.isNaN(ttl) || ttl > MAX_COOKIE_AGE) throw new ConfigurationError(`ttl must be 1 to ${MAX_COOKIE_AGE} seconds, got ${String(options.ttl)}`)
+  const epochSeconds = duration('epochSeconds', options.epochSeconds, 3600, 60)
+  const skew = duration('clockSkew', options.clockSkew, 30, 0)
+  // ':' cannot appear in a cookie name (RFC 6265 token), so no purpose collides with a session cookie's.
+  const codec = makeCodec(normalizeSecrets(options.secrets), `value:${options.purpose}`, epochSeconds, ttl, skew)
+  return { codec, ttl, now: Math.floor((options.now ?? Date.now)() / 1000) }
+}
+
+/**
+ * Seals any JSON value in the v1 format, for things that are not the session: a sign-in
+ * link, an OAuth state cookie. Same secrets, same rotation.
+ *
+ * @example
+ * ```ts
+ * const options = { secrets: env.SESSION_SECRETS, purpose: 'sign-in-link', ttl: 900 }
+ * const token = await seal({ email: 'ada@example.com' }, options)
+ * const opened = await unseal(token, options)
+ * if (opened.ok) console.log(opened.value)
+ * ```
+ */
+export async function seal(value: Json, options: SealOptions): Promise<string> {
+  const { codec, ttl, now } = codecOf(options)
+  const json = JSON.stringify(value)
+  if (json === undefined) throw new TypeError('seal() takes a JSON value')
+  return sealString(codec, encoder.encode(json), now + ttl, now)
+}
+
+/** Opens a value from `seal()`. Never throws for a bad token: `{ ok: false, reason }`. */
+export async function unseal(token: string, options: SealOptions): Promise<UnsealResult> {
+  const { codec, now } = codecOf(options)
+  if (typeof token !== 'string' || token.length > 64 * 1024) return { ok: false, reason: 'malformed' }
+  const opened = await openString(codec, token, now)
+  if (!opened.ok) return opened
+  try {
+    return { ok: true, value: JSON.parse(decoder.decode(opened.plaintext)) as Json, expiresAt: new Date(opened.header.expiresAt * 1000) }
+  } catch {
+    return { ok: false, reason: 'payload' }
+  }
+}

@@ -1,0 +1,198 @@
+import { readCookies } from '../cookie/parse.js'
+import { commitOf, NOTHING, type SessionCommit } from '../cookie/response.js'
+import { expireCookie, layOut, serializeCookie } from '../cookie/serialize.js'
+import { ConfigurationError, SessionTooLargeError } from '../errors.js'
+import { openString, sealString } from '../keys/codec.js'
+import { decodeEnvelope, encodeEnvelope } from './envelope.js'
+import { hashSessionId, type SessionEvent } from './events.js'
+import { resolveOptions, type ResolvedOptions, type SessionOptions } from './options.js'
+import { SessionState, type Session, type SessionData } from './session.js'
+import type { Json } from './envelope.js'
+
+/** Where a Cookie header can come from: a Request, its Headers, or the header text. */
+export type CookieSource =
+  | { readonly headers: { get(name: string): string | null } }
+  | { get(name: string): string | null }
+  | string
+  | null
+  | undefined
+
+/** The engine returned by `createSessions()`. */
+export interface Sessions<T extends SessionData<T> = Record<string, Json>> {
+  /** Reads the session cookie. Never throws for anything a client sent: bad input is a new session. */
+  load(source: CookieSource): Promise<Session<T>>
+  /**
+   * The Set-Cookie values and headers for this session's response: nothing when nothing
+   * changed and no refresh is due. Throws `SessionTooLargeError` when the session no
+   * longer fits, before producing any header.
+   */
+  commit(session: Session<T>): Promise<SessionCommit>
+  /** Log `subject` out everywhere: every session of theirs created before now is revoked. Needs `revocations`. */
+  revokeSubject(subject: string): Promise<void>
+  /** The resolved cookie name (the purpose bound into every token). */
+  readonly cookieName: string
+}
+
+/**
+ * Creates the session engine. Options are checked now: a mistake throws
+ * `ConfigurationError` here, never at a user's request.
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessions<{ cart: string[] }>({ secrets: env.SESSION_SECRETS.split(' ') })
+ * const session = await sessions.load(request)
+ * session.set('cart', ['apple'])
+ * const response = new Response('ok')
+ * applyCommit(response.headers, await sessions.commit(session))
+ * ```
+ */
+export function createSessions<T extends SessionData<T> = Record<string, Json>>(options: SessionOptions): Sessions<T> {
+  const resolved = resolveOptions(options)
+  return {
+    cookieName: resolved.cookie.name,
+    load: (source) => load<T>(resolved, source),
+    commit: (session) => commit(resolved, session),
+    revokeSubject: async (subject) => {
+      const store = resolved.revocations
+      if (store === undefined) throw new ConfigurationError('revokeSubject() needs the revocations option (kvRevocations or another store)')
+      const now = seconds(resolved)
+      await store.revokeSubject(subject, now, now + resolved.maxAgeLimit + resolved.codec.skew)
+    },
+  }
+}
+
+function seconds(options: ResolvedOptions): number {
+  return Math.floor(options.now() / 1000)
+}
+
+function cookieHeader(source: CookieSource): string {
+  if (source === null || source === undefined) return ''
+  if (typeof source === 'string') return source
+  const headers = 'headers' in source ? source.headers : source
+  return headers.get('cookie') ?? ''
+}
+
+async function load<T extends SessionData<T>>(options: ResolvedOptions, source: CookieSource): Promise<SessionState<T>> {
+  const now = seconds(options)
+  let header: string
+  try {
+    header = cookieHeader(source)
+  } catch {
+    header = ''
+  }
+  const incoming = readCookies(header, options.cookie)
+  const fresh = (): SessionState<T> => new SessionState<T>(options, now, incoming.names)
+  if (incoming.token === undefined) {
+    if (incoming.reason !== undefined) emit(options, { type: 'invalid', reason: incoming.reason })
+    return fresh()
+  }
+  const opened = await openString(options.codec, incoming.token, now)
+  if (!opened.ok) {
+    emit(options, opened.reason === 'expired' ? { type: 'expired', reason: 'header' } : { type: 'invalid', reason: opened.reason })
+    return fresh()
+  }
+  const envelope = decodeEnvelope(opened.plaintext)
+  if (envelope === undefined) {
+    emit(options, { type: 'invalid', reason: 'payload' })
+    return fresh()
+  }
+  const skew = options.codec.skew
+  const idle = envelope.t ?? options.idleTimeout
+  if (envelope.x + skew <= now || envelope.a + idle + skew <= now) {
+    await emitHashed(options, envelope.i, (sessionIdHash) => ({
+      type: 'expired',
+      sessionIdHash,
+      reason: envelope.x + skew <= now ? 'absolute' : 'idle',
+    }))
+    return fresh()
+  }
+  const session = new SessionState<T>(options, now, incoming.names, envelope, opened.header.keyId)
+  const store = options.revocations
+  if (store !== undefined && (envelope.r === undefined || now - envelope.r >= options.revalidateAfter || envelope.r > now + skew)) {
+    let revoked: boolean
+    try {
+      revoked = await store.isRevoked({ sessionId: envelope.i, subject: envelope.s, createdAt: envelope.c })
+    } catch {
+      await emitHashed(options, envelope.i, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, failOpen: options.failOpen }))
+      // Fail closed: signed out for this request, but the cookie stays for the next one.
+      return options.failOpen ? session : new SessionState<T>(options, now, [])
+    }
+    if (revoked) {
+      await emitHashed(options, envelope.i, (sessionIdHash) => ({ type: 'revoked', sessionIdHash }))
+      return fresh()
+    }
+    session.checkedAt = now
+    session.checked = true
+  }
+  return session
+}
+
+async function commit<T extends SessionData<T>>(options: ResolvedOptions, session: Session<T>): Promise<SessionCommit> {
+  if (!(session instanceof SessionState)) {
+    throw new TypeError('commit() takes a session returned by load() of the same createSessions()')
+  }
+  const now = seconds(options)
+  const newest = options.codec.secrets[0]!.id
+  const rotated = session.loadedKeyId !== undefined && session.loadedKeyId !== newest
+  const due = !session.isNew && !session.destroyed && (rotated || session.checked || now - session.lastSealed >= options.refreshAfter)
+  const setCookie: string[] = []
+  let written: readonly string[] = []
+
+  if (session.dirty || due) {
+    const expiresAt = Math.min(session.absoluteExpiry, now + session.idleTimeout)
+    if (expiresAt > now) {
+      const token = await sealString(options.codec, encodeEnvelope(session.envelope(now)), expiresAt, now)
+      let cookies: readonly (readonly [string, string])[]
+      try {
+        cookies = layOut(options.cookie, token)
+      } catch (error) {
+        if (error instanceof SessionTooLargeError) {
+          await emitHashed(options, session.id, (sessionIdHash) => ({ type: 'too-large', sessionIdHash, size: error.size, limit: error.limit }))
+        }
+        throw error
+      }
+      for (const [name, value] of cookies) setCookie.push(serializeCookie(options.cookie, name, value, expiresAt - now))
+      written = cookies.map(([name]) => name)
+      const type = session.isNew || session.destroyed ? 'created' : rotated ? 'rotated' : session.dirty ? undefined : 'refreshed'
+      if (type === 'rotated') {
+        await emitHashed(options, session.id, (sessionIdHash) => ({ type, sessionIdHash, fromKeyId: session.loadedKeyId!, toKeyId: newest }))
+      } else if (type !== undefined) {
+        await emitHashed(options, session.id, (sessionIdHash) => ({ type, sessionIdHash }))
+      }
+      session.lastSealed = now
+    }
+  } else if (session.destroyed) {
+    await emitHashed(options, session.id, (sessionIdHash) => ({ type: 'destroyed', sessionIdHash }))
+  }
+
+  // Expire every cookie of ours the browser holds that this response does not overwrite:
+  // the old token after destroy(), stale chunks after a resize, or a garbage value.
+  const replaced = setCookie.length > 0 || session.destroyed || !session.cookiesCurrent
+  if (replaced) {
+    const stale = new Set(session.cookieNames)
+    if (session.destroyed) stale.add(options.cookie.name)
+    for (const name of written) stale.delete(name)
+    for (const name of stale) setCookie.push(expireCookie(options.cookie, name))
+    session.cookieNames = written
+    session.cookiesCurrent = true
+  }
+  session.dirty = false
+  session.destroyed = false
+  session.checked = false
+  return setCookie.length === 0 ? NOTHING : commitOf(setCookie)
+}
+
+function emit(options: ResolvedOptions, event: SessionEvent): void {
+  if (options.onEvent === undefined) return
+  try {
+    options.onEvent(event)
+  } catch {
+    // A failing event handler must not fail the request.
+  }
+}
+
+/** Hashes the id only when someone listens: no digest on the hot path otherwise. */
+async function emitHashed(options: ResolvedOptions, id: string, make: (sessionIdHash: string) => SessionEvent): Promise<void> {
+  if (options.onEvent === undefined) return
+  emit(options, make(await hashSessionId(id)))
+}

@@ -1,0 +1,27 @@
+import type { InvalidReason } from '../errors.js'
+
+/**
+ * What happened to a session, for logs and monitoring. Events never carry the token,
+ * the session id or a secret: only a short SHA-256 digest of the id, enough to
+ * correlate log lines (OWASP ASVS 5.0 V16.2: no session tokens in logs).
+ */
+export type SessionEvent =
+  | { readonly type: 'created'; readonly sessionIdHash: string }
+  | { readonly type: 'refreshed'; readonly sessionIdHash: string }
+  | { readonly type: 'rotated'; readonly sessionIdHash: string; readonly fromKeyId: number; readonly toKeyId: number }
+  | { readonly type: 'expired'; readonly sessionIdHash?: string; readonly reason: 'absolute' | 'idle' | 'header' }
+  | { readonly type: 'invalid'; readonly reason: InvalidReason | 'binding' }
+  | { readonly type: 'revoked'; readonly sessionIdHash: string }
+  | { readonly type: 'destroyed'; readonly sessionIdHash: string }
+  | { readonly type: 'too-large'; readonly sessionIdHash: string; readonly size: number; readonly limit: number }
+  | { readonly type: 'revocation-error'; readonly sessionIdHash: string; readonly failOpen: boolean }
+
+export type SessionEventType = SessionEvent['type']
+
+/** The first 8 bytes of SHA-256(session id), hex: stable per session, useless as a credential. */
+export async function hashSessionId(id: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(id))
+  let hex = ''
+  for (const byte of new Uint8Array(digest, 0, 8)) hex += byte.toString(16).padStart(2, '0')
+  return hex
+}

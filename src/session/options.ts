@@ -1,0 +1,130 @@
+import { resolveCookie, MAX_COOKIE_AGE, type CookieOptions, type ResolvedCookie } from '../cookie/options.js'
+import { ConfigurationError } from '../errors.js'
+import { makeCodec, type Codec } from '../keys/codec.js'
+import { normalizeSecrets, type Secrets } from '../keys/secrets.js'
+import type { SessionEvent } from './events.js'
+import type { RevocationStore } from './revocation.js'
+
+const MINUTE = 60
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+
+/** Options of `createSessions()`. Durations are in seconds. */
+export interface SessionOptions {
+  /**
+   * One secret, or a list newest first (the newest seals, all open). At least 32
+   * characters of random text each: `generateSecret()` or `npx sealed-session secret`.
+   */
+  readonly secrets: Secrets
+  /** Cookie name and attributes. @default { name: '__Host-session', secure: true, httpOnly: true, sameSite: 'Lax', path: '/' } */
+  readonly cookie?: CookieOptions
+  /** Absolute lifetime from creation or `login()`. @default 604800 (7 days) */
+  readonly maxAge?: number
+  /** A session unused this long ends. @default 86400 (1 day) */
+  readonly idleTimeout?: number
+  /**
+   * The largest `maxAge` or `idleTimeout` that `login()` may ask for (remember me). It bounds
+   * which key epochs are accepted. At most 400 days. @default the larger of maxAge and idleTimeout
+   */
+  readonly maxAgeLimit?: number
+  /**
+   * Re-seal an unchanged session (moving its idle expiry) once this much time has passed
+   * since it was last sealed; 0 re-seals on every response. @default idleTimeout / 4
+   */
+  readonly refreshAfter?: number
+  /** Length of a key epoch; each epoch has its own AES key. @default 3600 */
+  readonly epochSeconds?: number
+  /** Clock difference tolerated between machines. @default 30 */
+  readonly clockSkew?: number
+  /** The clock, in milliseconds since the Unix epoch. @default Date.now */
+  readonly now?: () => number
+  /** Optional revocation store (`kvRevocations`, `memoryRevocations`, or your own). */
+  readonly revocations?: RevocationStore
+  /** Ask the revocation store about a session at most once per this many seconds. @default 60 */
+  readonly revalidateAfter?: number
+  /**
+   * When the revocation store cannot answer: 'closed' treats the request as signed out
+   * (the cookie is kept for the next request); 'open' accepts the session and asks again
+   * next request. @default 'closed'
+   */
+  readonly revocationFailure?: 'closed' | 'open'
+  /** Receives lifecycle and failure events. Never receives tokens, ids or secrets. */
+  readonly onEvent?: (event: SessionEvent) => void
+}
+
+export interface ResolvedOptions {
+  readonly cookie: ResolvedCookie
+  readonly codec: Codec
+  readonly maxAge: number
+  readonly idleTimeout: number
+  readonly maxAgeLimit: number
+  readonly refreshAfter: number
+  readonly now: () => number
+  readonly revocations: RevocationStore | undefined
+  readonly revalidateAfter: number
+  readonly failOpen: boolean
+  readonly onEvent: ((event: SessionEvent) => void) | undefined
+}
+
+/** Checks every option now, so a mistake fails at start-up and never at a user's request. */
+export function resolveOptions(options: SessionOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('createSessions() needs an options object with at least { secrets }')
+  }
+  const cookie = resolveCookie(options.cookie)
+  const secrets = normalizeSecrets(options.secrets)
+  const maxAge = duration('maxAge', options.maxAge, 7 * DAY, 1)
+  const idleTimeout = duration('idleTimeout', options.idleTimeout, DAY, 1)
+  const maxAgeLimit = duration('maxAgeLimit', options.maxAgeLimit, Math.max(maxAge, idleTimeout), 1)
+  if (maxAgeLimit > MAX_COOKIE_AGE) {
+    throw new ConfigurationError(
+      `maxAgeLimit (or maxAge/idleTimeout) is ${maxAgeLimit} s; browsers cap cookie lifetime at 400 days (${MAX_COOKIE_AGE} s, RFC 6265bis §5.6.2)`,
+    )
+  }
+  if (maxAge > maxAgeLimit || idleTimeout > maxAgeLimit) {
+    throw new ConfigurationError(`maxAge (${maxAge}) and idleTimeout (${idleTimeout}) must not exceed maxAgeLimit (${maxAgeLimit})`)
+  }
+  const refreshAfter = duration('refreshAfter', options.refreshAfter, Math.floor(idleTimeout / 4), 0)
+  if (refreshAfter >= idleTimeout) {
+    throw new ConfigurationError(`refreshAfter (${refreshAfter}) must be shorter than idleTimeout (${idleTimeout}), or sessions expire while in use`)
+  }
+  const epochSeconds = duration('epochSeconds', options.epochSeconds, HOUR, 60)
+  if (epochSeconds > DAY) {
+    throw new ConfigurationError(`epochSeconds is ${epochSeconds}; at most 86400 keeps seals per key under NIST SP 800-38D's 2^32 bound`)
+  }
+  const clockSkew = duration('clockSkew', options.clockSkew, 30, 0)
+  if (clockSkew > 5 * MINUTE) throw new ConfigurationError(`clockSkew is ${clockSkew} s; at most 300 s`)
+  const revalidateAfter = duration('revalidateAfter', options.revalidateAfter, MINUTE, 0)
+  const failure = options.revocationFailure ?? 'closed'
+  if (failure !== 'closed' && failure !== 'open') {
+    throw new ConfigurationError(`revocationFailure must be 'closed' or 'open', got ${JSON.stringify(failure)}`)
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') throw new ConfigurationError('now must be a function returning milliseconds')
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new ConfigurationError('onEvent must be a function')
+  const store = options.revocations
+  if (store !== undefined && (typeof store.isRevoked !== 'function' || typeof store.revoke !== 'function' || typeof store.revokeSubject !== 'function')) {
+    throw new ConfigurationError('revocations must implement isRevoked(), revoke() and revokeSubject()')
+  }
+  return {
+    cookie,
+    codec: makeCodec(secrets, cookie.name, epochSeconds, maxAgeLimit, clockSkew),
+    maxAge,
+    idleTimeout,
+    maxAgeLimit,
+    refreshAfter,
+    now: options.now ?? Date.now,
+    revocations: store,
+    revalidateAfter,
+    failOpen: failure === 'open',
+    onEvent: options.onEvent,
+  }
+}
+
+/** A whole number of seconds, at least `min`. */
+export function duration(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ConfigurationError(`${name} must be a whole number of seconds, at least ${min}; got ${String(value)}`)
+  }
+  return value
+}

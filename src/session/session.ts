@@ -1,0 +1,253 @@
+import { ConfigurationError } from '../errors.js'
+import { encodeBase64url } from '../format/base64url.js'
+import type { Envelope, Json } from './envelope.js'
+import { duration, type ResolvedOptions } from './options.js'
+
+/** What a session may hold: an object type whose values are JSON. */
+export type SessionData<T> = { [K in keyof T]?: Json }
+
+/** Per-session lifetimes for `login()`, e.g. a longer "remember me". Seconds. */
+export interface LoginOptions {
+  /** Absolute lifetime of this session. At most the `maxAgeLimit` option. @default the maxAge option */
+  readonly maxAge?: number
+  /** Idle timeout of this session. At most the `maxAgeLimit` option. @default the idleTimeout option */
+  readonly idleTimeout?: number
+}
+
+/**
+ * One visitor's session for one request. Read and change it, then `commit()` it (the
+ * adapters do that for you).
+ *
+ * @example
+ * ```ts
+ * const session = await sessions.load(request)
+ * session.set('cart', [...(session.get('cart') ?? []), 'apple'])
+ * const { setCookie } = await sessions.commit(session)
+ * ```
+ */
+export interface Session<T extends SessionData<T> = Record<string, Json>> {
+  /** 128 random bits as base64url; changes on `login()`, `regenerate()` and `destroy()`. */
+  readonly id: string
+  /** The user id given to `login()`; undefined for an anonymous session. */
+  readonly subject: string | undefined
+  /** True when the request brought no valid session cookie. */
+  readonly isNew: boolean
+  /** A read-only view of the data. Change it with `set()` and `delete()`. */
+  readonly data: Readonly<Partial<T>>
+  /** When the session was created (or last logged in). */
+  readonly createdAt: Date
+  /** Absolute expiry: no refresh extends it. */
+  readonly expiresAt: Date
+  /** The session ends if unused until then; each refresh moves it forward. */
+  readonly idleExpiresAt: Date
+  get<K extends keyof T & string>(key: K): T[K] | undefined
+  set<K extends keyof T & string>(key: K, value: T[K]): void
+  delete(key: keyof T & string): void
+  /** Keep a value for the next request only (a message after a redirect). */
+  flash(key: string, value: Json): void
+  /** Read a flash value and forget it. */
+  getFlash(key: string): Json | undefined
+  /**
+   * Sign `subject` in with a new session id (no session fixation: OWASP ASVS 5.0 V7.2.4),
+   * keeping the data. With a revocation store, a previous signed-in id is revoked.
+   */
+  login(subject: string, options?: LoginOptions): Promise<void>
+  /**
+   * A new id for the same data and subject, e.g. after a privilege change. With a
+   * revocation store, the old id is revoked.
+   */
+  regenerate(): Promise<void>
+  /** Revoke this session (with a store) and remove the cookie. */
+  logout(): Promise<void>
+  /** Remove the cookie and forget the data. Without a store, a copied cookie stays valid until it expires. */
+  destroy(): void
+}
+
+/** A fresh session id: 16 bytes from the platform CSPRNG (OWASP ASVS 5.0 V7.2.3: at least 128 bits). */
+export function newSessionId(): string {
+  return encodeBase64url(crypto.getRandomValues(new Uint8Array(16)))
+}
+
+/** The engine's view of a session: every field the commit needs. Not exported publicly. */
+export class SessionState<T extends SessionData<T>> implements Session<T> {
+  id: string
+  subject: string | undefined
+  readonly isNew: boolean
+  created: number
+  absoluteExpiry: number
+  lastSealed: number
+  idle: number | undefined
+  checkedAt: number | undefined
+  binding: string | undefined
+  values: Record<string, Json>
+  flashes: Record<string, Json> | undefined
+  /** Key id that sealed the incoming token; undefined for a new session. */
+  readonly loadedKeyId: number | undefined
+  /** The id and expiry the client holds, until revoked: the only id worth revoking. */
+  #issued: { readonly id: string; readonly expiresAt: number } | undefined
+  /** Cookie names of ours in the request (or last written). */
+  cookieNames: readonly string[]
+  /** Whether `cookieNames` hold this session; if not (garbage, expired, revoked) they are expired on commit. */
+  cookiesCurrent: boolean
+  dirty = false
+  destroyed = false
+  /** A revocation check happened: seal its time into the token. */
+  checked = false
+  readonly #options: ResolvedOptions
+
+  constructor(options: ResolvedOptions, now: number, cookieNames: readonly string[], envelope?: Envelope, keyId?: number) {
+    this.#options = options
+    this.cookieNames = cookieNames
+    this.cookiesCurrent = envelope !== undefined
+    this.loadedKeyId = keyId
+    this.#issued = envelope === undefined ? undefined : { id: envelope.i, expiresAt: envelope.x }
+    this.isNew = envelope === undefined
+    this.id = envelope?.i ?? newSessionId()
+    this.subject = envelope?.s
+    this.created = envelope?.c ?? now
+    this.absoluteExpiry = envelope?.x ?? now + options.maxAge
+    this.lastSealed = envelope?.a ?? now
+    this.idle = envelope?.t
+    this.checkedAt = envelope?.r
+    this.binding = envelope?.b
+    // Copies with null prototypes: keys like "__proto__" stay plain data (no prototype pollution).
+    this.values = Object.assign(Object.create(null), envelope?.d)
+    this.flashes = envelope?.f === undefined ? undefined : Object.assign(Object.create(null), envelope.f)
+  }
+
+  get data(): Readonly<Partial<T>> {
+    return Object.freeze({ ...this.values }) as Readonly<Partial<T>>
+  }
+
+  get createdAt(): Date {
+    return new Date(this.created * 1000)
+  }
+
+  get expiresAt(): Date {
+    return new Date(this.absoluteExpiry * 1000)
+  }
+
+  get idleExpiresAt(): Date {
+    return new Date((this.lastSealed + this.idleTimeout) * 1000)
+  }
+
+  get idleTimeout(): number {
+    return this.idle ?? this.#options.idleTimeout
+  }
+
+  get<K extends keyof T & string>(key: K): T[K] | undefined {
+    return Object.hasOwn(this.values, key) ? (this.values[key] as T[K]) : undefined
+  }
+
+  set<K extends keyof T & string>(key: K, value: T[K]): void {
+    if (value === undefined) {
+      this.delete(key)
+      return
+    }
+    this.values[key] = value as Json
+    this.dirty = true
+  }
+
+  delete(key: keyof T & string): void {
+    if (Object.hasOwn(this.values, key)) {
+      delete this.values[key]
+      this.dirty = true
+    }
+  }
+
+  flash(key: string, value: Json): void {
+    this.flashes ??= Object.create(null) as Record<string, Json>
+    this.flashes[key] = value
+    this.dirty = true
+  }
+
+  getFlash(key: string): Json | undefined {
+    if (this.flashes === undefined || !Object.hasOwn(this.flashes, key)) return undefined
+    const value = this.flashes[key]
+    delete this.flashes[key]
+    this.dirty = true
+    return value
+  }
+
+  async login(subject: string, options: LoginOptions = {}): Promise<void> {
+    if (typeof subject !== 'string' || subject.length === 0) {
+      throw new ConfigurationError('login(subject) needs a non-empty string subject, such as the user id')
+    }
+    const limit = this.#options.maxAgeLimit
+    const maxAge = duration('login maxAge', options.maxAge, this.#options.maxAge, 1)
+    const idle = duration('login idleTimeout', options.idleTimeout, this.#options.idleTimeout, 1)
+    if (maxAge > limit || idle > limit) {
+      throw new ConfigurationError(
+        `login() asked for maxAge ${maxAge} s and idleTimeout ${idle} s, above maxAgeLimit ${limit} s; raise maxAgeLimit in the session options`,
+      )
+    }
+    if (this.subject !== undefined) await this.#revokeCurrent()
+    const now = this.#now()
+    this.id = newSessionId()
+    this.subject = subject
+    this.created = now
+    this.absoluteExpiry = now + maxAge
+    this.idle = options.idleTimeout === undefined ? undefined : idle
+    // A session created now cannot be revoked yet: the first check is due after revalidateAfter.
+    this.checkedAt = now
+    this.destroyed = false
+    this.dirty = true
+  }
+
+  async regenerate(): Promise<void> {
+    await this.#revokeCurrent()
+    this.id = newSessionId()
+    this.dirty = true
+  }
+
+  async logout(): Promise<void> {
+    await this.#revokeCurrent()
+    this.destroy()
+  }
+
+  destroy(): void {
+    const now = this.#now()
+    this.id = newSessionId()
+    this.subject = undefined
+    this.created = now
+    this.absoluteExpiry = now + this.#options.maxAge
+    this.lastSealed = now
+    this.idle = undefined
+    this.checkedAt = undefined
+    this.values = Object.create(null) as Record<string, Json>
+    this.flashes = undefined
+    this.destroyed = true
+    this.dirty = false
+  }
+
+  /** The plaintext to seal now. */
+  envelope(now: number): Envelope {
+    const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = {
+      i: this.id,
+      c: this.created,
+      x: this.absoluteExpiry,
+      a: now,
+      d: this.values,
+    }
+    if (this.idle !== undefined) envelope.t = this.idle
+    if (this.subject !== undefined) envelope.s = this.subject
+    if (this.checkedAt !== undefined) envelope.r = this.checkedAt
+    if (this.flashes !== undefined && Object.keys(this.flashes).length > 0) envelope.f = this.flashes
+    if (this.binding !== undefined) envelope.b = this.binding
+    return envelope
+  }
+
+  async #revokeCurrent(): Promise<void> {
+    const store = this.#options.revocations
+    const issued = this.#issued
+    // An id minted during this request was never sent to anyone: nothing to revoke.
+    if (store === undefined || issued === undefined) return
+    await store.revoke(issued.id, issued.expiresAt)
+    this.#issued = undefined
+  }
+
+  #now(): number {
+    return Math.floor(this.#options.now() / 1000)
+  }
+}
+

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest'
+import { resolveCookie, MAX_COOKIE_BYTES } from '../../src/cookie/options.js'
+import { readCookies } from '../../src/cookie/parse.js'
+import { applyCommit } from '../../src/cookie/response.js'
+import { layOut } from '../../src/cookie/serialize.js'
+import { SessionTooLargeError } from '../../src/index.js'
+
+const plain = resolveCookie()
+const chunked = resolveCookie({ maxChunks: 3 })
+
+describe('reading the Cookie header', () => {
+  it('finds our cookie among others, with or without spaces', () => {
+    expect(readCookies('a=1; __Host-session=abc; b=2', plain)).toEqual({ names: ['__Host-session'], token: 'abc' })
+    expect(readCookies('a=1;__Host-session=abc;b=2', plain).token).toBe('abc')
+    expect(readCookies(' __Host-session = abc ', plain).token).toBe('abc')
+    expect(readCookies('x__Host-session=abc; __Host-sessionx=def', plain)).toEqual({ names: [] })
+  })
+
+  it('trusts neither of two cookies with our name (cookie tossing)', () => {
+    expect(readCookies('__Host-session=a; __Host-session=b', plain)).toEqual({ names: ['__Host-session', '__Host-session'], reason: 'duplicate' })
+  })
+
+  it('joins chunks in order and refuses gaps, duplicates, mixtures and counts above the cap', () => {
+    expect(readCookies('__Host-session.1=cd; __Host-session.0=ab', chunked).token).toBe('abcd')
+    expect(readCookies('__Host-session.0=ab; __Host-session.2=ef', chunked).reason).toBe('malformed')
+    expect(readCookies('__Host-session.0=ab; __Host-session.0=cd', chunked).reason).toBe('duplicate')
+    expect(readCookies('__Host-session=ab; __Host-session.0=cd', chunked).reason).toBe('duplicate')
+    expect(readCookies('__Host-session.0=a; __Host-session.1=b; __Host-session.2=c; __Host-session.3=d', chunked).reason).toBe('too-long')
+    expect(readCookies('__Host-session.01=ab', chunked)).toEqual({ names: [] })
+    // Without chunking, name.N is somebody else's cookie.
+    expect(readCookies('__Host-session.0=ab', plain)).toEqual({ names: [] })
+  })
+
+  it('refuses a value longer than a browser could have stored', () => {
+    expect(readCookies(`__Host-session=${'a'.repeat(MAX_COOKIE_BYTES)}`, plain).reason).toBe('too-long')
+  })
+
+  it('reads a 100 KB header and one with 5,000 cookies', () => {
+    const big = `junk=${'x'.repeat(100 * 1024)}; __Host-session=tok`
+    expect(readCookies(big, plain).token).toBe('tok')
+    const many = Array.from({ length: 5000 }, (_, i) => `c${i}=v${i}`).join('; ')
+    expect(readCookies(many, plain)).toEqual({ names: [] })
+    expect(readCookies(many + '; __Host-session=tok', plain).token).toBe('tok')
+  })
+
+  it('takes values verbatim: quotes and percent-escapes are not decoded', () => {
+    expect(readCookies('__Host-session="abc"', plain).token).toBe('"abc"')
+    expect(readCookies('__Host-session=a%2Db', plain).token).toBe('a%2Db')
+  })
+})
+
+describe('the 4096-byte limit', () => {
+  it('accepts exactly 4096 bytes of name plus value and refuses 4097', () => {
+    const room = MAX_COOKIE_BYTES - '__Host-session'.length
+    expect(layOut(plain, 'a'.repeat(room))).toEqual([['__Host-session', 'a'.repeat(room)]])
+    expect(() => layOut(plain, 'a'.repeat(room + 1))).toThrowError(SessionTooLargeError)
+    try {
+      layOut(plain, 'a'.repeat(room + 1))
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'ERR_SESSION_TOO_LARGE', size: 4097, limit: 4096, cookieName: '__Host-session' })
+      expect(String(error)).toMatch(/needs 4097 bytes.*at most 4096.*1 bytes over.*maxChunks/)
+    }
+  })
+
+  it('splits into chunks of at most 4096 bytes each, up to the cap', () => {
+    const token = 'b'.repeat(9000)
+    const parts = layOut(chunked, token)
+    expect(parts.map(([n]) => n)).toEqual(['__Host-session.0', '__Host-session.1', '__Host-session.2'])
+    for (const [name, value] of parts) expect(name.length + value.length).toBeLessThanOrEqual(4096)
+    expect(parts.map(([, v]) => v).join('')).toBe(token)
+    expect(() => layOut(chunked, 'b'.repeat(3 * 4080 + 1))).toThrowError(/Even 3 chunks are not enough/)
+  })
+})
+
+describe('response headers', () => {
+  const commit = { setCookie: ['a=1; Path=/', 'b=2; Path=/'], headers: [['Cache-Control', 'no-store'], ['Vary', 'Cookie']] as const }
+
+  it('appends Set-Cookie without clobbering the app’s cookies and merges Cache-Control and Vary', () => {
+    const headers = new Headers({ 'Cache-Control': 'public, max-age=600', Vary: 'Accept-Encoding' })
+    headers.append('Set-Cookie', 'theme=dark')
+    applyCommit(headers, commit)
+    expect(headers.getSetCookie()).toEqual(['theme=dark', 'a=1; Path=/', 'b=2; Path=/'])
+    expect(headers.get('Cache-Control')).toBe('public, max-age=600, no-store')
+    expect(headers.get('Vary')).toBe('Accept-Encoding, Cookie')
+  })
+
+  it('does not repeat no-store or Cookie, and leaves Vary: * alone', () => {
+    const headers = new Headers({ 'Cache-Control': 'No-Store', Vary: '*' })
+    applyCommit(headers, commit)
+    expect(headers.get('Cache-Control')).toBe('No-Store')
+    expect(headers.get('Vary')).toBe('*')
+  })
+
+  it('touches nothing for an empty commit', () => {
+    const headers = new Headers()
+    applyCommit(headers, { setCookie: [], headers: [] })
+    expect([...headers]).toEqual([])
+  })
+})
