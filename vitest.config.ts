@@ -1,13 +1,36 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
+
+// The package's entry points, from source: examples and tests import them by name.
+const alias = {
+  'sealed-session/hono': src('hono/index.ts'),
+  'sealed-session/kv': src('kv.ts'),
+  'sealed-session/memory': src('memory.ts'),
+  'sealed-session': src('index.ts'),
+}
+
 export default defineConfig({
+  resolve: { alias },
   test: {
     projects: [
       {
+        resolve: { alias },
         test: {
           name: 'node',
-          include: ['test/core/**/*.test.ts'],
+          include: ['test/core/**/*.test.ts', 'test/hono/**/*.test.ts', 'test/stores/**/*.test.ts'],
           environment: 'node',
+        },
+      },
+      {
+        // One source of tests, two runtimes: the core suite again, inside workerd.
+        resolve: { alias },
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        test: {
+          name: 'workerd',
+          include: ['test/core/**/*.test.ts', 'test/worker/**/*.test.ts'],
         },
       },
     ],

@@ -2,7 +2,7 @@ export { createSessions, type CookieSource, type Sessions } from './session/engi
 export type { Session, SessionData, LoginOptions } from './session/session.js'
 export type { SessionOptions } from './session/options.js'
 export type { SessionEvent, SessionEventType } from './session/events.js'
-export type { RevocationStore, RevocationQuery } from './session/revocation.js'
+export type { RevocationStore, RevocationQuery, RevokedSession } from './session/revocation.js'
 export type { Json } from './session/envelope.js'
 export type { CookieOptions } from './cookie/options.js'
 export { applyCommit, type SessionCommit } from './cookie/response.js'

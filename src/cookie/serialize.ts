@@ -1,5 +1,5 @@
 import { SessionTooLargeError } from '../errors.js'
-import { MAX_COOKIE_BYTES, type ResolvedCookie } from './options.js'
+import { MAX_CHUNKS, MAX_COOKIE_BYTES, type ResolvedCookie } from './options.js'
 
 /** One Set-Cookie value. Name and value are ASCII by construction (token name, base64url value). */
 export function serializeCookie(cookie: ResolvedCookie, name: string, value: string, maxAge: number): string {
@@ -39,10 +39,12 @@ export function layOut(cookie: ResolvedCookie, token: string): readonly (readonl
       `Even ${cookie.maxChunks} chunks are not enough: store less in the session.`,
     )
   }
+  const chunks = Math.ceil(token.length / (MAX_COOKIE_BYTES - chunkName(cookie, 0).length))
   throw new SessionTooLargeError(
     cookie.name,
     cookie.name.length + token.length,
     MAX_COOKIE_BYTES,
-    'Store less in the session (keep large data server-side and store its key), or allow chunking with cookie: { maxChunks: 2 }.',
+    'Store less in the session (keep large data server-side and store its key)' +
+      (chunks <= MAX_CHUNKS ? `, or allow chunking with cookie: { maxChunks: ${chunks} }.` : '.'),
   )
 }

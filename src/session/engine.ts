@@ -108,10 +108,12 @@ async function load<T extends SessionData<T>>(options: ResolvedOptions, source: 
   }
   const session = new SessionState<T>(options, now, incoming.names, envelope, opened.header.keyId)
   const store = options.revocations
-  if (store !== undefined && (envelope.r === undefined || now - envelope.r >= options.revalidateAfter || envelope.r > now + skew)) {
+  const subject = envelope.s
+  const due = envelope.r === undefined || now - envelope.r >= options.revalidateAfter || envelope.r > now + skew
+  if (store !== undefined && subject !== undefined && due) {
     let revoked: boolean
     try {
-      revoked = await store.isRevoked({ sessionId: envelope.i, subject: envelope.s, createdAt: envelope.c })
+      revoked = await store.isRevoked({ sessionId: envelope.i, subject, createdAt: envelope.c })
     } catch {
       await emitHashed(options, envelope.i, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, failOpen: options.failOpen }))
       // Fail closed: signed out for this request, but the cookie stays for the next one.

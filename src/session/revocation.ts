@@ -1,17 +1,18 @@
 /**
  * Where revocations live: small enough for Workers KV, Durable Objects, Deno KV or Redis.
- * Times are Unix seconds. A store may be eventually consistent; docs/REVOCATION.md says
- * what that costs.
+ * Times are Unix seconds. Only signed-in sessions (with a subject) are ever looked up:
+ * an anonymous session carries no identity worth revoking, and costs no reads.
+ * A store may be eventually consistent; docs/REVOCATION.md says what that costs.
  */
 export interface RevocationStore {
   /**
-   * Is this session revoked, either by its id or because its subject was logged out
-   * everywhere after the session was created? Throwing (or rejecting) means "unknown":
-   * the `revocationFailure` policy decides.
+   * Is this session revoked, by its id or because its subject was logged out everywhere
+   * after the session was created? Implementations should answer with one read.
+   * Throwing (or rejecting) means "unknown": the `revocationFailure` policy decides.
    */
-  isRevoked(session: RevocationQuery): Promise<boolean>
-  /** Revoke one session id until `expiresAt`, its natural expiry. */
-  revoke(sessionId: string, expiresAt: number): Promise<void>
+  isRevoked(query: RevocationQuery): Promise<boolean>
+  /** Revoke one session until `expiresAt`, its natural (absolute) expiry. */
+  revoke(entry: RevokedSession): Promise<void>
   /**
    * Revoke every session of `subject` created before `notBefore`, remembered until
    * `expiresAt` (by then every such session has expired anyway).
@@ -21,7 +22,14 @@ export interface RevocationStore {
 
 export interface RevocationQuery {
   readonly sessionId: string
-  readonly subject: string | undefined
+  readonly subject: string
   /** When the session was created (login), Unix seconds. */
   readonly createdAt: number
+}
+
+export interface RevokedSession {
+  readonly sessionId: string
+  readonly subject: string
+  /** The session's absolute expiry, Unix seconds: the revocation need not outlive it. */
+  readonly expiresAt: number
 }

@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors.js'
 import { encodeBase64url } from '../format/base64url.js'
 import type { Envelope, Json } from './envelope.js'
 import { duration, type ResolvedOptions } from './options.js'
+import type { RevokedSession } from './revocation.js'
 
 /** What a session may hold: an object type whose values are JSON. */
 export type SessionData<T> = { [K in keyof T]?: Json }
@@ -83,8 +84,8 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   flashes: Record<string, Json> | undefined
   /** Key id that sealed the incoming token; undefined for a new session. */
   readonly loadedKeyId: number | undefined
-  /** The id and expiry the client holds, until revoked: the only id worth revoking. */
-  #issued: { readonly id: string; readonly expiresAt: number } | undefined
+  /** The signed-in session the client holds, until revoked: the only one worth revoking. */
+  #issued: RevokedSession | undefined
   /** Cookie names of ours in the request (or last written). */
   cookieNames: readonly string[]
   /** Whether `cookieNames` hold this session; if not (garbage, expired, revoked) they are expired on commit. */
@@ -100,7 +101,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     this.cookieNames = cookieNames
     this.cookiesCurrent = envelope !== undefined
     this.loadedKeyId = keyId
-    this.#issued = envelope === undefined ? undefined : { id: envelope.i, expiresAt: envelope.x }
+    this.#issued = envelope?.s === undefined ? undefined : { sessionId: envelope.i, subject: envelope.s, expiresAt: envelope.x }
     this.isNew = envelope === undefined
     this.id = envelope?.i ?? newSessionId()
     this.subject = envelope?.s
@@ -181,7 +182,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
         `login() asked for maxAge ${maxAge} s and idleTimeout ${idle} s, above maxAgeLimit ${limit} s; raise maxAgeLimit in the session options`,
       )
     }
-    if (this.subject !== undefined) await this.#revokeCurrent()
+    await this.#revokeCurrent()
     const now = this.#now()
     this.id = newSessionId()
     this.subject = subject
@@ -240,9 +241,10 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   async #revokeCurrent(): Promise<void> {
     const store = this.#options.revocations
     const issued = this.#issued
-    // An id minted during this request was never sent to anyone: nothing to revoke.
+    // An id minted during this request was never sent to anyone, and anonymous sessions
+    // are never looked up: nothing to revoke.
     if (store === undefined || issued === undefined) return
-    await store.revoke(issued.id, issued.expiresAt)
+    await store.revoke(issued)
     this.#issued = undefined
   }
 

@@ -1,0 +1,84 @@
+import type { Context, Env, MiddlewareHandler } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import { applyCommit } from '../cookie/response.js'
+import type { Json } from '../session/envelope.js'
+import { createSessions, type Sessions } from '../session/engine.js'
+import type { SessionOptions } from '../session/options.js'
+import type { Session, SessionData } from '../session/session.js'
+
+/** The context variables `session()` sets: `c.get('session')` and `c.get('sessions')`. */
+export type SessionVariables<T extends SessionData<T> = Record<string, Json>> = {
+  /** This request's session. */
+  session: Session<T>
+  /** The engine, for `revokeSubject()` (log a user out everywhere). */
+  sessions: Sessions<T>
+}
+
+/** The Hono `Env` the middleware adds: use it in `new Hono<SessionEnv<Data>>()` when not chaining `.use()`. */
+export type SessionEnv<T extends SessionData<T> = Record<string, Json>> = { Variables: SessionVariables<T> }
+
+/** Options, or a function computing them per request (on Workers, secrets and KV live in `c.env`). */
+export type SessionMiddlewareOptions<T extends SessionData<T> = Record<string, Json>, E extends Env = Env> =
+  | SessionOptions
+  | ((c: Context<E & SessionEnv<T>>) => SessionOptions)
+
+/**
+ * Session middleware. Loads the session before your handlers, commits it after them:
+ * Set-Cookie is appended (your own cookies stay), `Cache-Control: no-store` is merged
+ * and `Vary: Cookie` added only when the cookie is set, and nothing is done when nothing
+ * changed. A session that no longer fits its cookie throws `SessionTooLargeError` into
+ * Hono's error handling (`app.onError`), and the browser keeps its previous cookie.
+ *
+ * Options given as an object are checked when the middleware is built; options given as
+ * a function are checked on each request, and key derivation stays cached per secret
+ * across requests, so computing them per request costs nothing measurable.
+ *
+ * @param options - {@link SessionOptions}: `secrets` (required), `cookie`, `maxAge`
+ * (default 7 days), `idleTimeout` (default 1 day), `revocations`, `onEvent`, … or a
+ * function `(c) => options`.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { session } from 'sealed-session/hono'
+ *
+ * type Data = { cart: string[] }
+ * const app = new Hono<{ Bindings: { SESSION_SECRET: string } }>()
+ *   .use(session<Data>((c) => ({ secrets: c.env.SESSION_SECRET })))
+ *   .post('/cart', (c) => {
+ *     const s = c.get('session')
+ *     s.set('cart', [...(s.get('cart') ?? []), 'apple'])
+ *     return c.redirect('/')
+ *   })
+ * ```
+ */
+export function session<T extends SessionData<T> = Record<string, Json>, E extends Env = Env>(
+  options: SessionMiddlewareOptions<T, E>,
+): MiddlewareHandler<E & SessionEnv<T>> {
+  let engineFor: (c: Context<E & SessionEnv<T>>) => Sessions<T>
+  if (typeof options === 'function') {
+    engineFor = (c) => createSessions<T>(options(c))
+  } else {
+    // Fixed options fail here, at start-up, never at a user's request.
+    const fixed = createSessions<T>(options)
+    engineFor = () => fixed
+  }
+  return createMiddleware<E & SessionEnv<T>>(async function session(c, next) {
+    const sessions = engineFor(c)
+    const current = await sessions.load(c.req.raw)
+    c.set('session', current)
+    c.set('sessions', sessions)
+    await next()
+    // A handler that failed leaves the session as it was: no half-finished login is sent.
+    if (c.error !== undefined) return
+    const commit = await sessions.commit(current)
+    if (commit.setCookie.length === 0) return
+    try {
+      applyCommit(c.res.headers, commit)
+    } catch {
+      // Headers of a Response from fetch() are immutable: copy it once, then write.
+      c.res = new Response(c.res.body, c.res)
+      applyCommit(c.res.headers, commit)
+    }
+  })
+}

@@ -1,0 +1,76 @@
+import type { RevocationStore } from '../session/revocation.js'
+import { isRevokedBy, parseRecord, recordExpiry, withNotBefore, withSession, type SubjectRecord } from './record.js'
+
+/**
+ * The part of a Workers KV namespace binding this store uses. `KVNamespace` from
+ * `@cloudflare/workers-types` fits it, as do Miniflare's and most KV look-alikes.
+ */
+export interface KVLike {
+  get(key: string, options?: { cacheTtl?: number }): Promise<string | null>
+  put(key: string, value: string, options?: { expiration?: number }): Promise<void>
+}
+
+export interface KVRevocationsOptions {
+  /** Prefix of every key this store writes. @default 'revoked:' */
+  readonly prefix?: string
+  /**
+   * Seconds a read may be served from KV's edge cache (KV's minimum is 30, its default 60).
+   * Longer is cheaper and slower to notice revocations. @default KV's default (60)
+   */
+  readonly cacheTtl?: number
+  /** The clock, in milliseconds. @default Date.now */
+  readonly now?: () => number
+}
+
+/** KV refuses expirations less than 60 seconds ahead. */
+const KV_MIN_TTL = 60
+const KV_MAX_KEY_BYTES = 512
+
+/**
+ * Revocations in Workers KV: one key per subject holding its "not before" time and its
+ * revoked session ids, so a check is one KV read. KV is eventually consistent (a write
+ * can take 60 s or more to reach other locations) and has no atomic update: two
+ * revocations for the same user at the same moment in different locations can lose
+ * one. docs/REVOCATION.md gives the worst-case lag and when to use a Durable Object.
+ *
+ * @example
+ * ```ts
+ * app.use(session((c) => ({
+ *   secrets: c.env.SESSION_SECRETS,
+ *   revocations: kvRevocations(c.env.SESSION_REVOCATIONS),
+ * })))
+ * ```
+ */
+export function kvRevocations(kv: KVLike, options: KVRevocationsOptions = {}): RevocationStore {
+  const prefix = options.prefix ?? 'revoked:'
+  const now = (): number => Math.floor((options.now ?? Date.now)() / 1000)
+  const getOptions = options.cacheTtl === undefined ? undefined : { cacheTtl: options.cacheTtl }
+
+  const read = async (subject: string, cached: boolean): Promise<SubjectRecord | undefined> => {
+    const text = await kv.get(await keyOf(prefix, subject), cached ? getOptions : undefined)
+    return text === null ? undefined : parseRecord(text)
+  }
+  const write = async (subject: string, record: SubjectRecord): Promise<void> => {
+    const expiration = Math.max(recordExpiry(record), now() + KV_MIN_TTL)
+    await kv.put(await keyOf(prefix, subject), JSON.stringify(record), { expiration })
+  }
+
+  return {
+    isRevoked: async (query) => isRevokedBy(await read(query.subject, true), query),
+    revoke: async (entry) => write(entry.subject, withSession(await read(entry.subject, false), entry, now())),
+    revokeSubject: async (subject, notBefore, expiresAt) =>
+      write(subject, withNotBefore(await read(subject, false), notBefore, expiresAt, now())),
+  }
+}
+
+const encoder = new TextEncoder()
+
+/** The subject itself when it fits KV's 512-byte key limit, else its SHA-256. */
+async function keyOf(prefix: string, subject: string): Promise<string> {
+  const key = prefix + subject
+  if (encoder.encode(key).length <= KV_MAX_KEY_BYTES) return key
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(subject)))
+  let hex = ''
+  for (const byte of digest) hex += byte.toString(16).padStart(2, '0')
+  return `${prefix}sha256:${hex}`
+}

@@ -1,0 +1,41 @@
+import type { RevocationStore } from '../session/revocation.js'
+import { isRevokedBy, recordExpiry, withNotBefore, withSession, type SubjectRecord } from './record.js'
+
+export interface MemoryRevocationsOptions {
+  /** The clock, in milliseconds. @default Date.now */
+  readonly now?: () => number
+}
+
+/**
+ * A revocation store in this process's memory: strongly consistent, gone on restart, and
+ * not shared between isolates or servers. For tests, and single-process servers.
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessions({ secrets, revocations: memoryRevocations() })
+ * ```
+ */
+export function memoryRevocations(options: MemoryRevocationsOptions = {}): RevocationStore & { readonly size: number } {
+  const now = (): number => Math.floor((options.now ?? Date.now)() / 1000)
+  const records = new Map<string, SubjectRecord>()
+  const read = (subject: string): SubjectRecord | undefined => {
+    const record = records.get(subject)
+    if (record !== undefined && recordExpiry(record) <= now()) {
+      records.delete(subject)
+      return undefined
+    }
+    return record
+  }
+  return {
+    get size(): number {
+      return records.size
+    },
+    isRevoked: async (query) => isRevokedBy(read(query.subject), query),
+    revoke: async (entry) => {
+      records.set(entry.subject, withSession(read(entry.subject), entry, now()))
+    },
+    revokeSubject: async (subject, notBefore, expiresAt) => {
+      records.set(subject, withNotBefore(read(subject), notBefore, expiresAt, now()))
+    },
+  }
+}
