@@ -3,10 +3,11 @@ export type { Session, SessionData, LoginOptions } from './session/session.js'
 export type { SessionOptions } from './session/options.js'
 export type { SessionEvent, SessionEventType } from './session/events.js'
 export type { RevocationStore, RevocationQuery, RevokedSession } from './session/revocation.js'
-export type { Json } from './session/envelope.js'
+export type { Json, Envelope } from './session/envelope.js'
+export type { FormatFactory, FormatContext, SessionFormat, OpenedSession } from './session/format.js'
 export type { CookieOptions } from './cookie/options.js'
 export { applyCommit, type SessionCommit } from './cookie/response.js'
-export { generateSecret, type Secrets, type SecretWithId } from './keys/secrets.js'
+export { generateSecret, type Secrets, type SecretWithId, type NormalizedSecret } from './keys/secrets.js'
 export { seal, unseal, type SealOptions, type UnsealResult } from './seal.js'
 export {
   SessionError,

@@ -2,8 +2,6 @@ import { readCookies } from '../cookie/parse.js'
 import { commitOf, NOTHING, type SessionCommit } from '../cookie/response.js'
 import { expireCookie, layOut, serializeCookie } from '../cookie/serialize.js'
 import { ConfigurationError, SessionTooLargeError } from '../errors.js'
-import { openString, sealString } from '../keys/codec.js'
-import { decodeEnvelope, encodeEnvelope } from './envelope.js'
 import { hashSessionId, type SessionEvent } from './events.js'
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from './options.js'
 import { SessionState, type Session, type SessionData } from './session.js'
@@ -56,7 +54,7 @@ export function createSessions<T extends SessionData<T> = Record<string, Json>>(
       const store = resolved.revocations
       if (store === undefined) throw new ConfigurationError('revokeSubject() needs the revocations option (kvRevocations or another store)')
       const now = seconds(resolved)
-      await store.revokeSubject(subject, now, now + resolved.maxAgeLimit + resolved.codec.skew)
+      await store.revokeSubject(subject, now, now + resolved.maxAgeLimit + resolved.skew)
     },
   }
 }
@@ -86,17 +84,13 @@ async function load<T extends SessionData<T>>(options: ResolvedOptions, source: 
     if (incoming.reason !== undefined) emit(options, { type: 'invalid', reason: incoming.reason })
     return fresh()
   }
-  const opened = await openString(options.codec, incoming.token, now)
+  const opened = await options.format.open(incoming.token, now)
   if (!opened.ok) {
     emit(options, opened.reason === 'expired' ? { type: 'expired', reason: 'header' } : { type: 'invalid', reason: opened.reason })
     return fresh()
   }
-  const envelope = decodeEnvelope(opened.plaintext)
-  if (envelope === undefined) {
-    emit(options, { type: 'invalid', reason: 'payload' })
-    return fresh()
-  }
-  const skew = options.codec.skew
+  const { envelope } = opened
+  const skew = options.skew
   const idle = envelope.t ?? options.idleTimeout
   if (envelope.x + skew <= now || envelope.a + idle + skew <= now) {
     await emitHashed(options, envelope.i, (sessionIdHash) => ({
@@ -106,7 +100,7 @@ async function load<T extends SessionData<T>>(options: ResolvedOptions, source: 
     }))
     return fresh()
   }
-  const session = new SessionState<T>(options, now, incoming.names, envelope, opened.header.keyId)
+  const session = new SessionState<T>(options, now, incoming.names, envelope, opened.keyId)
   const store = options.revocations
   const subject = envelope.s
   const due = envelope.r === undefined || now - envelope.r >= options.revalidateAfter || envelope.r > now + skew
@@ -134,7 +128,7 @@ async function commit<T extends SessionData<T>>(options: ResolvedOptions, sessio
     throw new TypeError('commit() takes a session returned by load() of the same createSessions()')
   }
   const now = seconds(options)
-  const newest = options.codec.secrets[0]!.id
+  const newest = options.secrets[0]!.id
   const rotated = session.loadedKeyId !== undefined && session.loadedKeyId !== newest
   const due = !session.isNew && !session.destroyed && (rotated || session.checked || now - session.lastSealed >= options.refreshAfter)
   const setCookie: string[] = []
@@ -143,7 +137,7 @@ async function commit<T extends SessionData<T>>(options: ResolvedOptions, sessio
   if (session.dirty || due) {
     const expiresAt = Math.min(session.absoluteExpiry, now + session.idleTimeout)
     if (expiresAt > now) {
-      const token = await sealString(options.codec, encodeEnvelope(session.envelope(now)), expiresAt, now)
+      const token = await options.format.seal(session.envelope(now), expiresAt, now)
       let cookies: readonly (readonly [string, string])[]
       try {
         cookies = layOut(options.cookie, token)

@@ -1,7 +1,7 @@
 import { resolveCookie, MAX_COOKIE_AGE, type CookieOptions, type ResolvedCookie } from '../cookie/options.js'
 import { ConfigurationError } from '../errors.js'
-import { makeCodec, type Codec } from '../keys/codec.js'
-import { normalizeSecrets, type Secrets } from '../keys/secrets.js'
+import { normalizeSecrets, type NormalizedSecret, type Secrets } from '../keys/secrets.js'
+import { v1Format, type FormatFactory, type SessionFormat } from './format.js'
 import type { SessionEvent } from './events.js'
 import type { RevocationStore } from './revocation.js'
 
@@ -50,11 +50,15 @@ export interface SessionOptions {
   readonly revocationFailure?: 'closed' | 'open'
   /** Receives lifecycle and failure events. Never receives tokens, ids or secrets. */
   readonly onEvent?: (event: SessionEvent) => void
+  /** The token format. @default the v1 token (docs/FORMAT.md); `jweFormat()` from `sealed-session/jwe` for interop */
+  readonly format?: FormatFactory
 }
 
 export interface ResolvedOptions {
   readonly cookie: ResolvedCookie
-  readonly codec: Codec
+  readonly format: SessionFormat
+  readonly secrets: readonly NormalizedSecret[]
+  readonly skew: number
   readonly maxAge: number
   readonly idleTimeout: number
   readonly maxAgeLimit: number
@@ -101,13 +105,16 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   }
   if (options.now !== undefined && typeof options.now !== 'function') throw new ConfigurationError('now must be a function returning milliseconds')
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new ConfigurationError('onEvent must be a function')
+  if (options.format !== undefined && typeof options.format !== 'function') throw new ConfigurationError('format must be a format factory such as jweFormat()')
   const store = options.revocations
   if (store !== undefined && (typeof store.isRevoked !== 'function' || typeof store.revoke !== 'function' || typeof store.revokeSubject !== 'function')) {
     throw new ConfigurationError('revocations must implement isRevoked(), revoke() and revokeSubject()')
   }
   return {
     cookie,
-    codec: makeCodec(secrets, cookie.name, epochSeconds, maxAgeLimit, clockSkew),
+    format: (options.format ?? v1Format)({ secrets, purpose: cookie.name, epochSeconds, window: maxAgeLimit, skew: clockSkew }),
+    secrets,
+    skew: clockSkew,
     maxAge,
     idleTimeout,
     maxAgeLimit,
