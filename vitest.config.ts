@@ -20,7 +20,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'node',
-          include: ['test/core/**/*.test.ts', 'test/hono/**/*.test.ts', 'test/stores/**/*.test.ts'],
+          include: ['test/core/**/*.test.ts', 'test/hono/**/*.test.ts', 'test/stores/**/*.test.ts', 'test/security/**/*.test.ts'],
           environment: 'node',
         },
       },

@@ -1,6 +1,6 @@
 export { createSessions, type CookieSource, type Sessions } from './session/engine.js'
 export type { Session, SessionData, LoginOptions } from './session/session.js'
-export type { SessionOptions } from './session/options.js'
+export type { SessionOptions, HeaderReader } from './session/options.js'
 export type { SessionEvent, SessionEventType } from './session/events.js'
 export type { RevocationStore, RevocationQuery, RevokedSession } from './session/revocation.js'
 export type { Json, Envelope } from './session/envelope.js'

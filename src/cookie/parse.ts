@@ -31,11 +31,17 @@ export function readCookies(header: string, cookie: ResolvedCookie): IncomingCoo
 
   let start = 0
   const length = header.length
+  // The next '=' at or after `start`: found once and reused until passed, so a header of
+  // many ';' and no '=' is not rescanned for every segment (linear, not quadratic).
+  let eq = -1
   while (start < length) {
     let end = header.indexOf(';', start)
     if (end === -1) end = length
-    const eq = header.indexOf('=', start)
-    if (eq !== -1 && eq < end) {
+    if (eq !== length && eq < start) {
+      eq = header.indexOf('=', start)
+      if (eq === -1) eq = length
+    }
+    if (eq < end) {
       const key = trim(header, start, eq)
       if (key === name) {
         if (main !== undefined) duplicate = true

@@ -2,4 +2,11 @@
  * Sessions for Hono: `session()` middleware and its typed context variables.
  * @module
  */
-export { session, type SessionEnv, type SessionVariables, type SessionMiddlewareOptions } from './session.js'
+export {
+  session,
+  type SessionEnv,
+  type SessionVariables,
+  type SessionMiddlewareOptions,
+  type SessionMiddlewareConfig,
+  type CsrfOptions,
+} from './session.js'

@@ -3,7 +3,10 @@ import { commitOf, NOTHING, type SessionCommit } from '../cookie/response.js'
 import { expireCookie, layOut, serializeCookie } from '../cookie/serialize.js'
 import { ConfigurationError, SessionTooLargeError } from '../errors.js'
 import { hashSessionId, type SessionEvent } from './events.js'
-import { resolveOptions, type ResolvedOptions, type SessionOptions } from './options.js'
+import { encodeBase64url } from '../format/base64url.js'
+import { sha256 } from '../keys/digest.js'
+import { timingSafeEqual } from './csrf.js'
+import { resolveOptions, type HeaderReader, type ResolvedOptions, type SessionOptions } from './options.js'
 import { SessionState, type Session, type SessionData } from './session.js'
 import type { Json } from './envelope.js'
 
@@ -59,27 +62,47 @@ export function createSessions<T extends SessionData<T> = Record<string, Json>>(
   }
 }
 
+const encoder = new TextEncoder()
+
 function seconds(options: ResolvedOptions): number {
   return Math.floor(options.now() / 1000)
 }
 
-function cookieHeader(source: CookieSource): string {
-  if (source === null || source === undefined) return ''
-  if (typeof source === 'string') return source
-  const headers = 'headers' in source ? source.headers : source
-  return headers.get('cookie') ?? ''
+function headersOf(source: CookieSource): HeaderReader {
+  if (source === null || source === undefined) return { get: () => null }
+  if (typeof source === 'string') return { get: (name) => (name.toLowerCase() === 'cookie' ? source : null) }
+  return 'headers' in source ? source.headers : source
+}
+
+/** The binding digest for this request; `null` when the hook failed (treated as a mismatch). */
+async function bindingOf(options: ResolvedOptions, headers: HeaderReader): Promise<string | undefined | null> {
+  if (options.binding === undefined) return undefined
+  try {
+    const value = await options.binding(headers)
+    return value === undefined ? undefined : encodeBase64url((await sha256(`sealed-session binding\0${value}`)).slice(0, 16))
+  } catch {
+    return null
+  }
 }
 
 async function load<T extends SessionData<T>>(options: ResolvedOptions, source: CookieSource): Promise<SessionState<T>> {
   const now = seconds(options)
+  let headers: HeaderReader
   let header: string
   try {
-    header = cookieHeader(source)
+    headers = headersOf(source)
+    header = headers.get('cookie') ?? ''
   } catch {
+    headers = { get: () => null }
     header = ''
   }
   const incoming = readCookies(header, options.cookie)
-  const fresh = (): SessionState<T> => new SessionState<T>(options, now, incoming.names)
+  const binding = await bindingOf(options, headers)
+  const fresh = (names = incoming.names): SessionState<T> => {
+    const session = new SessionState<T>(options, now, names)
+    if (binding !== null) session.binding = binding
+    return session
+  }
   if (incoming.token === undefined) {
     if (incoming.reason !== undefined) emit(options, { type: 'invalid', reason: incoming.reason })
     return fresh()
@@ -100,7 +123,16 @@ async function load<T extends SessionData<T>>(options: ResolvedOptions, source: 
     }))
     return fresh()
   }
+  // A session bound to another client value (or whose value cannot be computed) ends.
+  if (envelope.b !== undefined && binding !== undefined && (binding === null || !timingSafeEqual(encoder.encode(binding), encoder.encode(envelope.b)))) {
+    emit(options, { type: 'invalid', reason: 'binding' })
+    return fresh()
+  }
   const session = new SessionState<T>(options, now, incoming.names, envelope, opened.keyId)
+  if (binding !== undefined && binding !== null && envelope.b === undefined) {
+    session.binding = binding
+    session.resealDue = true
+  }
   const store = options.revocations
   const subject = envelope.s
   const due = envelope.r === undefined || now - envelope.r >= options.revalidateAfter || envelope.r > now + skew
@@ -111,14 +143,14 @@ async function load<T extends SessionData<T>>(options: ResolvedOptions, source: 
     } catch {
       await emitHashed(options, envelope.i, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, failOpen: options.failOpen }))
       // Fail closed: signed out for this request, but the cookie stays for the next one.
-      return options.failOpen ? session : new SessionState<T>(options, now, [])
+      return options.failOpen ? session : fresh([])
     }
     if (revoked) {
       await emitHashed(options, envelope.i, (sessionIdHash) => ({ type: 'revoked', sessionIdHash }))
       return fresh()
     }
     session.checkedAt = now
-    session.checked = true
+    session.resealDue = true
   }
   return session
 }
@@ -130,7 +162,7 @@ async function commit<T extends SessionData<T>>(options: ResolvedOptions, sessio
   const now = seconds(options)
   const newest = options.secrets[0]!.id
   const rotated = session.loadedKeyId !== undefined && session.loadedKeyId !== newest
-  const due = !session.isNew && !session.destroyed && (rotated || session.checked || now - session.lastSealed >= options.refreshAfter)
+  const due = !session.isNew && !session.destroyed && (rotated || session.resealDue || now - session.lastSealed >= options.refreshAfter)
   const setCookie: string[] = []
   let written: readonly string[] = []
 
@@ -174,7 +206,7 @@ async function commit<T extends SessionData<T>>(options: ResolvedOptions, sessio
   }
   session.dirty = false
   session.destroyed = false
-  session.checked = false
+  session.resealDue = false
   return setCookie.length === 0 ? NOTHING : commitOf(setCookie)
 }
 

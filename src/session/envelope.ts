@@ -24,8 +24,10 @@ export interface Envelope {
   readonly d: { readonly [key: string]: Json }
   /** Flash values, each read once. */
   readonly f?: { readonly [key: string]: Json }
-  /** Client binding value, when a binding hook is configured. */
+  /** Client binding: a digest of the `binding` hook's value, when one is configured. */
   readonly b?: string
+  /** CSRF secret (16 random bytes, base64url), once `csrfToken()` was called. */
+  readonly k?: string
 }
 
 const encoder = new TextEncoder()
@@ -45,13 +47,14 @@ export function decodeEnvelope(bytes: Uint8Array<ArrayBuffer>): Envelope | undef
     return undefined
   }
   if (!isRecord(value)) return undefined
-  const { i, c, x, a, t, s, r, d, f, b } = value
+  const { i, c, x, a, t, s, r, d, f, b, k } = value
   if (typeof i !== 'string' || !ID.test(i)) return undefined
   if (!isTime(c) || !isTime(x) || !isTime(a)) return undefined
   if (t !== undefined && !isTime(t)) return undefined
   if (r !== undefined && !isTime(r)) return undefined
   if (s !== undefined && typeof s !== 'string') return undefined
   if (b !== undefined && typeof b !== 'string') return undefined
+  if (k !== undefined && (typeof k !== 'string' || !ID.test(k))) return undefined
   if (!isRecord(d) || (f !== undefined && !isRecord(f))) return undefined
   const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = { i, c, x, a, d: d as Envelope['d'] }
   if (t !== undefined) envelope.t = t
@@ -59,6 +62,7 @@ export function decodeEnvelope(bytes: Uint8Array<ArrayBuffer>): Envelope | undef
   if (r !== undefined) envelope.r = r
   if (f !== undefined) envelope.f = f as Envelope['d']
   if (b !== undefined) envelope.b = b
+  if (k !== undefined) envelope.k = k
   return envelope
 }
 

@@ -1,3 +1,4 @@
+import { sha256, toHex } from '../keys/digest.js'
 import type { InvalidReason } from '../errors.js'
 
 /**
@@ -20,8 +21,5 @@ export type SessionEventType = SessionEvent['type']
 
 /** The first 8 bytes of SHA-256(session id), hex: stable per session, useless as a credential. */
 export async function hashSessionId(id: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(id))
-  let hex = ''
-  for (const byte of new Uint8Array(digest, 0, 8)) hex += byte.toString(16).padStart(2, '0')
-  return hex
+  return toHex((await sha256(id)).subarray(0, 8))
 }

@@ -8,6 +8,8 @@ import type { RevocationStore } from './revocation.js'
 const MINUTE = 60
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
+/** NIST SP 800-38D §8.3: at most 2^32 random-IV seals per key; at 10^6 seals/s that is 4294 s. */
+export const MAX_EPOCH_SECONDS: number = Math.floor(2 ** 32 / 1_000_000)
 
 /** Options of `createSessions()`. Durations are in seconds. */
 export interface SessionOptions {
@@ -50,8 +52,20 @@ export interface SessionOptions {
   readonly revocationFailure?: 'closed' | 'open'
   /** Receives lifecycle and failure events. Never receives tokens, ids or secrets. */
   readonly onEvent?: (event: SessionEvent) => void
+  /**
+   * Binds each session to a value derived from the request, such as the User-Agent. A
+   * cookie presented with a different value is refused (event `invalid`, reason
+   * `binding`). Only a digest of the value is sealed. Avoid the IP address: it changes
+   * on mobile networks and behind proxies (docs/SECURITY.md). @default none
+   */
+  readonly binding?: (headers: HeaderReader) => string | undefined | Promise<string | undefined>
   /** The token format. @default the v1 token (docs/FORMAT.md); `jweFormat()` from `sealed-session/jwe` for interop */
   readonly format?: FormatFactory
+}
+
+/** Read access to request headers. */
+export interface HeaderReader {
+  get(name: string): string | null
 }
 
 export interface ResolvedOptions {
@@ -66,8 +80,10 @@ export interface ResolvedOptions {
   readonly now: () => number
   readonly revocations: RevocationStore | undefined
   readonly revalidateAfter: number
+  readonly epochSeconds: number
   readonly failOpen: boolean
   readonly onEvent: ((event: SessionEvent) => void) | undefined
+  readonly binding: SessionOptions['binding']
 }
 
 /** Checks every option now, so a mistake fails at start-up and never at a user's request. */
@@ -93,8 +109,10 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     throw new ConfigurationError(`refreshAfter (${refreshAfter}) must be shorter than idleTimeout (${idleTimeout}), or sessions expire while in use`)
   }
   const epochSeconds = duration('epochSeconds', options.epochSeconds, HOUR, 60)
-  if (epochSeconds > DAY) {
-    throw new ConfigurationError(`epochSeconds is ${epochSeconds}; at most 86400 keeps seals per key under NIST SP 800-38D's 2^32 bound`)
+  if (epochSeconds > MAX_EPOCH_SECONDS) {
+    throw new ConfigurationError(
+      `epochSeconds is ${epochSeconds}; at most ${MAX_EPOCH_SECONDS} keeps one key under NIST SP 800-38D's 2^32 random-IV seals at 10^6 seals per second`,
+    )
   }
   const clockSkew = duration('clockSkew', options.clockSkew, 30, 0)
   if (clockSkew > 5 * MINUTE) throw new ConfigurationError(`clockSkew is ${clockSkew} s; at most 300 s`)
@@ -105,6 +123,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   }
   if (options.now !== undefined && typeof options.now !== 'function') throw new ConfigurationError('now must be a function returning milliseconds')
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new ConfigurationError('onEvent must be a function')
+  if (options.binding !== undefined && typeof options.binding !== 'function') throw new ConfigurationError('binding must be a function of the request headers')
   if (options.format !== undefined && typeof options.format !== 'function') throw new ConfigurationError('format must be a format factory such as jweFormat()')
   const store = options.revocations
   if (store !== undefined && (typeof store.isRevoked !== 'function' || typeof store.revoke !== 'function' || typeof store.revokeSubject !== 'function')) {
@@ -122,8 +141,10 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     now: options.now ?? Date.now,
     revocations: store,
     revalidateAfter,
+    epochSeconds,
     failOpen: failure === 'open',
     onEvent: options.onEvent,
+    binding: options.binding,
   }
 }
 

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors.js'
 import { encodeBase64url } from '../format/base64url.js'
+import { maskCsrfToken, newCsrfSecret, verifyCsrfToken } from './csrf.js'
 import type { Envelope, Json } from './envelope.js'
 import { duration, type ResolvedOptions } from './options.js'
 import type { RevokedSession } from './revocation.js'
@@ -62,6 +63,13 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   logout(): Promise<void>
   /** Remove the cookie and forget the data. Without a store, a copied cookie stays valid until it expires. */
   destroy(): void
+  /**
+   * A CSRF token for a form field or header: a fresh masked form of this session's
+   * secret on every call (the secret is created, and the session saved, on first use).
+   */
+  csrfToken(): string
+  /** Whether `token` is a CSRF token of this session; compared in constant time. */
+  verifyCsrf(token: unknown): boolean
 }
 
 /** A fresh session id: 16 bytes from the platform CSPRNG (OWASP ASVS 5.0 V7.2.3: at least 128 bits). */
@@ -80,6 +88,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   idle: number | undefined
   checkedAt: number | undefined
   binding: string | undefined
+  csrfSecret: string | undefined
   values: Record<string, Json>
   flashes: Record<string, Json> | undefined
   /** Key id that sealed the incoming token; undefined for a new session. */
@@ -92,8 +101,8 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   cookiesCurrent: boolean
   dirty = false
   destroyed = false
-  /** A revocation check happened: seal its time into the token. */
-  checked = false
+  /** Something the client cannot see changed (a revocation check, a binding): re-seal. */
+  resealDue = false
   readonly #options: ResolvedOptions
 
   constructor(options: ResolvedOptions, now: number, cookieNames: readonly string[], envelope?: Envelope, keyId?: number) {
@@ -111,6 +120,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     this.idle = envelope?.t
     this.checkedAt = envelope?.r
     this.binding = envelope?.b
+    this.csrfSecret = envelope?.k
     // Copies with null prototypes: keys like "__proto__" stay plain data (no prototype pollution).
     this.values = Object.assign(Object.create(null), envelope?.d)
     this.flashes = envelope?.f === undefined ? undefined : Object.assign(Object.create(null), envelope.f)
@@ -191,6 +201,8 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     this.idle = options.idleTimeout === undefined ? undefined : idle
     // A session created now cannot be revoked yet: the first check is due after revalidateAfter.
     this.checkedAt = now
+    // A new session gets a new CSRF secret too (OWASP CSRF cheat sheet: per-session tokens).
+    this.csrfSecret = undefined
     this.destroyed = false
     this.dirty = true
   }
@@ -217,8 +229,21 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     this.checkedAt = undefined
     this.values = Object.create(null) as Record<string, Json>
     this.flashes = undefined
+    this.csrfSecret = undefined
     this.destroyed = true
     this.dirty = false
+  }
+
+  csrfToken(): string {
+    if (this.csrfSecret === undefined) {
+      this.csrfSecret = newCsrfSecret()
+      this.dirty = true
+    }
+    return maskCsrfToken(this.csrfSecret)
+  }
+
+  verifyCsrf(token: unknown): boolean {
+    return verifyCsrfToken(this.csrfSecret, token)
   }
 
   /** The plaintext to seal now. */
@@ -235,6 +260,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     if (this.checkedAt !== undefined) envelope.r = this.checkedAt
     if (this.flashes !== undefined && Object.keys(this.flashes).length > 0) envelope.f = this.flashes
     if (this.binding !== undefined) envelope.b = this.binding
+    if (this.csrfSecret !== undefined) envelope.k = this.csrfSecret
     return envelope
   }
 

@@ -1,3 +1,4 @@
+import { sha256, toHex } from '../keys/digest.js'
 import type { RevocationStore } from '../session/revocation.js'
 import { isRevokedBy, parseRecord, recordExpiry, withNotBefore, withSession, type SubjectRecord } from './record.js'
 
@@ -69,8 +70,5 @@ const encoder = new TextEncoder()
 async function keyOf(prefix: string, subject: string): Promise<string> {
   const key = prefix + subject
   if (encoder.encode(key).length <= KV_MAX_KEY_BYTES) return key
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(subject)))
-  let hex = ''
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0')
-  return `${prefix}sha256:${hex}`
+  return `${prefix}sha256:${toHex(await sha256(subject))}`
 }

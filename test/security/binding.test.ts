@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import { createSessions, type SessionEvent } from '../../src/index.js'
+import { cookieHeader, SECRET_A } from '../helpers.js'
+
+const ua = (agent: string, cookie = '') => new Headers({ 'user-agent': agent, cookie })
+
+describe('client binding', () => {
+  function engine(binding = (h: { get(n: string): string | null }) => h.get('user-agent') ?? undefined) {
+    const events: SessionEvent[] = []
+    return { events, sessions: createSessions({ secrets: SECRET_A, binding, onEvent: (e) => events.push(e) }) }
+  }
+
+  it('accepts the session from the same client and refuses it from another', async () => {
+    const { sessions, events } = engine()
+    const s = await sessions.load(ua('Firefox/140'))
+    await s.login('ada')
+    const cookie = cookieHeader(await sessions.commit(s))
+    expect((await sessions.load(ua('Firefox/140', cookie))).subject).toBe('ada')
+    const stolen = await sessions.load(ua('curl/8', cookie))
+    expect(stolen.isNew).toBe(true)
+    expect(events.at(-1)).toEqual({ type: 'invalid', reason: 'binding' })
+    // The refusal expires the cookie on that client.
+    expect((await sessions.commit(stolen)).setCookie[0]).toContain('Max-Age=0')
+  })
+
+  it('binds a session created before binding was configured at its next response', async () => {
+    const before = createSessions({ secrets: SECRET_A })
+    const s = await before.load('')
+    await s.login('bo')
+    const cookie = cookieHeader(await before.commit(s))
+    const { sessions } = engine()
+    const adopted = await sessions.load(ua('Safari/19', cookie))
+    expect(adopted.subject).toBe('bo')
+    const rebound = cookieHeader(await sessions.commit(adopted), cookie)
+    expect((await sessions.load(ua('Safari/19', rebound))).subject).toBe('bo')
+    expect((await sessions.load(ua('Chrome/150', rebound))).isNew).toBe(true)
+  })
+
+  it('fails closed when the binding hook throws', async () => {
+    let fail = false
+    const { sessions } = engine((h) => {
+      if (fail) throw new Error('hook bug')
+      return h.get('user-agent') ?? undefined
+    })
+    const s = await sessions.load(ua('A'))
+    await s.login('cy')
+    const cookie = cookieHeader(await sessions.commit(s))
+    fail = true
+    expect((await sessions.load(ua('A', cookie))).isNew).toBe(true)
+  })
+
+  it('seals only a digest of the bound value', async () => {
+    const { sessions } = engine()
+    const s = await sessions.load(ua('UniqueAgentString/1.0'))
+    await s.login('di')
+    const envelope = (s as unknown as { envelope(now: number): { b?: string } }).envelope(0)
+    expect(envelope.b).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(envelope.b).not.toContain('Unique')
+  })
+})
