@@ -9,6 +9,7 @@ const alias = {
   'sealed-session/hono': src('hono/index.ts'),
   'sealed-session/kv': src('kv.ts'),
   'sealed-session/memory': src('memory.ts'),
+  'sealed-session/jwe': src('jwe/index.ts'),
   'sealed-session': src('index.ts'),
 }
 
@@ -20,7 +21,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'node',
-          include: ['test/core/**/*.test.ts', 'test/hono/**/*.test.ts', 'test/stores/**/*.test.ts', 'test/security/**/*.test.ts'],
+          include: ['test/core/**/*.test.ts', 'test/hono/**/*.test.ts', 'test/stores/**/*.test.ts', 'test/security/**/*.test.ts', 'test/jwe/**/*.test.ts', 'test/cli/**/*.test.ts'],
           environment: 'node',
         },
       },
@@ -30,7 +31,7 @@ export default defineConfig({
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
         test: {
           name: 'workerd',
-          include: ['test/core/**/*.test.ts', 'test/worker/**/*.test.ts'],
+          include: ['test/core/**/*.test.ts', 'test/jwe/**/*.test.ts', 'test/worker/**/*.test.ts'],
         },
       },
     ],

@@ -1,0 +1,157 @@
+import { cookies, headers } from 'next/headers.js'
+import { NextResponse, type NextFetchEvent, type NextRequest } from 'next/server.js'
+import { applyCommit } from '../cookie/response.js'
+import type { Json } from '../session/envelope.js'
+import { createSessions, type Sessions } from '../session/engine.js'
+import type { SessionOptions } from '../session/options.js'
+import type { Session, SessionData } from '../session/session.js'
+import { committedCookies } from './cookies.js'
+import { continuesToRoute, forwardCommit, forwardedHeaders } from './forward.js'
+
+/**
+ * What a proxy handler returns: nothing to let the request continue to its route, or a
+ * Response (a redirect, a 401, `NextResponse.rewrite()`, `NextResponse.next()`).
+ */
+export type SessionProxyResult = Response | undefined | void
+
+/** Your proxy (or middleware) logic, given the request's session. */
+export type SessionProxyHandler<T extends SessionData<T> = Record<string, Json>> = (
+  request: NextRequest,
+  session: Session<T>,
+  event: NextFetchEvent,
+) => SessionProxyResult | Promise<SessionProxyResult>
+
+/** The function to export from `proxy.ts` (as `proxy`) or `middleware.ts` (as `middleware`). */
+export type SessionProxy = (request: NextRequest, event: NextFetchEvent) => Promise<Response>
+
+/** Options, or a function returning them, called on each use (read secrets from `process.env` at run time, not at build time). */
+export type NextSessionOptions = SessionOptions | (() => SessionOptions)
+
+/** Sessions for Next.js, returned by {@link nextSessions}. */
+export interface NextSessions<T extends SessionData<T> = Record<string, Json>> {
+  /**
+   * This request's session, read through `await cookies()` from `next/headers`: in server
+   * components, server actions and route handlers. It sees a cookie that proxy/middleware
+   * refreshed in the same request, and one that `save()` wrote earlier in a server action.
+   */
+  get(): Promise<Session<T>>
+  /**
+   * Sends the session's cookie through `await cookies()`: in server actions and route
+   * handlers (Next.js refuses to set cookies while a server component renders, so let
+   * the proxy refresh sessions there). Writes nothing when nothing changed; a removed
+   * cookie is expired with the attributes it was set with, so `destroy()` really signs
+   * out a `__Host-` cookie. Throws `SessionTooLargeError` before writing anything.
+   */
+  save(session: Session<T>): Promise<void>
+  /**
+   * Wraps your `proxy.ts` (Node.js runtime) or `middleware.ts` (edge runtime) logic:
+   * loads the session, runs `handler`, commits. The Set-Cookie goes on the response, and
+   * when the request continues to its route the new cookie is also put on the request
+   * headers, so the route handler or server component sees the session as it is now.
+   */
+  proxy(handler?: SessionProxyHandler<T>): SessionProxy
+  /** The engine itself: `load(request)`, `commit(session)`, `revokeSubject(subject)`. */
+  readonly engine: Sessions<T>
+}
+
+/**
+ * Sessions for Next.js (App Router): one object for proxy/middleware, route handlers,
+ * server actions and server components.
+ *
+ * @param options - {@link SessionOptions}: `secrets` (required), `cookie`, `maxAge`
+ * (default 7 days), `idleTimeout` (default 1 day), `revocations`, `onEvent`, … An object is
+ * checked now; a function is called on each use, so `next build` never needs the secrets.
+ *
+ * @example
+ * ```ts
+ * // lib/session.ts
+ * import { nextSessions } from 'sealed-session/next'
+ * export const sessions = nextSessions<{ name: string }>(() => ({ secrets: process.env.SESSION_SECRET! }))
+ *
+ * // proxy.ts
+ * export const proxy = sessions.proxy((request, session) => {
+ *   if (session.subject === undefined) return NextResponse.redirect(new URL('/login', request.url))
+ * })
+ * export const config = { matcher: ['/dashboard/:path*'] }
+ *
+ * // app/actions.ts
+ * 'use server'
+ * export async function signOut() {
+ *   const session = await sessions.get()
+ *   session.destroy()
+ *   await sessions.save(session)
+ *   redirect('/login')
+ * }
+ * ```
+ */
+export function nextSessions<T extends SessionData<T> = Record<string, Json>>(options: NextSessionOptions): NextSessions<T> {
+  let engineFor: () => Sessions<T>
+  if (typeof options === 'function') {
+    engineFor = () => createSessions<T>(options())
+  } else {
+    const fixed = createSessions<T>(options)
+    engineFor = () => fixed
+  }
+
+  return {
+    get engine() {
+      return engineFor()
+    },
+
+    async get() {
+      const engine = engineFor()
+      const [store, incoming] = await Promise.all([cookies(), headers()])
+      const cookie = ourCookies(store, engine.cookieName)
+      // The request's other headers stay readable, for the `binding` option.
+      return engine.load({ get: (name) => (name.toLowerCase() === 'cookie' ? cookie : incoming.get(name)) })
+    },
+
+    async save(session) {
+      const commit = await engineFor().commit(session)
+      if (commit.setCookie.length === 0) return
+      const store = await cookies()
+      for (const cookie of committedCookies(commit)) store.set(cookie)
+    },
+
+    proxy(handler) {
+      return async function sessionProxy(request, event) {
+        const engine = engineFor()
+        const session = await engine.load(request)
+        const result = await handler?.(request, session, event)
+        const commit = await engine.commit(session)
+        if (result === undefined) {
+          if (commit.setCookie.length === 0) return NextResponse.next()
+          const response = NextResponse.next({ request: { headers: forwardedHeaders(request, commit) } })
+          applyCommit(response.headers, commit)
+          return response
+        }
+        if (commit.setCookie.length === 0) return result
+        let response = result
+        try {
+          applyCommit(response.headers, commit)
+        } catch {
+          // Response.redirect() and fetch() responses have immutable headers: copy once, then write.
+          response = new Response(result.body, result)
+          applyCommit(response.headers, commit)
+        }
+        if (continuesToRoute(response)) forwardCommit(response, request, commit)
+        return response
+      }
+    },
+  }
+}
+
+/**
+ * The Cookie header for the engine, rebuilt from Next.js's parsed cookies: only our cookie
+ * and its chunks. Next.js keeps one value per name, so a duplicate cookie (which the
+ * engine refuses when it reads a raw header) shows up here as the last one sent. Values
+ * emptied earlier in this request (a cookie being removed) are left out.
+ */
+function ourCookies(store: { getAll(): { name: string; value: string }[] }, name: string): string {
+  const parts: string[] = []
+  for (const cookie of store.getAll()) {
+    if (cookie.value === '') continue
+    if (cookie.name === name || cookie.name.startsWith(`${name}.`)) parts.push(`${cookie.name}=${cookie.value}`)
+  }
+  return parts.join('; ')
+}

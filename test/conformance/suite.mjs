@@ -1,0 +1,351 @@
+// The conformance suite: one plain ES module that Deno, Bun and Node run directly against
+// the built package (dist/), as a user's code would import it. It checks the core
+// behaviours with an injected clock, then serves the Hono middleware with the runtime's
+// own HTTP server on 127.0.0.1 and drives it with fetch.
+//
+//   deno run --node-modules-dir=manual --no-lock --allow-net=127.0.0.1 --allow-read --allow-env test/conformance/suite.mjs
+//   bun test/conformance/suite.mjs
+//   node test/conformance/suite.mjs
+//
+// Prints one line per check and ends with `N passed, M failed`; exits 1 on any failure.
+import { Hono } from 'hono'
+import { applyCommit, createSessions, seal, SessionTooLargeError, unseal } from '../../dist/index.js'
+import { session } from '../../dist/hono/index.js'
+import vectors from '../vectors/v1.json' with { type: 'json' }
+
+const SECRET_A = 'k3Jz0q2p9QmV8uYc1tXwE4rB7nL5sH6dF0gA2iK9oPz'
+const SECRET_B = 'Zq8wX1cV4bN7mL0kJ3hG6fD9sA2pO5iU8yT1rE4wQ7e'
+const START = Date.UTC(2026, 10, 22, 12, 0, 0)
+const HOUR = 3600
+
+const runtime =
+  typeof globalThis.Deno !== 'undefined'
+    ? { name: 'deno', version: globalThis.Deno.version.deno, server: 'Deno.serve' }
+    : typeof globalThis.Bun !== 'undefined'
+      ? { name: 'bun', version: globalThis.Bun.version, server: 'Bun.serve' }
+      : { name: 'node', version: globalThis.process.versions.node, server: 'node:http' }
+
+// ---------------------------------------------------------------- a tiny harness
+
+const checks = []
+function check(name, fn) {
+  checks.push({ name, fn })
+}
+
+class Failure extends Error {}
+function assert(condition, message) {
+  if (!condition) throw new Failure(message)
+}
+function equal(actual, expected, what) {
+  if (!Object.is(actual, expected)) throw new Failure(`${what}: expected ${show(expected)}, got ${show(actual)}`)
+}
+function deepEqual(actual, expected, what) {
+  const a = JSON.stringify(actual)
+  const b = JSON.stringify(expected)
+  if (a !== b) throw new Failure(`${what}: expected ${b}, got ${a}`)
+}
+function show(value) {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value)
+}
+
+/** A clock the checks move by hand; sessions read it through the `now` option. */
+function clock(start = START) {
+  const c = { ms: start, now: () => c.ms, advance: (seconds) => void (c.ms += seconds * 1000) }
+  return c
+}
+
+function engine({ clock: time = clock(), ...options } = {}) {
+  const events = []
+  const sessions = createSessions({ secrets: SECRET_A, now: time.now, onEvent: (e) => events.push(e), ...options })
+  return { sessions, clock: time, events }
+}
+
+/** The Cookie header a browser sends after applying `commit` (Max-Age=0 removes). */
+function browserCookie(commit, previous = '') {
+  const jar = new Map()
+  for (const pair of previous.split(';')) {
+    const eq = pair.indexOf('=')
+    if (eq > 0) jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim())
+  }
+  for (const line of commit.setCookie ?? commit) {
+    const pair = line.split(';')[0]
+    const eq = pair.indexOf('=')
+    if (/;\s*Max-Age=0(;|$)/i.test(line)) jar.delete(pair.slice(0, eq))
+    else jar.set(pair.slice(0, eq), pair.slice(eq + 1))
+  }
+  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
+}
+
+function tokenOf(commit) {
+  const line = commit.setCookie[0]
+  return line.slice(line.indexOf('=') + 1, line.indexOf(';'))
+}
+
+async function signedIn(e, data = { cart: ['apple'] }) {
+  const s = await e.sessions.load(null)
+  for (const [k, v] of Object.entries(data)) s.set(k, v)
+  await s.login('user-1')
+  return { session: s, commit: await e.sessions.commit(s) }
+}
+
+// ---------------------------------------------------------------- core behaviour
+
+check('round-trips data, unicode and the subject through the cookie', async () => {
+  const e = engine()
+  const { session: first, commit } = await signedIn(e, { cart: ['äpfel', '🍐', '梨'], note: '' })
+  assert(/^__Host-session=[A-Za-z0-9_-]+; Max-Age=86400; Path=\/; Secure; HttpOnly; SameSite=Lax$/.test(commit.setCookie[0]), `Set-Cookie ${commit.setCookie[0]}`)
+  deepEqual(commit.headers, [['Cache-Control', 'no-store'], ['Vary', 'Cookie']], 'commit headers')
+  const second = await e.sessions.load(new Request('https://example.com/', { headers: { cookie: browserCookie(commit) } }))
+  equal(second.isNew, false, 'isNew')
+  equal(second.subject, 'user-1', 'subject')
+  equal(second.id, first.id, 'id')
+  deepEqual(second.data, { cart: ['äpfel', '🍐', '梨'], note: '' }, 'data')
+})
+
+check('sets no cookie for an unchanged session', async () => {
+  const e = engine()
+  const { commit } = await signedIn(e)
+  const again = await e.sessions.load(browserCookie(commit))
+  deepEqual(await e.sessions.commit(again), { setCookie: [], headers: [] }, 'commit')
+})
+
+check('applyCommit merges Set-Cookie, Cache-Control and Vary into a Response', async () => {
+  const e = engine()
+  const { commit } = await signedIn(e)
+  const response = new Response('ok', { headers: { 'Cache-Control': 'private', Vary: 'Accept-Encoding', 'Set-Cookie': 'theme=dark' } })
+  applyCommit(response.headers, commit)
+  equal(response.headers.getSetCookie().length, 2, 'Set-Cookie count')
+  equal(response.headers.get('cache-control'), 'private, no-store', 'Cache-Control')
+  equal(response.headers.get('vary'), 'Accept-Encoding, Cookie', 'Vary')
+})
+
+check('refuses a token with one character changed, and says why only in an event', async () => {
+  const e = engine()
+  const { commit } = await signedIn(e)
+  const token = tokenOf(commit)
+  for (const at of [0, 12, Math.floor(token.length / 2), token.length - 1]) {
+    const flipped = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1)
+    e.events.length = 0
+    const s = await e.sessions.load(`__Host-session=${flipped}`)
+    equal(s.isNew, true, `isNew after changing character ${at}`)
+    equal(s.subject, undefined, 'subject')
+    assert(e.events.some((ev) => ev.type === 'invalid' || ev.type === 'expired'), `an invalid event for character ${at}`)
+  }
+})
+
+check('refuses a truncated token and a token moved to another cookie name', async () => {
+  const e = engine()
+  const { commit } = await signedIn(e)
+  const token = tokenOf(commit)
+  equal((await e.sessions.load(`__Host-session=${token.slice(0, -1)}`)).isNew, true, 'truncated by one')
+  equal((await e.sessions.load(`__Host-session=${token.slice(0, 40)}`)).isNew, true, 'truncated to 40')
+  const other = createSessions({ secrets: SECRET_A, now: e.clock.now, cookie: { name: '__Host-other' } })
+  equal((await other.load(`__Host-other=${token}`)).isNew, true, 'moved to __Host-other')
+})
+
+check('refuses two cookies with our name (cookie tossing)', async () => {
+  const e = engine()
+  const { commit } = await signedIn(e)
+  const token = tokenOf(commit)
+  const s = await e.sessions.load(`__Host-session=${token}; __Host-session=${token}`)
+  equal(s.isNew, true, 'isNew')
+  assert(e.events.some((ev) => ev.type === 'invalid' && ev.reason === 'duplicate'), 'duplicate event')
+})
+
+check('rotation: a token sealed under an older secret opens and is re-sealed under the newest', async () => {
+  const time = clock()
+  const old = engine({ clock: time, secrets: SECRET_A })
+  const { commit } = await signedIn(old)
+  const rotated = engine({ clock: time, secrets: [SECRET_B, SECRET_A] })
+  const s = await rotated.sessions.load(browserCookie(commit))
+  equal(s.subject, 'user-1', 'opened under [B, A]')
+  const resealed = await rotated.sessions.commit(s)
+  equal(resealed.setCookie.length, 1, 're-sealed on the next response')
+  assert(rotated.events.some((ev) => ev.type === 'rotated'), 'rotated event')
+  const onlyB = createSessions({ secrets: SECRET_B, now: time.now })
+  equal((await onlyB.load(browserCookie(resealed))).subject, 'user-1', 'the new token opens under B alone')
+  equal((await onlyB.load(browserCookie(commit))).isNew, true, 'removing secret A ends its sessions')
+})
+
+check('expiry with an injected clock: idle timeout, absolute lifetime, rolling refresh', async () => {
+  const e = engine({ idleTimeout: 2 * HOUR, maxAge: 5 * HOUR })
+  let { commit } = await signedIn(e)
+  let cookie = browserCookie(commit)
+
+  e.clock.advance(31 * 60) // refreshAfter defaults to a quarter of the idle timeout: 30 min
+  let s = await e.sessions.load(cookie)
+  equal(s.subject, 'user-1', 'alive after 31 min')
+  commit = await e.sessions.commit(s)
+  equal(commit.setCookie.length, 1, 'refreshed once refreshAfter passed, without a change')
+  cookie = browserCookie(commit, cookie)
+
+  e.clock.advance(10 * 60)
+  s = await e.sessions.load(cookie)
+  deepEqual(await e.sessions.commit(s), { setCookie: [], headers: [] }, 'no refresh 10 min after the last one')
+
+  e.clock.advance(2 * HOUR - 10 * 60 + 31) // the idle window (plus 30 s skew) since the refresh
+  s = await e.sessions.load(cookie)
+  equal(s.isNew, true, 'idle timeout ends the session')
+
+  // Absolute: keep the session active every hour; it still ends 5 h after login.
+  const a = engine({ idleTimeout: 2 * HOUR, maxAge: 5 * HOUR })
+  cookie = browserCookie((await signedIn(a)).commit)
+  for (let hour = 1; hour <= 4; hour++) {
+    a.clock.advance(HOUR)
+    const alive = await a.sessions.load(cookie)
+    equal(alive.subject, 'user-1', `active at hour ${hour}`)
+    cookie = browserCookie(await a.sessions.commit(alive), cookie)
+  }
+  a.clock.advance(HOUR + 31)
+  equal((await a.sessions.load(cookie)).isNew, true, 'absolute lifetime ends an active session')
+})
+
+check('throws SessionTooLargeError from commit before producing any header; chunking is opt-in', async () => {
+  const e = engine()
+  const s = await e.sessions.load(null)
+  s.set('blob', 'x'.repeat(5000))
+  let error
+  try {
+    await e.sessions.commit(s)
+  } catch (caught) {
+    error = caught
+  }
+  assert(error instanceof SessionTooLargeError, `SessionTooLargeError, got ${error}`)
+  equal(error.code, 'ERR_SESSION_TOO_LARGE', 'code')
+  assert(error.size > error.limit && error.limit === 4096, `size ${error.size} over limit ${error.limit}`)
+  const chunked = engine({ cookie: { maxChunks: 2 } })
+  const c = await chunked.sessions.load(null)
+  c.set('blob', 'x'.repeat(5000))
+  const commit = await chunked.sessions.commit(c)
+  equal(commit.setCookie.length, 2, 'two chunks')
+  equal((await chunked.sessions.load(browserCookie(commit))).get('blob').length, 5000, 'read back from chunks')
+})
+
+check('opens the fixed v1 vectors (test/vectors/v1.json)', async () => {
+  for (const v of vectors.vectors) {
+    const now = () => v.now * 1000
+    const expected = JSON.parse(v.plaintext)
+    if (v.purpose.startsWith('value:')) {
+      const opened = await unseal(v.token, { secrets: v.secrets, purpose: v.purpose.slice(6), ttl: v.window, now, epochSeconds: v.epochSeconds, clockSkew: v.clockSkew })
+      equal(opened.ok, v.expect === 'ok', `${v.description}: ok`)
+      if (opened.ok) deepEqual(opened.value, expected, v.description)
+      continue
+    }
+    const sessions = createSessions({ secrets: v.secrets, cookie: { name: v.purpose }, maxAge: v.window, epochSeconds: v.epochSeconds, clockSkew: v.clockSkew, now })
+    const s = await sessions.load(`${v.purpose}=${v.token}`)
+    if (v.expect === 'ok') {
+      equal(s.isNew, false, `${v.description}: opens`)
+      equal(s.id, expected.i, `${v.description}: id`)
+      deepEqual(s.data, expected.d, `${v.description}: data`)
+    } else {
+      equal(s.isNew, true, `${v.description}: refused`)
+    }
+  }
+})
+
+check('seal() and unseal() round-trip a value and bind it to its purpose', async () => {
+  const time = clock()
+  const options = { secrets: SECRET_A, purpose: 'sign-in-link', ttl: 900, now: time.now }
+  const token = await seal({ email: 'ada@example.com' }, options)
+  const opened = await unseal(token, options)
+  equal(opened.ok, true, 'opens')
+  deepEqual(opened.value, { email: 'ada@example.com' }, 'value')
+  equal((await unseal(token, { ...options, purpose: 'other' })).ok, false, 'another purpose')
+  time.advance(900 + 31)
+  equal((await unseal(token, options)).ok, false, 'after its ttl')
+})
+
+// ---------------------------------------------------------------- over HTTP, on this runtime's server
+
+/** Serves `fetch` on 127.0.0.1 with the runtime's own server; returns its origin and a stop(). */
+async function serve(fetch) {
+  if (runtime.name === 'deno') {
+    const server = globalThis.Deno.serve({ hostname: '127.0.0.1', port: 0, onListen() {} }, fetch)
+    return { origin: `http://127.0.0.1:${server.addr.port}`, stop: () => server.shutdown() }
+  }
+  if (runtime.name === 'bun') {
+    const server = globalThis.Bun.serve({ hostname: '127.0.0.1', port: 0, fetch })
+    return { origin: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) }
+  }
+  const { serveNode } = await import('./node-server.mjs')
+  return serveNode(fetch)
+}
+
+check(`serves the Hono middleware with ${runtime.server} on 127.0.0.1: sign in, read, tamper, expire, sign out`, async () => {
+  const time = clock(Date.now())
+  const app = new Hono()
+    .use(session({ secrets: [SECRET_B, SECRET_A], now: time.now }))
+    .post('/login', async (c) => {
+      const s = c.get('session')
+      await s.login('ada')
+      s.set('visits', 0)
+      return c.text('signed in')
+    })
+    .get('/me', (c) => {
+      const s = c.get('session')
+      if (s.subject === undefined) return c.json({ user: null }, 401)
+      return c.json({ user: s.subject, runtime: runtime.name })
+    })
+    .post('/logout', async (c) => {
+      await c.get('session').logout()
+      return c.body(null, 204)
+    })
+  const server = await serve(app.fetch)
+  try {
+    const headers = (cookie) => ({ origin: server.origin, ...(cookie ? { cookie } : {}) })
+    let response = await fetch(`${server.origin}/login`, { method: 'POST', headers: headers() })
+    equal(response.status, 200, 'POST /login status')
+    equal(await response.text(), 'signed in', 'POST /login body')
+    const setCookie = response.headers.getSetCookie()
+    equal(setCookie.length, 1, 'one Set-Cookie')
+    assert(/^__Host-session=[A-Za-z0-9_-]+; Max-Age=86400; Path=\/; Secure; HttpOnly; SameSite=Lax$/.test(setCookie[0]), `Set-Cookie ${setCookie[0]}`)
+    assert((response.headers.get('cache-control') ?? '').includes('no-store'), 'Cache-Control: no-store')
+    assert((response.headers.get('vary') ?? '').toLowerCase().includes('cookie'), 'Vary: Cookie')
+    const cookie = browserCookie(setCookie)
+
+    response = await fetch(`${server.origin}/me`, { headers: headers(cookie) })
+    equal(response.status, 200, 'GET /me signed in')
+    deepEqual(await response.json(), { user: 'ada', runtime: runtime.name }, 'GET /me body')
+    equal(response.headers.getSetCookie().length, 0, 'an unchanged session sets no cookie')
+
+    const token = cookie.slice(cookie.indexOf('=') + 1)
+    const tampered = `__Host-session=${token.slice(0, 30)}${token[30] === 'A' ? 'B' : 'A'}${token.slice(31)}`
+    response = await fetch(`${server.origin}/me`, { headers: headers(tampered) })
+    equal(response.status, 401, 'a tampered cookie is refused')
+    await response.body?.cancel()
+    assert(/^__Host-session=; Max-Age=0;/.test(response.headers.getSetCookie()[0] ?? ''), 'and expired')
+
+    time.advance(24 * HOUR + 31)
+    response = await fetch(`${server.origin}/me`, { headers: headers(cookie) })
+    equal(response.status, 401, 'idle timeout over HTTP (injected clock)')
+    await response.body?.cancel()
+    time.advance(-(24 * HOUR + 31))
+
+    response = await fetch(`${server.origin}/logout`, { method: 'POST', headers: headers(cookie) })
+    equal(response.status, 204, 'POST /logout status')
+    const cleared = browserCookie(response.headers.getSetCookie(), cookie)
+    equal(cleared, '', 'sign-out removes the cookie')
+  } finally {
+    await server.stop()
+  }
+})
+
+// ---------------------------------------------------------------- run
+
+const label = `[${runtime.name} ${runtime.version}]`
+console.log(`${label} conformance suite against dist/, ${checks.length} checks`)
+let passed = 0
+let failed = 0
+for (const { name, fn } of checks) {
+  try {
+    await fn()
+    passed++
+    console.log(`${label} ok - ${name}`)
+  } catch (error) {
+    failed++
+    console.log(`${label} not ok - ${name}\n    ${error instanceof Failure ? error.message : (error?.stack ?? error)}`)
+  }
+}
+console.log(`${passed} passed, ${failed} failed`)
+if (typeof globalThis.Deno !== 'undefined') globalThis.Deno.exit(failed === 0 ? 0 : 1)
+else globalThis.process.exit(failed === 0 ? 0 : 1)
