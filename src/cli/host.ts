@@ -1,0 +1,35 @@
+/**
+ * What the CLI needs from Node, passed in by bin/sealed-session.mjs. The project has no
+ * `@types/node` (the core must not lean on Node), so src/ never imports `node:` modules;
+ * the bin file does, and hands them over.
+ */
+export interface CliHost {
+  /** Node's `util.parseArgs` (node:util, stable since Node 20). */
+  readonly parseArgs: ParseArgs
+  /** The environment: only the variable named by `--secret-env` is ever read. */
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Milliseconds since the Unix epoch. */
+  readonly now: () => number
+  readonly stdout: (text: string) => void
+  readonly stderr: (text: string) => void
+  /** All of standard input, or `undefined` when it is a terminal (nothing piped in). */
+  readonly readStdin: () => Promise<string | undefined>
+}
+
+/** The part of `util.parseArgs` the CLI uses. */
+export type ParseArgs = (config: {
+  args: string[]
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>
+  strict: true
+  allowPositionals: true
+}) => { values: Record<string, string | boolean | undefined>; positionals: string[] }
+
+/** Exit codes: 0 done, 1 the token was refused or is not a token, 2 the command line or environment is wrong. */
+export const EXIT_OK = 0
+export const EXIT_REFUSED = 1
+export const EXIT_USAGE = 2
+
+/** A mistake in the command line or the environment: exit code 2, message on stderr. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}

@@ -1,0 +1,122 @@
+import { generateSecret } from '../keys/secrets.js'
+import { clock, readToken, seconds, secretsFromEnv } from './args.js'
+import { EXIT_OK, EXIT_USAGE, UsageError, type CliHost } from './host.js'
+import { inspect } from './inspect.js'
+import { open } from './open.js'
+import { json } from './output.js'
+
+export { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, type CliHost, type ParseArgs } from './host.js'
+
+const USAGE = `Usage: sealed-session <command> [options]
+
+Commands
+  secret                     Print a new secret (32 random bytes, base64url).
+  inspect [TOKEN | -]        Print what a token shows without a secret: format, key id,
+                             epoch, expiry and size (v1), or the protected header (JWE).
+  open [TOKEN | -] --secret-env NAME
+                             Decrypt a token for debugging; the secrets come from the
+                             environment variable NAME, never from the command line.
+
+TOKEN may be a bare token or a pasted cookie (name=value). Give - or nothing to read it
+from standard input, which keeps the token (a credential) out of your shell history.
+
+Options
+  --json                     Machine-readable output.
+  --cookie NAME              open: the cookie name the token was sealed for (default __Host-session).
+  --purpose NAME             open: a value from seal() with this purpose, instead of a session.
+  --max-age SECONDS          open: the longest lifetime to accept (default 34560000, 400 days).
+  --epoch-seconds SECONDS    inspect, open: v1 key epoch length (default 3600).
+  --clock-skew SECONDS       open: tolerated clock skew (default 30).
+  --at TIME                  inspect, open: act as of TIME (Unix seconds or ISO 8601).
+  -h, --help                 Show this help.
+
+Exit codes: 0 done, 1 token refused or not a token, 2 usage or environment error.
+Secrets in NAME: one secret, several separated by spaces or commas (newest first), or a
+JSON list such as [{"id":2,"secret":"..."},{"id":1,"secret":"..."}].
+`
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  'secret-env': { type: 'string' },
+  cookie: { type: 'string' },
+  purpose: { type: 'string' },
+  'max-age': { type: 'string' },
+  'epoch-seconds': { type: 'string' },
+  'clock-skew': { type: 'string' },
+  at: { type: 'string' },
+} as const
+
+const FOUR_HUNDRED_DAYS = 400 * 86_400
+
+/**
+ * Runs the CLI with `argv` (the arguments after the program name) and returns the exit
+ * code. bin/sealed-session.mjs calls it with Node's `parseArgs`, environment and streams.
+ */
+export async function main(argv: readonly string[], host: CliHost): Promise<number> {
+  try {
+    return await run(argv, host)
+  } catch (error) {
+    if (!(error instanceof UsageError) && !isParseArgsError(error)) throw error
+    host.stderr(`sealed-session: ${(error as Error).message}\nRun \`sealed-session --help\` for usage.\n`)
+    return EXIT_USAGE
+  }
+}
+
+async function run(argv: readonly string[], host: CliHost): Promise<number> {
+  if (argv.some((arg) => arg === '--secret' || arg.startsWith('--secret='))) {
+    throw new UsageError('secrets are never taken on the command line (shell history, ps); put them in an environment variable and pass --secret-env NAME')
+  }
+  const { values, positionals } = host.parseArgs({ args: [...argv], options: { ...OPTIONS }, strict: true, allowPositionals: true })
+  const [command, ...rest] = positionals
+  if (values['help'] === true || command === 'help') {
+    host.stdout(USAGE)
+    return EXIT_OK
+  }
+  if (command === undefined) {
+    host.stderr(USAGE)
+    return EXIT_USAGE
+  }
+  if (rest.length > 1) throw new UsageError(`${command} takes one token, got ${rest.length} arguments`)
+  const asJson = values['json'] === true
+  switch (command) {
+    case 'secret': {
+      if (rest.length > 0) throw new UsageError('secret takes no arguments')
+      const secret = generateSecret()
+      host.stdout(asJson ? json({ secret }) : secret + '\n')
+      return EXIT_OK
+    }
+    case 'inspect': {
+      const epochSeconds = secondsOption(values, 'epoch-seconds', 3600, 1)
+      const now = clock(values['at'], host)
+      return inspect(await readToken(rest[0], host), { now, epochSeconds, json: asJson }, host)
+    }
+    case 'open': {
+      if (values['cookie'] !== undefined && values['purpose'] !== undefined) throw new UsageError('give --cookie or --purpose, not both')
+      const loaded = secretsFromEnv(values['secret-env'], host)
+      const purpose = typeof values['purpose'] === 'string' ? `value:${values['purpose']}` : String(values['cookie'] ?? '__Host-session')
+      const options = {
+        secrets: loaded,
+        purpose,
+        window: secondsOption(values, 'max-age', FOUR_HUNDRED_DAYS, 1),
+        epochSeconds: secondsOption(values, 'epoch-seconds', 3600, 1),
+        skew: secondsOption(values, 'clock-skew', 30, 0),
+        now: clock(values['at'], host),
+        json: asJson,
+      }
+      return open(await readToken(rest[0], host), options, host)
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are secret, inspect and open`)
+  }
+}
+
+function secondsOption(values: Record<string, string | boolean | undefined>, name: string, fallback: number, min: number): number {
+  return seconds(name, values[name], fallback, min)
+}
+
+/** parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options. */
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
+}

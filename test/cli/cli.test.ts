@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest'
+import { CompactEncrypt } from 'jose'
+import { createSessions, seal, type Json, type Secrets } from '../../src/index.js'
+import { jweFormat } from '../../src/jwe/index.js'
+import { normalizeSecrets } from '../../src/keys/secrets.js'
+import { Clock, SECRET_A, SECRET_B, tokenOf } from '../helpers.js'
+import { claims, rawKey } from '../jwe/forge.js'
+import { cli } from './run.js'
+
+const clock = new Clock()
+const NOW = clock.seconds
+const AT = ['--at', String(NOW)]
+const ID_A = normalizeSecrets(SECRET_A)[0]!.id
+const ENV = { SESSION_SECRETS: SECRET_A }
+
+/** A session cookie token sealed at the test clock's time, in v1 or JWE. */
+async function sessionToken(format?: ReturnType<typeof jweFormat>, secrets: Secrets = SECRET_A): Promise<string> {
+  const sessions = createSessions({ secrets, now: clock.now, idleTimeout: 3600, ...(format && { format }) })
+  const s = await sessions.load(null)
+  s.set('cart', ['apple'])
+  await s.login('user-1')
+  return tokenOf(await sessions.commit(s))
+}
+
+function noSecretIn(...texts: string[]): void {
+  for (const text of texts) {
+    expect(text).not.toContain(SECRET_A)
+    expect(text).not.toContain(SECRET_B)
+  }
+}
+
+describe('sealed-session secret', () => {
+  it('prints a new 43-character base64url secret each time', async () => {
+    const [a, b] = await Promise.all([cli(['secret']), cli(['secret'])])
+    expect(a.code).toBe(0)
+    expect(a.stdout).toMatch(/^[A-Za-z0-9_-]{43}\n$/)
+    expect(a.stdout).not.toBe(b.stdout)
+    const json = await cli(['secret', '--json'])
+    expect(JSON.parse(json.stdout).secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
+  })
+})
+
+describe('usage', () => {
+  it('prints help with exit 0, and usage with exit 2 when no command is given', async () => {
+    const help = await cli(['--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('Usage: sealed-session <command>')
+    const none = await cli([])
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain('Usage: sealed-session <command>')
+  })
+
+  it('exits 2 for an unknown command, an unknown option or a bad number', async () => {
+    for (const args of [['frobnicate'], ['inspect', 'x', '--bogus'], ['open', 'x', '--secret-env', 'SESSION_SECRETS', '--max-age', '1h'], ['inspect', 'a', 'b']]) {
+      const ran = await cli(args, { env: ENV })
+      expect(ran.code, args.join(' ')).toBe(2)
+      expect(ran.stderr).toMatch(/^sealed-session: /)
+    }
+  })
+
+  it('refuses a secret on the command line without echoing it', async () => {
+    const ran = await cli(['open', 'x', `--secret=${SECRET_A}`])
+    expect(ran.code).toBe(2)
+    expect(ran.stderr).toContain('--secret-env NAME')
+    noSecretIn(ran.stdout, ran.stderr)
+  })
+})
+
+describe('sealed-session inspect', () => {
+  it('prints a v1 header without a secret: version, key id, epoch, expiry, size', async () => {
+    const token = await sessionToken()
+    const ran = await cli(['inspect', token, ...AT])
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toContain(`key id   ${ID_A}\n`)
+    expect(ran.stdout).toContain(`epoch    ${Math.floor(NOW / 3600)} (sealed 2026-11-22T12:00:00Z to 2026-11-22T13:00:00Z`)
+    expect(ran.stdout).toContain('expires  2026-11-22T13:00:00Z (in 1 h 0 min)\n')
+    expect(ran.stdout).toContain(`size     ${token.length} characters`)
+    const json = JSON.parse((await cli(['inspect', token, '--json', ...AT])).stdout)
+    expect(json).toMatchObject({ format: 'v1', version: 1, keyId: ID_A, epoch: Math.floor(NOW / 3600), expiresAt: NOW + 3600, expired: false, length: token.length })
+  })
+
+  it('reads a pasted cookie, and standard input for -', async () => {
+    const token = await sessionToken()
+    const pasted = await cli(['inspect', `__Host-session=${token}; Path=/`, '--json', ...AT])
+    expect(JSON.parse(pasted.stdout).length).toBe(token.length)
+    const piped = await cli(['inspect', '-', '--json', ...AT], { input: `${token}\n` })
+    expect(JSON.parse(piped.stdout).keyId).toBe(ID_A)
+  })
+
+  it('says when a v1 token has expired', async () => {
+    const token = await sessionToken()
+    const json = JSON.parse((await cli(['inspect', token, '--json', '--at', String(NOW + 7200)])).stdout)
+    expect(json.expired).toBe(true)
+  })
+
+  it('prints the protected header of a JWE', async () => {
+    const token = await sessionToken(jweFormat())
+    const ran = await cli(['inspect', token])
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toContain(`header   {"alg":"dir","enc":"A256GCM","kid":"${ID_A}"}`)
+    expect(JSON.parse((await cli(['inspect', token, '--json'])).stdout)).toMatchObject({ format: 'jwe', keyId: ID_A, length: token.length })
+  })
+
+  it('exits 1 for a JWE header sealed-session refuses, naming the member', async () => {
+    const token = await new CompactEncrypt(claims(NOW))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: String(ID_A), jku: 'https://attacker.example/keys' })
+      .encrypt(await rawKey(SECRET_A))
+    const ran = await cli(['inspect', token])
+    expect(ran.code).toBe(1)
+    expect(ran.stderr).toBe('refused (version): header member "jku" is not accepted (only alg, enc and kid are)\n')
+    const json = JSON.parse((await cli(['inspect', token, '--json'])).stdout)
+    expect(json).toMatchObject({ format: 'jwe', header: { jku: 'https://attacker.example/keys' }, refused: { reason: 'version' } })
+  })
+
+  it('exits 1 for something that is not a token', async () => {
+    for (const junk of ['AAAA', 'not base64!', 'AgAA' + 'A'.repeat(60), 'a.b.c']) {
+      const ran = await cli(['inspect', junk])
+      expect(ran.code, junk).toBe(1)
+      expect(ran.stderr).toMatch(/^refused \((malformed|version)\): /)
+    }
+  })
+})
+
+describe('sealed-session open', () => {
+  it('decrypts a v1 session with the secret from the environment, and prints its expiry', async () => {
+    const token = await sessionToken()
+    const ran = await cli(['open', token, '--secret-env', 'SESSION_SECRETS', ...AT], { env: ENV })
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toContain('expires  2026-11-22T13:00:00Z (in 1 h 0 min)\n')
+    expect(ran.stdout).toContain('"cart": [')
+    noSecretIn(ran.stdout, ran.stderr)
+    const json = JSON.parse((await cli(['open', '-', '--secret-env', 'SESSION_SECRETS', '--json', ...AT], { env: ENV, input: token })).stdout)
+    expect(json).toMatchObject({ format: 'v1', keyId: ID_A, expiresAt: NOW + 3600, payload: { s: 'user-1', d: { cart: ['apple'] } } })
+  })
+
+  it('decrypts a JWE session to its claims', async () => {
+    const token = await sessionToken(jweFormat())
+    const ran = await cli(['open', token, '--secret-env', 'SESSION_SECRETS', '--json', ...AT], { env: ENV })
+    expect(ran.code).toBe(0)
+    expect(JSON.parse(ran.stdout)).toMatchObject({ format: 'jwe', keyId: ID_A, expiresAt: NOW + 3600, payload: { sub: 'user-1', exp: NOW + 3600, ss: { d: { cart: ['apple'] } } } })
+  })
+
+  it('opens a seal() value with --purpose', async () => {
+    const value: Json = { email: 'ada@example.com' }
+    const token = await seal(value, { secrets: SECRET_A, purpose: 'sign-in-link', ttl: 900, now: clock.now })
+    const ran = await cli(['open', token, '--secret-env', 'SESSION_SECRETS', '--purpose', 'sign-in-link', '--json', ...AT], { env: ENV })
+    expect(JSON.parse(ran.stdout)).toMatchObject({ format: 'v1', payload: value, expiresAt: NOW + 900 })
+    const asSession = await cli(['open', token, '--secret-env', 'SESSION_SECRETS', ...AT], { env: ENV })
+    expect(asSession.code).toBe(1)
+    expect(asSession.stderr).toMatch(/^refused \(decrypt\): /)
+  })
+
+  it('reads several secrets, newest first, as a list or as JSON with explicit ids', async () => {
+    const old = await sessionToken(undefined, SECRET_B)
+    const listed = await cli(['open', old, '--secret-env', 'S', '--json', ...AT], { env: { S: `${SECRET_A} ${SECRET_B}` } })
+    expect(listed.code).toBe(0)
+    const explicit = await sessionToken(undefined, [{ id: 9, secret: SECRET_A }])
+    const json = JSON.stringify([{ id: 9, secret: SECRET_A }, { id: 8, secret: SECRET_B }])
+    const ran = await cli(['open', explicit, '--secret-env', 'S', '--json', ...AT], { env: { S: json } })
+    expect(JSON.parse(ran.stdout).keyId).toBe(9)
+  })
+
+  it('exits 2 with a clear message when the environment variable is missing, empty or not a secret', async () => {
+    const token = await sessionToken()
+    for (const env of [{}, { SESSION_SECRETS: '' }, { SESSION_SECRETS: '  ' }] as Record<string, string>[]) {
+      const ran = await cli(['open', token, '--secret-env', 'SESSION_SECRETS'], { env })
+      expect(ran.code).toBe(2)
+      expect(ran.stderr).toContain('the environment variable SESSION_SECRETS is not set or is empty')
+    }
+    const short = await cli(['open', token, '--secret-env', 'S'], { env: { S: 'hunter2-too-short' } })
+    expect(short.code).toBe(2)
+    expect(short.stderr).toContain('at least 32 characters')
+    expect(short.stderr).not.toContain('hunter2')
+    expect((await cli(['open', token])).stderr).toContain('open needs --secret-env NAME')
+  })
+
+  it('exits 1 for a token sealed under another secret, for another cookie, or expired', async () => {
+    const token = await sessionToken()
+    const other = await cli(['open', token, '--secret-env', 'S', ...AT], { env: { S: SECRET_B } })
+    expect(other.code).toBe(1)
+    expect(other.stderr).toMatch(/^refused \(unknown-key\): /)
+    noSecretIn(other.stdout, other.stderr)
+    const cookie = await cli(['open', token, '--secret-env', 'SESSION_SECRETS', '--cookie', 'sid', ...AT], { env: ENV })
+    expect(cookie.stderr).toMatch(/^refused \(decrypt\): /)
+    const late = await cli(['open', token, '--secret-env', 'SESSION_SECRETS', '--at', String(NOW + 3600 + 30)], { env: ENV })
+    expect(late.code).toBe(1)
+    expect(late.stderr).toMatch(/^refused \(expired\): .*--at/)
+    const json = await cli(['open', token, '--secret-env', 'S', '--json', ...AT], { env: { S: SECRET_B } })
+    expect(JSON.parse(json.stdout)).toMatchObject({ refused: { reason: 'unknown-key' } })
+  })
+})
