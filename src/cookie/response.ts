@@ -8,6 +8,11 @@ export interface SessionCommit {
    * `Vary: Cookie`.
    */
   readonly headers: readonly (readonly [name: string, value: string])[]
+  /**
+   * With the bearer transport: the new or refreshed token for the client to store, or ''
+   * when the session was destroyed. Absent when nothing changed, and for cookies.
+   */
+  readonly token?: string
 }
 
 export const NOTHING: SessionCommit = Object.freeze({ setCookie: Object.freeze([]), headers: Object.freeze([]) })
@@ -29,9 +34,16 @@ export function commitOf(setCookie: readonly string[]): SessionCommit {
  * ```
  */
 export function applyCommit(headers: Headers, commit: SessionCommit): void {
-  if (commit.setCookie.length === 0) return
   for (const value of commit.setCookie) headers.append('Set-Cookie', value)
-  for (const [name, value] of commit.headers) mergeListHeader(headers, name, value)
+  for (const [name, value] of commit.headers) {
+    if (name === 'Cache-Control' || name === 'Vary') mergeListHeader(headers, name, value)
+    else headers.set(name, value)
+  }
+}
+
+/** The commit for a bearer token: the token in its header, never cached. */
+export function bearerCommitOf(header: string, token: string): SessionCommit {
+  return { setCookie: [], headers: [['Cache-Control', 'no-store'], [header, token]], token }
 }
 
 /** Adds `token` to a comma-separated header unless an equal token (or `*`) is there. */

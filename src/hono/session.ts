@@ -107,7 +107,7 @@ export function session<T extends SessionData<T> = Record<string, Json>, E exten
     // A handler that failed leaves the session as it was: no half-finished login is sent.
     if (c.error !== undefined) return
     const commit = await sessions.commit(current)
-    if (commit.setCookie.length === 0) return
+    if (commit.headers.length === 0) return
     try {
       applyCommit(c.res.headers, commit)
     } catch {

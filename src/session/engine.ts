@@ -1,5 +1,6 @@
 import { readCookies } from '../cookie/parse.js'
-import { commitOf, NOTHING, type SessionCommit } from '../cookie/response.js'
+import { bearerCommitOf, commitOf, NOTHING, type SessionCommit } from '../cookie/response.js'
+import { checkBearerSize, readBearer } from './bearer.js'
 import { expireCookie, layOut, serializeCookie } from '../cookie/serialize.js'
 import { ConfigurationError, SessionTooLargeError } from '../errors.js'
 import { hashSessionId, type SessionEvent } from './events.js'
@@ -74,6 +75,15 @@ function headersOf(source: CookieSource): HeaderReader {
   return 'headers' in source ? source.headers : source
 }
 
+/** A header value, or null when reading it throws (a hostile or broken headers object). */
+function safeGet(headers: HeaderReader, name: string): string | null {
+  try {
+    return headers.get(name)
+  } catch {
+    return null
+  }
+}
+
 /** The binding digest for this request; `null` when the hook failed (treated as a mismatch). */
 async function bindingOf(options: ResolvedOptions, headers: HeaderReader): Promise<string | undefined | null> {
   if (options.binding === undefined) return undefined
@@ -88,15 +98,13 @@ async function bindingOf(options: ResolvedOptions, headers: HeaderReader): Promi
 async function load<T extends SessionData<T>>(options: ResolvedOptions, source: CookieSource): Promise<SessionState<T>> {
   const now = seconds(options)
   let headers: HeaderReader
-  let header: string
   try {
     headers = headersOf(source)
-    header = headers.get('cookie') ?? ''
   } catch {
     headers = { get: () => null }
-    header = ''
   }
-  const incoming = readCookies(header, options.cookie)
+  const header = safeGet(headers, 'cookie') ?? ''
+  const incoming = options.tokenHeader === undefined ? readCookies(header, options.cookie) : readBearer(safeGet(headers, 'authorization'))
   const binding = await bindingOf(options, headers)
   const fresh = (names = incoming.names): SessionState<T> => {
     const session = new SessionState<T>(options, now, names)
@@ -166,13 +174,15 @@ async function commit<T extends SessionData<T>>(options: ResolvedOptions, sessio
   const setCookie: string[] = []
   let written: readonly string[] = []
 
+  let bearer: string | undefined
   if (session.dirty || due) {
     const expiresAt = Math.min(session.absoluteExpiry, now + session.idleTimeout)
     if (expiresAt > now) {
       const token = await options.format.seal(session.envelope(now), expiresAt, now)
       let cookies: readonly (readonly [string, string])[]
       try {
-        cookies = layOut(options.cookie, token)
+        if (options.tokenHeader !== undefined) checkBearerSize(token)
+        cookies = options.tokenHeader === undefined ? layOut(options.cookie, token) : []
       } catch (error) {
         if (error instanceof SessionTooLargeError) {
           await emitHashed(options, session.id, (sessionIdHash) => ({ type: 'too-large', sessionIdHash, size: error.size, limit: error.limit }))
@@ -181,6 +191,7 @@ async function commit<T extends SessionData<T>>(options: ResolvedOptions, sessio
       }
       for (const [name, value] of cookies) setCookie.push(serializeCookie(options.cookie, name, value, expiresAt - now))
       written = cookies.map(([name]) => name)
+      bearer = token
       const type = session.isNew || session.destroyed ? 'created' : rotated ? 'rotated' : session.dirty ? undefined : 'refreshed'
       if (type === 'rotated') {
         await emitHashed(options, session.id, (sessionIdHash) => ({ type, sessionIdHash, fromKeyId: session.loadedKeyId!, toKeyId: newest }))
@@ -191,6 +202,15 @@ async function commit<T extends SessionData<T>>(options: ResolvedOptions, sessio
     }
   } else if (session.destroyed) {
     await emitHashed(options, session.id, (sessionIdHash) => ({ type: 'destroyed', sessionIdHash }))
+  }
+
+  if (options.tokenHeader !== undefined) {
+    const destroyed = session.destroyed && bearer === undefined
+    session.dirty = false
+    session.destroyed = false
+    session.resealDue = false
+    if (bearer !== undefined) return bearerCommitOf(options.tokenHeader, bearer)
+    return destroyed ? bearerCommitOf(options.tokenHeader, '') : NOTHING
   }
 
   // Expire every cookie of ours the browser holds that this response does not overwrite:

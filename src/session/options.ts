@@ -59,6 +59,15 @@ export interface SessionOptions {
    * on mobile networks and behind proxies (docs/SECURITY.md). @default none
    */
   readonly binding?: (headers: HeaderReader) => string | undefined | Promise<string | undefined>
+  /**
+   * How the token travels. 'cookie' (the default) reads and writes the session cookie.
+   * 'bearer' reads only `Authorization: Bearer <token>` (API and mobile clients) and
+   * returns refreshed tokens in the `tokenHeader` response header; it never falls back to
+   * cookies or the query string. Expiry, rotation and revocation are the same. @default 'cookie'
+   */
+  readonly transport?: 'cookie' | 'bearer'
+  /** With the bearer transport: the response header carrying a new or refreshed token ('' after destroy). @default 'Session-Token' */
+  readonly tokenHeader?: string
   /** The token format. @default the v1 token (docs/FORMAT.md); `jweFormat()` from `sealed-session/jwe` for interop */
   readonly format?: FormatFactory
 }
@@ -84,6 +93,8 @@ export interface ResolvedOptions {
   readonly failOpen: boolean
   readonly onEvent: ((event: SessionEvent) => void) | undefined
   readonly binding: SessionOptions['binding']
+  /** The response header for bearer tokens; undefined for the cookie transport. */
+  readonly tokenHeader: string | undefined
 }
 
 /** Checks every option now, so a mistake fails at start-up and never at a user's request. */
@@ -125,6 +136,12 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new ConfigurationError('onEvent must be a function')
   if (options.binding !== undefined && typeof options.binding !== 'function') throw new ConfigurationError('binding must be a function of the request headers')
   if (options.format !== undefined && typeof options.format !== 'function') throw new ConfigurationError('format must be a format factory such as jweFormat()')
+  const transport = options.transport ?? 'cookie'
+  if (transport !== 'cookie' && transport !== 'bearer') {
+    throw new ConfigurationError(`transport must be 'cookie' or 'bearer', got ${JSON.stringify(transport)}`)
+  }
+  const tokenHeader = options.tokenHeader ?? 'Session-Token'
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(tokenHeader)) throw new ConfigurationError(`tokenHeader ${JSON.stringify(tokenHeader)} is not a header name`)
   const store = options.revocations
   if (store !== undefined && (typeof store.isRevoked !== 'function' || typeof store.revoke !== 'function' || typeof store.revokeSubject !== 'function')) {
     throw new ConfigurationError('revocations must implement isRevoked(), revoke() and revokeSubject()')
@@ -145,6 +162,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     failOpen: failure === 'open',
     onEvent: options.onEvent,
     binding: options.binding,
+    tokenHeader: transport === 'bearer' ? tokenHeader : undefined,
   }
 }
 
