@@ -42,7 +42,8 @@ export async function sealString(
 ): Promise<string> {
   const secret = codec.secrets[0]!
   const epoch = Math.floor(now / codec.epochSeconds)
-  const key = await epochKey(secret, codec.purpose, codec.epochSeconds, epoch)
+  const cached = epochKey(secret, codec.purpose, codec.epochSeconds, epoch)
+  const key = cached instanceof Promise ? await cached : cached
   const bytes = await sealToken(key, { keyId: secret.id, epoch, expiresAt }, plaintext)
   return encodeBase64url(bytes)
 }
@@ -68,7 +69,8 @@ export async function openString(codec: Codec, token: string, now: number): Prom
   if (epochStart > now + codec.skew || header.expiresAt > latestExpiry) {
     return { ok: false, reason: 'stale-epoch' }
   }
-  const key = await epochKey(secret, codec.purpose, codec.epochSeconds, header.epoch)
+  const cached = epochKey(secret, codec.purpose, codec.epochSeconds, header.epoch)
+  const key = cached instanceof Promise ? await cached : cached
   const plaintext = await openToken(key, parsed)
   if (plaintext === undefined) return { ok: false, reason: 'decrypt' }
   return { ok: true, plaintext, header }

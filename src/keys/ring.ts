@@ -6,7 +6,14 @@ const LABEL = encoder.encode('sealed-session/v1\0')
 /** Derived AES keys per secret, per isolate; bounded so no input grows it without limit. */
 const MAX_KEYS_PER_SECRET = 1024
 const baseKeys = new Map<string, Promise<CryptoKey>>()
-const epochKeys = new Map<string, Map<string, Promise<CryptoKey>>>()
+
+interface CachedKey {
+  readonly promise: Promise<CryptoKey>
+  /** Set once derived, so the hot path needs no await. */
+  key?: CryptoKey
+}
+/** secret → "epochSeconds:purpose" → epoch → key. */
+const epochKeys = new Map<string, { size: number; scopes: Map<string, Map<number, CachedKey>> }>()
 
 /**
  * The HKDF `info` for one epoch key (docs/FORMAT.md §Keys):
@@ -34,20 +41,28 @@ export function epochKey(
   purpose: string,
   epochSeconds: number,
   epoch: number,
-): Promise<CryptoKey> {
+): CryptoKey | Promise<CryptoKey> {
   let perSecret = epochKeys.get(secret.secret)
   if (perSecret === undefined) {
-    perSecret = new Map()
+    perSecret = { size: 0, scopes: new Map() }
     epochKeys.set(secret.secret, perSecret)
   }
-  const cacheKey = `${epochSeconds}:${epoch}:${purpose}`
-  const cached = perSecret.get(cacheKey)
-  if (cached !== undefined) return cached
-  if (perSecret.size >= MAX_KEYS_PER_SECRET) {
-    // Oldest first: Map iteration follows insertion order.
-    perSecret.delete(perSecret.keys().next().value!)
+  const scopeKey = `${epochSeconds}:${purpose}`
+  let scope = perSecret.scopes.get(scopeKey)
+  if (scope === undefined) {
+    scope = new Map()
+    perSecret.scopes.set(scopeKey, scope)
   }
-  const derived = baseKey(secret.secret).then((base) =>
+  const cached = scope.get(epoch)
+  if (cached !== undefined) return cached.key ?? cached.promise
+  if (perSecret.size >= MAX_KEYS_PER_SECRET) {
+    // Past the bound, start over: derivations are cheap next to unbounded memory.
+    perSecret.scopes.clear()
+    perSecret.size = 0
+    scope = new Map()
+    perSecret.scopes.set(scopeKey, scope)
+  }
+  const promise = baseKey(secret.secret).then((base) =>
     crypto.subtle.deriveKey(
       { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: hkdfInfo(purpose, epochSeconds, epoch) },
       base,
@@ -56,10 +71,20 @@ export function epochKey(
       ['encrypt', 'decrypt'],
     ),
   )
+  const entry: CachedKey = { promise }
   derivationCount++
-  perSecret.set(cacheKey, derived)
-  derived.catch(() => perSecret.delete(cacheKey))
-  return derived
+  scope.set(epoch, entry)
+  perSecret.size++
+  const owner = scope
+  promise.then(
+    (key) => {
+      entry.key = key
+    },
+    () => {
+      owner.delete(epoch)
+    },
+  )
+  return promise
 }
 
 function baseKey(secret: string): Promise<CryptoKey> {
