@@ -13,6 +13,8 @@ type Bindings = {
   /** Space-separated, newest first. Demo value in wrangler.toml; use `wrangler secret put` for real. */
   SESSION_SECRETS: string
   SESSION_REVOCATIONS: KVLike
+  /** Seconds between revocation checks of one session (default 60); the browser tests shorten it with `--var`. */
+  REVALIDATE_AFTER?: string
 }
 type Data = { cart: string[] }
 
@@ -23,6 +25,7 @@ const app = new Hono<{ Bindings: Bindings }>()
     session<Data, { Bindings: Bindings }>((c) => ({
       secrets: c.env.SESSION_SECRETS.split(/\s+/).filter(Boolean),
       revocations: kvRevocations(c.env.SESSION_REVOCATIONS),
+      revalidateAfter: Number(c.env.REVALIDATE_AFTER ?? 60),
     })),
   )
   .get('/', (c) => {
