@@ -1,11 +1,11 @@
 import { ConfigurationError, type InvalidReason } from './errors.js'
-import { makeCodec, openString, sealString } from './keys/codec.js'
+import { makeCodec, openString, sealString, type Codec } from './keys/codec.js'
 import { normalizeSecrets, type Secrets } from './keys/secrets.js'
 import { duration } from './session/options.js'
 import type { Json } from './session/envelope.js'
 import { MAX_COOKIE_AGE } from './cookie/options.js'
 
-/** Options shared by `seal()` and `unseal()`: pass the same object to both. */
+/** Options shared by `seal()` and `unseal()`: pass the same object to both. It is checked once per object, so make a new object to change it. */
 export interface SealOptions {
   /** As for sessions: one secret or a list, newest first. */
   readonly secrets: Secrets
@@ -31,7 +31,17 @@ export type UnsealResult =
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
-function codecOf(options: SealOptions) {
+interface Checked {
+  readonly codec: Codec
+  readonly ttl: number
+}
+
+/** Checked options per options object: sealing many values with one object checks it once. */
+const checked = new WeakMap<SealOptions, Checked>()
+
+function check(options: SealOptions): Checked {
+  const cached = checked.get(options)
+  if (cached !== undefined) return cached
   if (typeof options.purpose !== 'string' || options.purpose.length === 0) {
     throw new ConfigurationError('seal()/unseal() need a non-empty purpose, such as "sign-in-link"')
   }
@@ -41,7 +51,13 @@ function codecOf(options: SealOptions) {
   const skew = duration('clockSkew', options.clockSkew, 30, 0)
   // ':' cannot appear in a cookie name (RFC 6265 token), so no purpose collides with a session cookie's.
   const codec = makeCodec(normalizeSecrets(options.secrets), `value:${options.purpose}`, epochSeconds, ttl, skew)
-  return { codec, ttl, now: Math.floor((options.now ?? Date.now)() / 1000) }
+  const result = { codec, ttl }
+  checked.set(options, result)
+  return result
+}
+
+function codecOf(options: SealOptions): Checked & { readonly now: number } {
+  return { ...check(options), now: Math.floor((options.now ?? Date.now)() / 1000) }
 }
 
 /**
