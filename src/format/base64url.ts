@@ -13,7 +13,6 @@ const DECODE = new Uint8Array(256).fill(255)
 for (let i = 0; i < 64; i++) DECODE[ALPHABET.charCodeAt(i)] = i
 
 const ascii = new TextDecoder()
-const STRICT = /^[A-Za-z0-9_-]*$/
 
 /** The platform's own base64 (TC39 Uint8Array base64: Deno, Bun, workerd, newer Node), when present. */
 interface NativeBase64 {
@@ -60,12 +59,19 @@ export function decodeBase64url(text: string): Uint8Array<ArrayBuffer> | undefin
   const rest = n & 3
   if (rest === 1) return undefined
   if (nativeFrom !== undefined) {
-    // The native decoder skips whitespace and accepts padding and any trailing bits:
-    // check the alphabet and canonical form first, so one spelling per byte string stays true.
-    if (!STRICT.test(text)) return undefined
+    // The native decoder throws on characters outside the alphabet, but skips whitespace
+    // and accepts '=' padding and any trailing bits. Skipped or padding characters make
+    // the output shorter than the length implies, so compare lengths; check the trailing
+    // bits ourselves. One spelling per byte string stays true.
     const last = rest === 0 ? 0 : DECODE[text.charCodeAt(n - 1)]!
     if ((rest === 2 && (last & 15) !== 0) || (rest === 3 && (last & 3) !== 0)) return undefined
-    return nativeFrom(text, { alphabet: 'base64url' })
+    let bytes: Uint8Array<ArrayBuffer>
+    try {
+      bytes = nativeFrom(text, { alphabet: 'base64url' })
+    } catch {
+      return undefined
+    }
+    return bytes.length === (n >> 2) * 3 + (rest === 0 ? 0 : rest - 1) ? bytes : undefined
   }
   const out = new Uint8Array(((n >> 2) * 3) + (rest === 0 ? 0 : rest - 1))
   const full = n - rest

@@ -17,6 +17,8 @@ export interface Codec {
   readonly window: number
   /** Clock skew tolerated between machines, in seconds. */
   readonly skew: number
+  /** The key cache's scope for this purpose and epoch length, built once. */
+  readonly scope: string
 }
 
 export type Opened =
@@ -30,7 +32,7 @@ export function makeCodec(
   window: number,
   skew: number,
 ): Codec {
-  return { secrets, byId: new Map(secrets.map((s) => [s.id, s])), purpose, epochSeconds, window, skew }
+  return { secrets, byId: new Map(secrets.map((s) => [s.id, s])), purpose, epochSeconds, window, skew, scope: `${epochSeconds}:${purpose}` }
 }
 
 /** Seals under the newest secret and the current epoch's key. */
@@ -42,7 +44,7 @@ export async function sealString(
 ): Promise<string> {
   const secret = codec.secrets[0]!
   const epoch = Math.floor(now / codec.epochSeconds)
-  const cached = epochKey(secret, codec.purpose, codec.epochSeconds, epoch)
+  const cached = epochKey(secret, codec.purpose, codec.epochSeconds, epoch, codec.scope)
   const key = cached instanceof Promise ? await cached : cached
   const bytes = await sealToken(key, { keyId: secret.id, epoch, expiresAt }, plaintext)
   return encodeBase64url(bytes)
@@ -69,7 +71,7 @@ export async function openString(codec: Codec, token: string, now: number): Prom
   if (epochStart > now + codec.skew || header.expiresAt > latestExpiry) {
     return { ok: false, reason: 'stale-epoch' }
   }
-  const cached = epochKey(secret, codec.purpose, codec.epochSeconds, header.epoch)
+  const cached = epochKey(secret, codec.purpose, codec.epochSeconds, header.epoch, codec.scope)
   const key = cached instanceof Promise ? await cached : cached
   const plaintext = await openToken(key, parsed)
   if (plaintext === undefined) return { ok: false, reason: 'decrypt' }

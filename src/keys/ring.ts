@@ -41,13 +41,13 @@ export function epochKey(
   purpose: string,
   epochSeconds: number,
   epoch: number,
+  scopeKey: string = `${epochSeconds}:${purpose}`,
 ): CryptoKey | Promise<CryptoKey> {
   let perSecret = epochKeys.get(secret.secret)
   if (perSecret === undefined) {
     perSecret = { size: 0, scopes: new Map() }
     epochKeys.set(secret.secret, perSecret)
   }
-  const scopeKey = `${epochSeconds}:${purpose}`
   let scope = perSecret.scopes.get(scopeKey)
   if (scope === undefined) {
     scope = new Map()
