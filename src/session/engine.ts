@@ -147,7 +147,7 @@ async function load<T extends SessionData<T>>(options: ResolvedOptions, source: 
   if (store !== undefined && subject !== undefined && due) {
     let revoked: boolean
     try {
-      revoked = await store.isRevoked({ sessionId: envelope.i, subject, createdAt: envelope.c })
+      revoked = await withTimeout(store.isRevoked({ sessionId: envelope.i, subject, createdAt: envelope.c }), options.revocationTimeout)
     } catch {
       await emitHashed(options, envelope.i, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, failOpen: options.failOpen }))
       // Fail closed: signed out for this request, but the cookie stays for the next one.
@@ -228,6 +228,15 @@ async function commit<T extends SessionData<T>>(options: ResolvedOptions, sessio
   session.destroyed = false
   session.resealDue = false
   return setCookie.length === 0 ? NOTHING : commitOf(setCookie)
+}
+
+/** Rejects when `promise` has not settled within `ms`: a store that hangs counts as failing. */
+function withTimeout<V>(promise: Promise<V>, ms: number): Promise<V> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('revocation check timed out')), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
 function emit(options: ResolvedOptions, event: SessionEvent): void {

@@ -44,6 +44,8 @@ export interface SessionOptions {
   readonly revocations?: RevocationStore
   /** Ask the revocation store about a session at most once per this many seconds. @default 60 */
   readonly revalidateAfter?: number
+  /** Give up on a revocation check after this many milliseconds; a timeout is a failure. @default 2000 */
+  readonly revocationTimeout?: number
   /**
    * When the revocation store cannot answer: 'closed' treats the request as signed out
    * (the cookie is kept for the next request); 'open' accepts the session and asks again
@@ -89,6 +91,7 @@ export interface ResolvedOptions {
   readonly now: () => number
   readonly revocations: RevocationStore | undefined
   readonly revalidateAfter: number
+  readonly revocationTimeout: number
   readonly epochSeconds: number
   readonly failOpen: boolean
   readonly onEvent: ((event: SessionEvent) => void) | undefined
@@ -158,6 +161,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     now: options.now ?? Date.now,
     revocations: store,
     revalidateAfter,
+    revocationTimeout: duration('revocationTimeout', options.revocationTimeout, 2000, 1),
     epochSeconds,
     failOpen: failure === 'open',
     onEvent: options.onEvent,

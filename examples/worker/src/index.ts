@@ -26,6 +26,8 @@ const app = new Hono<{ Bindings: Bindings }>()
       secrets: c.env.SESSION_SECRETS.split(/\s+/).filter(Boolean),
       revocations: kvRevocations(c.env.SESSION_REVOCATIONS),
       revalidateAfter: Number(c.env.REVALIDATE_AFTER ?? 60),
+      // Events carry no token, id or secret: safe to log for monitoring.
+      onEvent: (event) => console.log(JSON.stringify({ sessionEvent: event })),
     })),
   )
   .get('/', (c) => {
