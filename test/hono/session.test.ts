@@ -161,3 +161,24 @@ describe('revocation through the middleware (memory store)', () => {
     expect(await (await app.request('/', { headers: { cookie: before } })).text()).toBe('anonymous')
   })
 })
+
+describe('a revocation store that hangs', () => {
+  it('times out, fails closed, and reports it', async () => {
+    const events: string[] = []
+    const clock = new Clock()
+    const hanging = { isRevoked: () => new Promise<boolean>(() => {}), revoke: async () => {}, revokeSubject: async () => {} }
+    const app = new Hono()
+      .use(session({ secrets: SECRET_A, now: clock.now, revocations: hanging, revalidateAfter: 0, revocationTimeout: 50, onEvent: (e) => events.push(e.type) }))
+      .post('/login', async (c) => {
+        await c.get('session').login('ada')
+        return c.text('ok')
+      })
+      .get('/', (c) => c.text(c.get('session').subject ?? 'anonymous'))
+    const cookie = cookieOf(await app.request('/login', { method: 'POST' }))
+    clock.advance(1)
+    const response = await app.request('/', { headers: { cookie } })
+    expect(await response.text()).toBe('anonymous')
+    expect(response.headers.getSetCookie()).toEqual([])
+    expect(events).toContain('revocation-error')
+  })
+})
