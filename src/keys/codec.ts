@@ -45,7 +45,8 @@ export async function sealString(
   const secret = codec.secrets[0]!
   const epoch = Math.floor(now / codec.epochSeconds)
   const cached = epochKey(secret, codec.purpose, codec.epochSeconds, epoch, codec.scope)
-  const key = cached instanceof Promise ? await cached : cached
+  // Duck-typed: in a vm sandbox (edge runtime) the platform's promises are from another realm.
+  const key = 'then' in cached ? await cached : cached
   const bytes = await sealToken(key, { keyId: secret.id, epoch, expiresAt }, plaintext)
   return encodeBase64url(bytes)
 }
@@ -72,7 +73,8 @@ export async function openString(codec: Codec, token: string, now: number): Prom
     return { ok: false, reason: 'stale-epoch' }
   }
   const cached = epochKey(secret, codec.purpose, codec.epochSeconds, header.epoch, codec.scope)
-  const key = cached instanceof Promise ? await cached : cached
+  // Duck-typed: in a vm sandbox (edge runtime) the platform's promises are from another realm.
+  const key = 'then' in cached ? await cached : cached
   const plaintext = await openToken(key, parsed)
   if (plaintext === undefined) return { ok: false, reason: 'decrypt' }
   return { ok: true, plaintext, header }
