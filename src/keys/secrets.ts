@@ -2,12 +2,19 @@ import { ConfigurationError } from '../errors.js'
 import { encodeBase64url } from '../format/base64url.js'
 
 /**
- * One secret, or an ordered list, newest first. The newest seals; all of them open.
+ * One secret, or several, newest first. The newest seals; all of them open.
+ *
+ * - A string holds one or more secrets separated by whitespace or commas, so an
+ *   environment variable such as `SESSION_SECRETS="<new> <old>"` is passed as it is.
+ * - A list holds one secret per entry; an entry containing whitespace or a comma is
+ *   refused (it looks like a list, and would otherwise become one wrong secret).
+ *
  * Give explicit ids (0–255) when you want to choose them; otherwise each secret's id is
  * derived from the secret itself, so it survives adding and removing other secrets.
  *
  * @example
  * ```ts
+ * secrets: env.SESSION_SECRETS                       // "<new> <old>": split on whitespace or commas
  * secrets: ['<new, 32+ random chars>', '<previous, still opens old cookies>']
  * secrets: [{ id: 2, secret: env.SECRET_2 }, { id: 1, secret: env.SECRET_1 }]
  * ```
@@ -29,21 +36,32 @@ export interface NormalizedSecret {
 /** 32 characters of random base64url text carry 192 bits (NIST SP 800-131A: at least 112). */
 export const MIN_SECRET_LENGTH = 32
 
+/** Whitespace or commas: what separates secrets in a string (docs: "Secrets and rotation"). */
+const SEPARATORS = /[\s,]+/
+
 /**
  * Checks and orders secrets. Throws `ConfigurationError` for an empty list, a secret
- * shorter than 32 characters, an id outside 0–255 or two secrets with the same id.
+ * shorter than 32 characters, a list entry that looks like a list, an id outside 0–255
+ * or two secrets with the same id.
  */
 export function normalizeSecrets(secrets: Secrets): readonly NormalizedSecret[] {
-  const list = typeof secrets === 'string' ? [secrets] : secrets
+  const list = typeof secrets === 'string' ? secrets.split(SEPARATORS).filter((part) => part.length > 0) : secrets
   if (!Array.isArray(list) || list.length === 0) {
     throw new ConfigurationError(
-      'secrets must be a string or a non-empty list (newest first); generate one with generateSecret() or `npx sealed-session secret`',
+      'secrets must be a string (one or more secrets separated by spaces or commas, newest first) or a non-empty list; ' +
+        'generate one with generateSecret() or `npx sealed-session secret`',
     )
   }
   const out: NormalizedSecret[] = []
   const seen = new Map<number, number>()
   list.forEach((entry: string | SecretWithId, index: number) => {
     const secret = typeof entry === 'string' ? entry : entry?.secret
+    if (typeof secrets !== 'string' && typeof secret === 'string' && SEPARATORS.test(secret)) {
+      throw new ConfigurationError(
+        `secrets[${index}] contains whitespace or a comma, so it looks like several secrets in one entry. ` +
+          'Pass the whole string as `secrets` (it is split on whitespace and commas, newest first) or one secret per list entry',
+      )
+    }
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
       const length = typeof secret === 'string' ? secret.length : 0
       throw new ConfigurationError(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigurationError, createSessions, generateSecret } from '../../src/index.js'
 import { deriveKeyId, normalizeSecrets } from '../../src/keys/secrets.js'
-import { SECRET_A, SECRET_B } from '../helpers.js'
+import { cookieHeader, SECRET_A, SECRET_B } from '../helpers.js'
 
 function refuses(options: Parameters<typeof createSessions>[0], message: RegExp): void {
   expect(() => createSessions(options)).toThrowError(ConfigurationError)
@@ -19,6 +19,29 @@ describe('secrets', () => {
     refuses({ secrets: 'x'.repeat(31) }, /at least 32 characters.*generateSecret/)
     refuses({ secrets: [SECRET_A, 'short'] }, /secrets\[1\] has 5 characters/)
     refuses({ secrets: [] }, /non-empty list/)
+    refuses({ secrets: ' , ' }, /non-empty list|separated by spaces or commas/)
+  })
+
+  it('reads a string as secrets separated by whitespace or commas, newest first: rotation works from an env var', async () => {
+    const old = createSessions({ secrets: SECRET_B })
+    const before = await old.load('')
+    before.set('n', 1)
+    const cookie = cookieHeader(await old.commit(before))
+    for (const secrets of [`${SECRET_A} ${SECRET_B}`, `${SECRET_A},${SECRET_B}`, `\n${SECRET_A}, \t${SECRET_B}\n`]) {
+      const rotated = createSessions({ secrets })
+      const session = await rotated.load(cookie)
+      expect(session.isNew, JSON.stringify(secrets.length)).toBe(false)
+      expect(session.get('n')).toBe(1)
+      // The newest (first) secret seals: the re-sealed cookie opens with it alone.
+      const resealed = cookieHeader(await rotated.commit(session), cookie)
+      expect((await createSessions({ secrets: SECRET_A }).load(resealed)).isNew).toBe(false)
+    }
+  })
+
+  it('refuses a list entry that looks like a list instead of making it one wrong secret', () => {
+    refuses({ secrets: [`${SECRET_A} ${SECRET_B}`] }, /secrets\[0\] contains whitespace or a comma/)
+    refuses({ secrets: [SECRET_A, `${SECRET_B},${SECRET_A}`] }, /secrets\[1\] contains whitespace or a comma/)
+    refuses({ secrets: [{ id: 1, secret: `${SECRET_A} ` }] }, /looks like several secrets/)
   })
 
   it('refuses explicit ids outside 0-255 and duplicate ids', () => {
