@@ -4,11 +4,18 @@
 import { parseArgs } from 'node:util'
 import { main } from '../dist/cli/index.js'
 
-async function readStdin() {
-  if (process.stdin.isTTY) return undefined
+/** Standard input to its end, but never more than maxBytes: the CLI refuses anything larger. */
+async function readStdin(maxBytes) {
+  if (process.stdin.isTTY) return { kind: 'terminal' }
   const chunks = []
-  for await (const chunk of process.stdin) chunks.push(chunk)
-  return Buffer.concat(chunks).toString('utf8')
+  let size = 0
+  for await (const chunk of process.stdin) {
+    size += chunk.length
+    // Leaving the loop destroys the stream: nothing more is read.
+    if (size > maxBytes) return { kind: 'too-large' }
+    chunks.push(chunk)
+  }
+  return { kind: 'text', text: Buffer.concat(chunks, size).toString('utf8') }
 }
 
 process.exitCode = await main(process.argv.slice(2), {

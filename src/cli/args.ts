@@ -1,17 +1,30 @@
 import { ConfigurationError } from '../errors.js'
-import { normalizeSecrets, type NormalizedSecret, type SecretWithId } from '../keys/secrets.js'
+import { normalizeSecrets, type NormalizedSecret, type Secrets, type SecretWithId } from '../keys/secrets.js'
 import { UsageError, type CliHost } from './host.js'
 
+/** A token is a few KiB at most (browsers keep 4096 bytes per cookie); 64 KiB leaves room for any paste. */
+export const MAX_TOKEN_BYTES: number = 64 * 1024
+
 /**
- * The token to work on: the argument, or standard input for `-` or no argument (a token
- * is a credential: piping keeps it out of shell history). Accepts a pasted `name=value`
- * cookie or a Set-Cookie line, and keeps only the value.
+ * The token to work on: standard input for `-` or no argument (recommended: a token is a
+ * credential, and an argument lands in shell history and in `ps` for every local user),
+ * or the argument. Standard input is read to its end, at most 64 KiB, and one trailing
+ * newline is dropped; a second line is refused rather than guessed at. Accepts a pasted
+ * `name=value` cookie or a Set-Cookie line, and keeps only the value.
  */
 export async function readToken(positional: string | undefined, host: CliHost): Promise<string> {
-  let text = positional
-  if (text === undefined || text === '-') {
-    text = await host.readStdin()
-    if (text === undefined) throw new UsageError('give a token as an argument, or pipe it in: pbpaste | sealed-session inspect -')
+  let text: string
+  if (positional === undefined || positional === '-') {
+    const read = await host.readStdin(MAX_TOKEN_BYTES)
+    if (read.kind === 'terminal') {
+      throw new UsageError('pipe the token in (it keeps the token out of shell history and ps): pbpaste | sealed-session inspect -')
+    }
+    if (read.kind === 'too-large') throw new UsageError(`standard input is larger than 64 KiB; a token is a few KiB at most (browsers keep 4096 bytes per cookie)`)
+    text = read.text.replace(/\r?\n$/, '')
+    if (/[\r\n]/.test(text)) throw new UsageError('standard input holds more than one line; give one token (one trailing newline is fine)')
+  } else {
+    text = positional
+    if (text.length > MAX_TOKEN_BYTES) throw new UsageError('the token argument is larger than 64 KiB; a token is a few KiB at most')
   }
   let token = text.trim()
   const semicolon = token.indexOf(';')
@@ -40,9 +53,10 @@ export function clock(value: string | boolean | undefined, host: CliHost): numbe
 }
 
 /**
- * The secrets from the environment variable `name`: one secret, several separated by
- * whitespace or commas (newest first), or a JSON list of strings and `{ id, secret }`.
- * Errors never quote the variable's value.
+ * The secrets from the environment variable `name`, given to the library as they are, so
+ * the CLI reads them by the same rule as the app (`normalizeSecrets`: one string holding
+ * one or more secrets separated by whitespace or commas, newest first), or a JSON list of
+ * strings and `{ id, secret }`. Errors never quote the variable's value.
  */
 export function secretsFromEnv(name: string | boolean | undefined, host: CliHost): readonly NormalizedSecret[] {
   if (typeof name !== 'string' || name.length === 0) {
@@ -52,18 +66,16 @@ export function secretsFromEnv(name: string | boolean | undefined, host: CliHost
   if (value === undefined || value.trim().length === 0) {
     throw new UsageError(`the environment variable ${name} is not set or is empty; set it first, e.g. read -rs ${name} && export ${name}`)
   }
-  let list: readonly (string | SecretWithId)[]
+  let secrets: Secrets = value
   if (value.trim().startsWith('[')) {
     try {
-      list = JSON.parse(value) as (string | SecretWithId)[]
+      secrets = JSON.parse(value) as (string | SecretWithId)[]
     } catch {
       throw new UsageError(`${name} starts with "[" but is not a JSON list of secrets`)
     }
-  } else {
-    list = value.split(/[\s,]+/).filter((s) => s.length > 0)
   }
   try {
-    return normalizeSecrets(list)
+    return normalizeSecrets(secrets)
   } catch (error) {
     if (error instanceof ConfigurationError) throw new UsageError(`${name}: ${error.message}`)
     throw error

@@ -12,9 +12,15 @@ export interface CliHost {
   readonly now: () => number
   readonly stdout: (text: string) => void
   readonly stderr: (text: string) => void
-  /** All of standard input, or `undefined` when it is a terminal (nothing piped in). */
-  readonly readStdin: () => Promise<string | undefined>
+  /** Standard input, read to its end but never past `maxBytes` (see `StdinRead`). */
+  readonly readStdin: (maxBytes: number) => Promise<StdinRead>
 }
+
+/**
+ * What standard input held: nothing to read (it is a terminal), its text, or more than
+ * the limit (the reader stops there, so an endless pipe cannot exhaust memory).
+ */
+export type StdinRead = { readonly kind: 'terminal' } | { readonly kind: 'text'; readonly text: string } | { readonly kind: 'too-large' }
 
 /** The part of `util.parseArgs` the CLI uses. */
 export type ParseArgs = (config: {

@@ -5,20 +5,22 @@ import { inspect } from './inspect.js'
 import { open } from './open.js'
 import { json } from './output.js'
 
-export { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, type CliHost, type ParseArgs } from './host.js'
+export { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, type CliHost, type ParseArgs, type StdinRead } from './host.js'
 
 const USAGE = `Usage: sealed-session <command> [options]
 
 Commands
   secret                     Print a new secret (32 random bytes, base64url).
-  inspect [TOKEN | -]        Print what a token shows without a secret: format, key id,
+  inspect [- | TOKEN]        Print what a token shows without a secret: format, key id,
                              epoch, expiry and size (v1), or the protected header (JWE).
-  open [TOKEN | -] --secret-env NAME
+  open [- | TOKEN] --secret-env NAME
                              Decrypt a token for debugging; the secrets come from the
                              environment variable NAME, never from the command line.
 
-TOKEN may be a bare token or a pasted cookie (name=value). Give - or nothing to read it
-from standard input, which keeps the token (a credential) out of your shell history.
+Pipe the token in (- or nothing reads standard input: one line, at most 64 KiB):
+  pbpaste | sealed-session inspect -
+A token is a credential: as an argument it lands in your shell history and in ps.
+It may be a bare token or a pasted cookie (name=value).
 
 Options
   --json                     Machine-readable output.
@@ -31,8 +33,9 @@ Options
   -h, --help                 Show this help.
 
 Exit codes: 0 done, 1 token refused or not a token, 2 usage or environment error.
-Secrets in NAME: one secret, several separated by spaces or commas (newest first), or a
-JSON list such as [{"id":2,"secret":"..."},{"id":1,"secret":"..."}].
+Secrets in NAME, read as the app reads its secrets string: one secret, or several
+separated by spaces or commas (newest first); or a JSON list such as
+[{"id":2,"secret":"..."},{"id":1,"secret":"..."}].
 `
 
 const OPTIONS = {

@@ -87,6 +87,37 @@ describe('sealed-session inspect', () => {
     expect(JSON.parse(piped.stdout).keyId).toBe(ID_A)
   })
 
+  it('reads the token from standard input when no token argument is given', async () => {
+    const token = await sessionToken()
+    const piped = await cli(['inspect', '--json', ...AT], { input: `${token}\n` })
+    expect(piped.code).toBe(0)
+    expect(JSON.parse(piped.stdout)).toMatchObject({ keyId: ID_A, length: token.length })
+    const crlf = await cli(['inspect', '-', '--json', ...AT], { input: `${token}\r\n` })
+    expect(JSON.parse(crlf.stdout).length).toBe(token.length)
+  })
+
+  it('trims one trailing newline from standard input, and refuses more than one line', async () => {
+    const token = await sessionToken()
+    const ran = await cli(['inspect', '-', ...AT], { input: `${token}\n${token}\n` })
+    expect(ran.code).toBe(2)
+    expect(ran.stderr).toContain('standard input holds more than one line')
+    expect(ran.stderr).not.toContain(token)
+    const blank = await cli(['inspect', '-', ...AT], { input: `${token}\n\n` })
+    expect(blank.code).toBe(2)
+  })
+
+  it('refuses standard input over 64 KiB with a clear error, without reading it all', async () => {
+    const ran = await cli(['inspect', '-'], { input: 'A'.repeat(64 * 1024 + 1) })
+    expect(ran.code).toBe(2)
+    expect(ran.stderr).toContain('standard input is larger than 64 KiB')
+    const huge = await cli(['inspect'], { input: 'A'.repeat(8 * 1024 * 1024) })
+    expect(huge.code).toBe(2)
+    expect(huge.stderr).toContain('larger than 64 KiB')
+    const empty = await cli(['inspect', '-'], { input: '' })
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toContain('the token is empty')
+  })
+
   it('says when a v1 token has expired', async () => {
     const token = await sessionToken()
     const json = JSON.parse((await cli(['inspect', token, '--json', '--at', String(NOW + 7200)])).stdout)
@@ -150,14 +181,26 @@ describe('sealed-session open', () => {
     expect(asSession.stderr).toMatch(/^refused \(decrypt\): /)
   })
 
-  it('reads several secrets, newest first, as a list or as JSON with explicit ids', async () => {
-    const old = await sessionToken(undefined, SECRET_B)
-    const listed = await cli(['open', old, '--secret-env', 'S', '--json', ...AT], { env: { S: `${SECRET_A} ${SECRET_B}` } })
-    expect(listed.code).toBe(0)
+  it('reads secrets as a JSON list with explicit ids', async () => {
     const explicit = await sessionToken(undefined, [{ id: 9, secret: SECRET_A }])
     const json = JSON.stringify([{ id: 9, secret: SECRET_A }, { id: 8, secret: SECRET_B }])
     const ran = await cli(['open', explicit, '--secret-env', 'S', '--json', ...AT], { env: { S: json } })
     expect(JSON.parse(ran.stdout).keyId).toBe(9)
+  })
+
+  it('applies the library rule to the variable: "new old" and "new,old" both open a token sealed with the old secret', async () => {
+    // The CLI passes the string to the library unchanged (issue 16 item 2: one rule everywhere).
+    const old = await sessionToken(undefined, SECRET_B)
+    for (const S of [`${SECRET_A} ${SECRET_B}`, `${SECRET_A},${SECRET_B}`]) {
+      const ran = await cli(['open', '-', '--secret-env', 'S', '--json', ...AT], { env: { S }, input: old })
+      expect(ran.code, JSON.stringify(S.replaceAll(SECRET_A, 'A').replaceAll(SECRET_B, 'B'))).toBe(0)
+      expect(JSON.parse(ran.stdout)).toMatchObject({ payload: { s: 'user-1' } })
+      noSecretIn(ran.stdout, ran.stderr)
+    }
+    const listInList = await cli(['open', '-', '--secret-env', 'S', ...AT], { env: { S: JSON.stringify([`${SECRET_A},${SECRET_B}`]) }, input: old })
+    expect(listInList.code).toBe(2)
+    expect(listInList.stderr).toMatch(/^sealed-session: S: /)
+    noSecretIn(listInList.stdout, listInList.stderr)
   })
 
   it('exits 2 with a clear message when the environment variable is missing, empty or not a secret', async () => {

@@ -6,7 +6,7 @@ declare module 'node:child_process' {
     on(event: 'data', listener: (chunk: string) => void): void
   }
   interface CliTestChild {
-    readonly stdin: { end(data?: string): void }
+    readonly stdin: { end(data?: string): void; on(event: 'error', listener: (error: Error) => void): void }
     readonly stdout: CliTestStream
     readonly stderr: CliTestStream
     on(event: 'error', listener: (error: Error) => void): void

@@ -30,6 +30,8 @@ export function cli(args: readonly string[], options: { env?: Record<string, str
         resolve({ code, stdout, stderr })
       }
     })
+    // The CLI stops reading standard input past its limit: a write it never reads is not an error here.
+    child.stdin.on('error', () => {})
     child.stdin.end(options.input ?? '')
   })
 }
