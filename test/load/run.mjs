@@ -1,25 +1,57 @@
 /**
- * A bounded load run against the demo Worker under `wrangler dev` on 127.0.0.1, with a mix
- * of valid, expired, tampered and garbage cookies; then the same against the demo behind a
- * failing revocation store (KV that throws, KV that hangs). Every scenario runs 8 s with 10
- * connections. Asserts: every request answered, zero 5xx, the failure policy held (signed
- * out, no Set-Cookie) and reported (`revocation-error` events in the Worker's log).
- * Writes test/load/results.json and test/load/RESULTS.md.
+ * The load run: the demo Worker under `wrangler dev` on 127.0.0.1 (test/load/failing-kv.ts,
+ * which counts its KV calls and can break KV per request), driven with a fixed number of
+ * requests per scenario, CONCURRENCY at a time. For every cookie kind, one request is first
+ * sent alone: its answer (status, Set-Cookie or not, signed in or not) is the reference, and
+ * the session events and KV calls it caused are counted from the Worker's log. Then:
+ * - every response under load must equal the reference for its cookie;
+ * - the events and KV calls of a scenario must be exactly the sum of its references
+ *   (a `{"sessionEvent":…}` line and a `{"kvCall":…}` line each, read up to a marker);
+ * - a cookie due for its revocation check (sealed with its check time older than
+ *   revalidateAfter) costs exactly one KV read on every request while the re-sealed cookie
+ *   is not sent back, and none once it is;
+ * - with KV throwing or hanging, that cookie is answered signed out, the cookie kept, and
+ *   each request reports one `revocation-error`.
+ * Everything is bounded: request counts, a per-request timeout, a timeout for the run.
  *
- *   node test/load/run.mjs      (needs `npm run build`: expired cookies are sealed with dist/)
+ *   npm run build && npm run test:load          (cookies are sealed with dist/)
+ *   LOAD_REQUESTS=100 node test/load/run.mjs    (requests per scenario, default 300)
+ *
+ * Writes test-results/load/results.json and RESULTS.md (not tracked); BENCHMARKS.md quotes
+ * one run as a dated excerpt.
  */
-import autocannon from 'autocannon'
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { cleanUp, ROOT, startWrangler, tomlString } from '../browser/harness.mjs'
+import { cleanUp, ROOT, sleep, startWrangler, tomlString } from '../browser/harness.mjs'
 import { createSessions } from '../../dist/index.js'
 
-const SECONDS = Number(process.env.LOAD_SECONDS ?? 8)
-const CONNECTIONS = 10
+const REQUESTS = countFrom(process.env.LOAD_REQUESTS, 300)
+/** Each of these waits for the 2 s revocationTimeout: 20 at 10 at a time is about 4 s. */
+const HANG_REQUESTS = 20
+const CONCURRENCY = 10
+const REQUEST_TIMEOUT_MS = 10_000
+const MARK_TIMEOUT_MS = 15_000
+const RUN_TIMEOUT_MS = 240_000
+/** Seconds: the signed-in cookie stays fresh for the whole run; the due one is past it. */
+const REVALIDATE_AFTER = 600
+const COOKIE = '__Host-session'
 const ARTIFACTS = join(ROOT, 'test-results/load')
-mkdirSync(ARTIFACTS, { recursive: true })
-const secret = tomlString('wrangler.toml', 'SESSION_SECRETS')
+const LOG = join(ARTIFACTS, 'wrangler.log')
+
+function countFrom(text, fallback) {
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!Number.isSafeInteger(n) || n < 1 || n > 10_000) throw new Error(`LOAD_REQUESTS must be a whole number from 1 to 10000, got ${text}`)
+  return n
+}
+
+const runTimer = setTimeout(() => {
+  console.error(`load run: gave up after ${RUN_TIMEOUT_MS / 1000} s`)
+  cleanUp()
+  process.exit(1)
+}, RUN_TIMEOUT_MS)
+runTimer.unref()
 
 let passed = 0
 let failed = 0
@@ -29,118 +61,251 @@ function check(name, ok, detail = '') {
   console.log(`  ${ok ? '✓' : '✗'} ${name}${detail ? ` — ${detail}` : ''}`)
 }
 
-async function signIn(base) {
-  const response = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ name: 'load' }), redirect: 'manual' })
-  const line = response.headers.getSetCookie()[0]
-  return line.slice(0, line.indexOf(';'))
+// ---- Cookies -------------------------------------------------------------------------
+
+/** `name=value` of the session cookie a response sets (not an expiry), or undefined. */
+function sessionCookieOf(response) {
+  const line = response.headers.getSetCookie().find((l) => l.startsWith(`${COOKIE}=`) && !/;\s*max-age=0/i.test(l))
+  return line === undefined ? undefined : line.slice(0, line.indexOf(';'))
 }
 
-async function expiredCookie() {
-  const past = Date.now() - 8 * 86_400_000
-  const sessions = createSessions({ secrets: secret, now: () => past })
-  const s = await sessions.load('')
-  await s.login('load')
-  const line = (await sessions.commit(s)).setCookie[0]
-  return line.slice(0, line.indexOf(';'))
+/** The value of the hidden input `name` in a page, if the page has one. */
+function hiddenField(html, name) {
+  const input = html.match(new RegExp(`<input[^>]*\\bname="${name}"[^>]*>`))?.[0]
+  const value = input?.match(/\bvalue="([^"]*)"/)?.[1]
+  return value?.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&')
 }
 
-function run(base, requests) {
-  return new Promise((resolve, reject) => {
-    const statuses = {}
-    const instance = autocannon({ url: base, connections: CONNECTIONS, duration: SECONDS, requests, timeout: 10 }, (error, result) =>
-      error ? reject(error) : resolve({ result, statuses }),
-    )
-    instance.on('response', (_client, status) => {
-      statuses[status] = (statuses[status] ?? 0) + 1
-    })
-  })
+function timeout() {
+  return AbortSignal.timeout(REQUEST_TIMEOUT_MS)
 }
 
-function summary(name, { result, statuses }) {
-  const fivexx = Object.entries(statuses).filter(([code]) => code >= 500).reduce((n, [, count]) => n + count, 0)
-  return {
-    name,
-    requests: result.requests.total,
-    rps: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p90: result.latency.p90,
-    p99: result.latency.p99,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    statuses,
-    fivexx,
+/**
+ * Signs in through the demo's form as a browser does: GET / (the page may store a CSRF
+ * secret in a session cookie and put a `_csrf` field in the form), then POST /login with
+ * that cookie, the field and `Origin` (Hono's csrf() checks it), then the page a browser
+ * loads next, keeping whatever cookie it sets.
+ */
+async function signIn(base, name) {
+  const form = await fetch(`${base}/`, { redirect: 'manual', signal: timeout() })
+  const html = await form.text()
+  const anonymous = sessionCookieOf(form)
+  const body = new URLSearchParams({ name })
+  const csrf = hiddenField(html, '_csrf')
+  if (csrf !== undefined) body.set('_csrf', csrf)
+  const headers = { origin: base, ...(anonymous !== undefined && { cookie: anonymous }) }
+  const login = await fetch(`${base}/login`, { method: 'POST', body, headers, redirect: 'manual', signal: timeout() })
+  await login.arrayBuffer()
+  const cookie = sessionCookieOf(login)
+  if (login.status !== 303 || cookie === undefined) throw new Error(`sign-in answered ${login.status}${cookie === undefined ? ' without a session cookie' : ''}`)
+  const home = await fetch(`${base}/`, { headers: { cookie }, redirect: 'manual', signal: timeout() })
+  await home.arrayBuffer()
+  return sessionCookieOf(home) ?? cookie
+}
+
+/** A session signed in `secondsAgo` ago, sealed here with dist/ and the demo's secret. */
+async function sealedAgo(secondsAgo, subject) {
+  const at = Date.now() - secondsAgo * 1000
+  const sessions = createSessions({ secrets: tomlString('test/load/wrangler.toml', 'SESSION_SECRETS'), now: () => at })
+  const s = await sessions.load(null)
+  await s.login(subject)
+  // A CSRF secret sealed in, as a browser's cookie has one once a page with a form was shown.
+  s.csrfToken?.()
+  const lines = (await sessions.commit(s)).setCookie
+  const cookie = sessionCookieOf({ headers: { getSetCookie: () => [...lines] } })
+  if (cookie === undefined) throw new Error('sealing a session gave no cookie')
+  return cookie
+}
+
+// ---- Requests, references and the Worker's log ----------------------------------------
+
+async function get(base, kind) {
+  const headers = { cookie: kind.cookie, ...(kind.fault !== undefined && { 'x-load-kv': kind.fault }) }
+  const response = await fetch(`${base}/`, { headers, redirect: 'manual', signal: timeout() })
+  const html = await response.text()
+  const subject = html.match(/id="subject">([^<]*)</)?.[1]
+  const view = subject !== undefined ? `signed in as ${subject}` : html.includes('<h1>Sign in</h1>') ? 'sign-in page' : 'other'
+  return { status: response.status, setCookie: response.headers.getSetCookie().length > 0, view, response }
+}
+
+function sameAnswer(a, b) {
+  return a.status === b.status && a.setCookie === b.setCookie && a.view === b.view
+}
+
+function describe(answer) {
+  return `${answer.status}, ${answer.setCookie ? 'Set-Cookie' : 'no Set-Cookie'}, ${answer.view}`
+}
+
+/** Reads the Worker's log up to markers: what happened between two marks. */
+function logReader(base) {
+  let offset = 0
+  let marks = 0
+  return async function since() {
+    const id = `m${++marks}`
+    const response = await fetch(`${base}/__load/mark?id=${id}`, { signal: timeout() })
+    await response.arrayBuffer()
+    const needle = JSON.stringify({ loadMark: id })
+    const deadline = Date.now() + MARK_TIMEOUT_MS
+    for (;;) {
+      const log = readFileSync(LOG, 'utf8')
+      const at = log.indexOf(needle, offset)
+      if (at >= 0) {
+        const slice = log.slice(offset, at)
+        offset = at + needle.length
+        return tally(slice)
+      }
+      if (Date.now() > deadline) throw new Error(`marker ${id} not in the Worker's log after ${MARK_TIMEOUT_MS / 1000} s`)
+      await sleep(50)
+    }
   }
 }
+
+/** `{ 'event:expired': 1, 'kv:get': 1, … }` from log lines. */
+function tally(text) {
+  const counts = {}
+  for (const [, type] of text.matchAll(/\{"sessionEvent":\{"type":"([a-z-]+)"/g)) counts[`event:${type}`] = (counts[`event:${type}`] ?? 0) + 1
+  for (const [, call] of text.matchAll(/\{"kvCall":"(get|put)"\}/g)) counts[`kv:${call}`] = (counts[`kv:${call}`] ?? 0) + 1
+  return counts
+}
+
+function scaled(counts, times, into = {}) {
+  for (const [key, n] of Object.entries(counts)) into[key] = (into[key] ?? 0) + n * times
+  return into
+}
+
+function sameCounts(a, b) {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+  return [...keys].every((key) => (a[key] ?? 0) === (b[key] ?? 0))
+}
+
+const show = (counts) => JSON.stringify(Object.fromEntries(Object.entries(counts).sort()))
+
+/** `plan` (a list of kinds) sent CONCURRENCY at a time; every answer compared with its kind's reference. */
+async function load(base, plan) {
+  let next = 0
+  const latencies = []
+  const statuses = {}
+  const mismatches = []
+  let errors = 0
+  let firstError
+  async function worker() {
+    while (next < plan.length) {
+      const kind = plan[next++]
+      const started = performance.now()
+      try {
+        const answer = await get(base, kind)
+        latencies.push(performance.now() - started)
+        statuses[answer.status] = (statuses[answer.status] ?? 0) + 1
+        if (!sameAnswer(answer, kind.reference)) mismatches.push(`${kind.name}: ${describe(answer)}, alone ${describe(kind.reference)}`)
+      } catch (error) {
+        errors++
+        firstError ??= error instanceof Error ? error.message : String(error)
+      }
+    }
+  }
+  const started = performance.now()
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, plan.length) }, worker))
+  const seconds = (performance.now() - started) / 1000
+  latencies.sort((a, b) => a - b)
+  const at = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0)
+  return { requests: plan.length, answered: latencies.length, seconds: Number(seconds.toFixed(2)), rps: Math.round(latencies.length / seconds), p50: at(0.5), p90: at(0.9), p99: at(0.99), statuses, errors, firstError, mismatches }
+}
+
+// ---- The run ---------------------------------------------------------------------------
 
 const started = performance.now()
+mkdirSync(ARTIFACTS, { recursive: true })
 const rows = []
-let eventsThrow = 0
-let eventsHang = 0
+let kinds = []
 try {
-  // 1. The demo with a mix of cookies.
-  const demo = await startWrangler({ config: 'wrangler.toml', logFile: join(ARTIFACTS, 'wrangler-demo.log'), logLevel: 'log' })
-  const valid = await signIn(demo.url)
-  const tampered = valid.slice(0, -6) + (valid.at(-6) === 'A' ? 'B' : 'A') + valid.slice(-5)
-  const expired = await expiredCookie()
-  const kinds = {
-    valid: valid,
-    expired,
-    tampered,
-    garbage: '__Host-session=' + 'garbage%00'.repeat(20),
-  }
-  // Check each kind once, so the mix is what it claims to be.
-  for (const [kind, cookie] of Object.entries(kinds)) {
-    const html = await (await fetch(`${demo.url}/`, { headers: { cookie } })).text()
-    check(`${kind} cookie answered as expected`, kind === 'valid' ? html.includes('id="subject">load<') : html.includes('<h1>Sign in</h1>'))
-  }
-  for (const [kind, cookie] of Object.entries(kinds)) {
-    rows.push(summary(`demo, ${kind} cookies`, await run(demo.url, [{ method: 'GET', path: '/', headers: { cookie } }])))
-  }
-  rows.push(summary('demo, all four mixed', await run(demo.url, Object.values(kinds).map((cookie) => ({ method: 'GET', path: '/', headers: { cookie } })))))
+  const server = await startWrangler({ config: 'test/load/wrangler.toml', vars: { REVALIDATE_AFTER: String(REVALIDATE_AFTER) }, logFile: LOG, logLevel: 'log' })
+  const base = server.url
+  const since = logReader(base)
 
-  // 2. The demo behind a failing revocation store; every request of the signed-in
-  //    session is due for a check (REVALIDATE_AFTER=0).
-  for (const fault of ['throw', 'hang']) {
-    const faulty = await startWrangler({
-      config: 'test/load/wrangler.toml',
-      vars: { KV_FAULT: fault, REVALIDATE_AFTER: '0' },
-      logFile: join(ARTIFACTS, `wrangler-kv-${fault}.log`),
-      logLevel: 'log',
-    })
-    const cookie = await signIn(faulty.url)
-    const once = await fetch(`${faulty.url}/`, { headers: { cookie } })
-    check(`KV ${fault}s: signed out for the request, cookie kept`, (await once.text()).includes('<h1>Sign in</h1>') && once.headers.getSetCookie().length === 0)
-    rows.push(summary(`KV ${fault}s, signed-in cookies`, await run(faulty.url, [{ method: 'GET', path: '/', headers: { cookie } }])))
-    await faulty.stop()
-    const log = readFileSync(join(ARTIFACTS, `wrangler-kv-${fault}.log`), 'utf8')
-    const count = (log.match(/"type":"revocation-error"/g) ?? []).length
-    if (fault === 'throw') eventsThrow = count
-    else eventsHang = count
-    check(`KV ${fault}s: revocation-error events reported`, count > 0, `${count} events`)
+  const signedIn = await signIn(base, 'load')
+  const [cookieName, value] = [signedIn.slice(0, signedIn.indexOf('=') + 1), signedIn.slice(signedIn.indexOf('=') + 1)]
+  const flipAt = value.length - 10
+  const due = await sealedAgo(REVALIDATE_AFTER + 60, 'load-due')
+  kinds = [
+    { name: 'signed in', cookie: signedIn, kv: 0 },
+    { name: 'due for its revocation check', cookie: due, kv: 1, setCookie: true },
+    { name: 'expired', cookie: await sealedAgo(8 * 86_400, 'load-expired'), kv: 0, event: 'expired' },
+    { name: 'tampered', cookie: cookieName + value.slice(0, flipAt) + (value[flipAt] === 'A' ? 'B' : 'A') + value.slice(flipAt + 1), kv: 0, event: 'invalid' },
+    { name: 'garbage', cookie: `${COOKIE}=` + 'garbage%00'.repeat(20), kv: 0, event: 'invalid' },
+    { name: 'due, KV throws', cookie: due, fault: 'throw', kv: 1, event: 'revocation-error', signedOut: true },
+    { name: 'due, KV hangs', cookie: due, fault: 'hang', kv: 1, event: 'revocation-error', signedOut: true },
+  ]
+  await since() // Sign-in and setup are not counted.
+
+  // 1. References: each cookie alone, its answer and exactly what it caused.
+  for (const kind of kinds) {
+    const answer = await get(base, kind)
+    kind.reference = answer
+    kind.counts = await since()
+    const kvCalls = (kind.counts['kv:get'] ?? 0) + (kind.counts['kv:put'] ?? 0)
+    const expectedView = kind.signedOut || kind.event !== undefined ? 'sign-in page' : `signed in as ${kind.name === 'signed in' ? 'load' : 'load-due'}`
+    let ok = answer.status === 200 && answer.view === expectedView && kvCalls === kind.kv && (kind.counts['kv:get'] ?? 0) === kind.kv
+    if (kind.event !== undefined) ok &&= kind.counts[`event:${kind.event}`] === 1
+    if (kind.setCookie) ok &&= answer.setCookie
+    const what = kind.event === undefined ? `${expectedView}, ${kind.kv} KV read${kind.kv === 1 ? '' : 's'}` : `${expectedView}, one ${kind.event} event, ${kind.kv} KV read${kind.kv === 1 ? '' : 's'}`
+    check(`alone: ${kind.name} — ${what}${kind.setCookie ? ', re-sealed' : ''}`, ok, `${describe(answer)}; ${show(kind.counts)}`)
+    // Fail closed (docs/SECURITY.md): signed out for this request, and the cookie kept (no
+    // Set-Cookie) for when the store answers again; a new cookie would sign the user out for good.
+    if (kind.signedOut) check(`alone: ${kind.name} — the signed-in cookie kept (no Set-Cookie)`, !answer.setCookie, describe(answer))
   }
-  await demo.stop()
+
+  // The re-sealed cookie carries the new check time: sent back, it needs no KV read.
+  const resealed = sessionCookieOf(kinds[1].reference.response)
+  const after = resealed === undefined ? undefined : await get(base, { cookie: resealed })
+  const afterCounts = await since()
+  check('the re-sealed cookie, sent back, is not due: no KV call', after?.view === 'signed in as load-due' && (afterCounts['kv:get'] ?? 0) === 0, after === undefined ? 'no re-sealed cookie' : `${describe(after)}; ${show(afterCounts)}`)
+
+  // 2. Under load: every answer as alone, and exactly the events and KV calls of the references.
+  const scenarios = [
+    ...kinds.map((kind) => ({ name: kind.name, plan: Array.from({ length: kind.fault === 'hang' ? HANG_REQUESTS : REQUESTS }, () => kind) })),
+    { name: 'the first five mixed', plan: Array.from({ length: REQUESTS }, (_, i) => kinds[i % 5]) },
+  ]
+  for (const scenario of scenarios) {
+    const result = await load(base, scenario.plan)
+    const counts = await since()
+    const expected = {}
+    for (const kind of scenario.plan) scaled(kind.counts, 1, expected)
+    const fivexx = Object.entries(result.statuses).filter(([code]) => Number(code) >= 500).reduce((n, [, c]) => n + c, 0)
+    rows.push({ name: scenario.name, ...result, fivexx, counts })
+    check(
+      `${scenario.name}: ${result.requests} requests answered as alone, zero 5xx`,
+      result.answered === result.requests && result.errors === 0 && fivexx === 0 && result.mismatches.length === 0,
+      `${result.rps} req/s, p99 ${result.p99} ms` +
+        (result.errors > 0 ? `; ${result.errors} errors, first: ${result.firstError}` : '') +
+        (result.mismatches.length > 0 ? `; ${result.mismatches.length} differ, first: ${result.mismatches[0]}` : ''),
+    )
+    check(`${scenario.name}: exactly the events and KV calls of its requests alone`, sameCounts(counts, expected), `got ${show(counts)}, expected ${show(expected)}`)
+  }
+  await server.stop()
+} catch (error) {
+  failed++
+  console.log(`  ✗ ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
 } finally {
   cleanUp()
 }
 
-for (const row of rows) {
-  check(`${row.name}: every request answered, zero 5xx`, row.requests > 0 && row.fivexx === 0 && row.errors === 0 && row.timeouts === 0, `${row.requests} requests, ${row.rps} req/s, p99 ${row.p99} ms, statuses ${JSON.stringify(row.statuses)}`)
-}
-
-const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`
-writeFileSync(join(ROOT, 'test/load/results.json'), JSON.stringify({ date: new Date().toISOString(), machine, seconds: SECONDS, connections: CONNECTIONS, rows, eventsThrow, eventsHang }, null, 2) + '\n')
-const table = rows.map((r) => `| ${r.name} | ${r.requests} | ${r.rps} | ${r.p50} | ${r.p90} | ${r.p99} | ${Object.entries(r.statuses).map(([c, n]) => `${c}: ${n}`).join(', ')} | ${r.fivexx} |`).join('\n')
+const seconds = (performance.now() - started) / 1000
+const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+const date = new Date().toISOString()
+const references = kinds.map(({ name, fault, reference, counts }) => ({ name, fault, answer: reference && { status: reference.status, setCookie: reference.setCookie, view: reference.view }, counts }))
+writeFileSync(join(ARTIFACTS, 'results.json'), JSON.stringify({ date, machine, requests: REQUESTS, hangRequests: HANG_REQUESTS, concurrency: CONCURRENCY, seconds: Number(seconds.toFixed(1)), passed, failed, references, rows }, null, 2) + '\n')
+const table = rows
+  .map((r) => `| ${r.name} | ${r.requests} | ${r.rps} | ${r.p50} | ${r.p90} | ${r.p99} | ${Object.entries(r.statuses).map(([c, n]) => `${c}: ${n}`).join(', ')} | ${r.mismatches.length} | ${Object.entries(r.counts).sort().map(([k, n]) => `${k.replace(/^event:/, '')} ${n}`).join(', ') || 'none'} |`)
+  .join('\n')
 writeFileSync(
-  join(ROOT, 'test/load/RESULTS.md'),
-  `Measured ${new Date().toISOString().slice(0, 10)} by \`node test/load/run.mjs\`: autocannon, ${CONNECTIONS} connections, ${SECONDS} s per scenario, against \`wrangler dev\` (local workerd and KV) on 127.0.0.1, load generator on the same ${machine}. Latencies in ms.
+  join(ARTIFACTS, 'RESULTS.md'),
+  `Measured ${date.slice(0, 10)} by \`npm run test:load\` (${seconds.toFixed(0)} s in all): ${REQUESTS} requests per scenario (${HANG_REQUESTS} with KV hanging), ${CONCURRENCY} at a time, Node's fetch against \`wrangler dev\` (local workerd and KV) on 127.0.0.1; load generator on the same machine: ${machine}. Latencies in ms. "differ": answers unlike the same cookie's answer alone. Events and KV calls counted from the Worker's log; each equals the sum over the requests of what the cookie caused alone.
 
-| scenario | requests | req/s | p50 | p90 | p99 | statuses | 5xx |
-| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |
+| scenario | requests | req/s | p50 | p90 | p99 | statuses | differ | events and KV calls |
+| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |
 ${table}
-
-Failing store: with KV throwing, ${eventsThrow} \`revocation-error\` events were logged; with KV hanging (each check given up after the 2 s \`revocationTimeout\`), ${eventsHang}. Policy held: the signed-in cookie was answered as signed out, with no Set-Cookie.
 `,
 )
-console.log(`load suite: ${((performance.now() - started) / 1000).toFixed(1)} s; results in test/load/RESULTS.md`)
+console.log(`load run: ${seconds.toFixed(1)} s; results in test-results/load/RESULTS.md`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed === 0 ? 0 : 1)
