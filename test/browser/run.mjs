@@ -1,7 +1,8 @@
 /**
  * The demo Worker driven by a real headless Chromium (Debian's, through playwright-core):
  * sign in through the form, the cookie as Chromium's own store recorded it, the cart,
- * sign-out, sign-out everywhere from a second browser, and the 4096-byte limit checked
+ * sign-out, sign-out everywhere from a second browser, a cross-origin form post refused
+ * (CSRF), and the 4096-byte limit checked
  * against what Chromium actually keeps.
  *
  *   node test/browser/run.mjs        skips (exit 0) when Chromium is missing
@@ -138,7 +139,8 @@ function suite(base, probe, browser) {
     const copiedAt = Date.now()
     equal((await submit(page, 'Sign out')).status(), 303, 'POST /logout status')
     equal(await page.locator('h1').textContent(), 'Sign in', 'page after sign-out')
-    equal(await sessionCookie(person), undefined, 'session cookie after sign-out')
+    // The sign-in page starts a new anonymous session (it holds the form's CSRF token).
+    expect((await sessionCookie(person))?.value !== copy.value, 'the signed-in cookie left the store after sign-out')
     // Someone who copied the cookie: refused once its revocation check is due.
     const thief = await browser.newContext()
     await thief.addCookies([copy])
@@ -146,7 +148,7 @@ function suite(base, probe, browser) {
     const replay = await thief.newPage()
     await replay.goto(base)
     equal(await replay.locator('h1').textContent(), 'Sign in', 'page for the copied cookie')
-    equal(await sessionCookie(thief), undefined, 'the copied cookie was cleared')
+    expect((await sessionCookie(thief))?.value !== copy.value, 'the copied cookie was replaced')
     await thief.close()
     await person.close()
   })
@@ -158,12 +160,13 @@ function suite(base, probe, browser) {
     const laptopCookie = await sessionCookie(laptop)
     const phoneSince = Date.now()
     const phonePage = await signIn(phone, base, 'di')
+    const phoneCookie = await sessionCookie(phone)
     const phoneChecked = Date.now()
     // Revocation times are whole seconds: act in a later second than the phone's sign-in
     // (see the report: a sign-in in the same second survives "sign out everywhere").
     await waitUntil((Math.floor(phoneChecked / 1000) + 1) * 1000 + 50)
     equal((await submit(laptopPage, 'Sign out everywhere')).status(), 303, 'POST /logout-everywhere status')
-    equal(await laptopPage.locator('.notice').textContent(), 'Signed out on every device.', 'notice on the laptop')
+    equal(await laptopPage.locator('.notice').textContent(), 'Signed out on every device. Other devices are signed out at their next check, within about two minutes.', 'notice on the laptop')
     equal(await laptopPage.locator('h1').textContent(), 'Sign in', 'laptop page')
     // The laptop now holds a new, anonymous session (it carried the notice), not the old one.
     expect((await sessionCookie(laptop))?.value !== laptopCookie.value, 'the laptop no longer holds its signed-in cookie')
@@ -175,13 +178,28 @@ function suite(base, probe, browser) {
     await waitUntil(phoneChecked + (REVALIDATE_AFTER + 1.2) * 1000)
     await phonePage.reload()
     equal(await phonePage.locator('h1').textContent(), 'Sign in', 'phone page after its next check')
-    equal(await sessionCookie(phone), undefined, 'phone session cookie after its next check')
+    expect((await sessionCookie(phone))?.value !== phoneCookie.value, 'phone no longer holds its signed-in cookie')
     // Signing in again works: "not before" only covers sessions created earlier.
     await phonePage.getByLabel('Name').fill('di')
     await submit(phonePage, 'Sign in')
     equal(await phonePage.locator('#subject').textContent(), 'di', 'phone signed in again')
     await laptop.close()
     await phone.close()
+  })
+
+  test('a form on another origin that posts to /login does not sign in (403 from csrf())', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(base)
+    const post = page.waitForResponse((r) => r.request().method() === 'POST', { timeout: 15_000 })
+    await page.goto(`${probe.url}/attack?target=${encodeURIComponent(`${base}/login`)}`)
+    const response = await post
+    equal(response.status(), 403, 'cross-origin POST /login status')
+    equal(response.request().headers()['origin'], probe.url, 'Origin Chromium sent')
+    const home = await context.newPage()
+    await home.goto(base)
+    equal(await home.locator('h1').textContent(), 'Sign in', 'demo page after the cross-site post')
+    await context.close()
   })
 
   test('a cart that no longer fits: 4096 bytes are stored, then a clear error and the previous cookie kept', async () => {
@@ -286,6 +304,13 @@ async function startProbe() {
   const served = new Map()
   const server = createServer((request, response) => {
     const url = new URL(request.url, 'http://probe')
+    if (url.pathname === '/attack') {
+      // Another origin's page that posts the sign-in form to the demo as soon as it loads.
+      const target = url.searchParams.get('target') ?? ''
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      response.end(`<!doctype html><title>attack</title><form method="post" action="${target.replace(/"/g, '')}"><input name="name" value="mallory"></form><script>document.forms[0].submit()</script>`)
+      return
+    }
     const cookies = url.pathname === '/set' ? url.searchParams.getAll('c') : []
     const lines = cookies.map((spec) => {
       const [name, size] = [spec.slice(0, spec.lastIndexOf(':')), Number(spec.slice(spec.lastIndexOf(':') + 1))]
