@@ -1,0 +1,109 @@
+/**
+ * The docs are a test: every ```ts / ```tsx block in README.md and docs/*.md is
+ * type-checked as its own module against the BUILT package, the way a user's project
+ * compiles it: a fresh project whose node_modules/sealed-session is the `npm pack`
+ * tarball (resolved through its package.json "exports"), with hono, jose, next and
+ * @cloudflare/workers-types linked from the repository's node_modules.
+ *
+ * A block that is deliberately a fragment is marked with the line
+ * `<!-- docs-test: partial -->` right before its fence; it is counted, not checked.
+ *
+ *   npm run build && npm run test:docs       (node test/docs/check.mjs [file.md …])
+ *
+ * A failure names the Markdown file and line. Ends with `N passed, M failed`.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { codeBlocks, installPackedPackage, linkFromRoot, ROOT, tempProject } from './project.mjs'
+
+const started = performance.now()
+const files = process.argv.length > 2
+  ? process.argv.slice(2).map((f) => join(process.cwd(), f))
+  : [join(ROOT, 'README.md'), ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => join(ROOT, 'docs', f))]
+
+const LANGS = new Set(['ts', 'tsx', 'typescript'])
+const project = tempProject('sealed-session-docs-')
+let passed = 0
+let failed = 0
+try {
+  installPackedPackage(project)
+  linkFromRoot(project, ['hono', 'jose', 'next', '@cloudflare/workers-types'])
+  const blocks = []
+  let partial = 0
+  for (const file of files) {
+    for (const block of codeBlocks(file)) {
+      if (!LANGS.has(block.lang)) continue
+      if (block.partial) {
+        partial++
+        continue
+      }
+      const name = `${relative(ROOT, file).replace(/[^\w-]+/g, '_')}-L${block.line}.${block.lang === 'tsx' ? 'tsx' : 'ts'}`
+      blocks.push({ ...block, file: relative(ROOT, file), module: `blocks/${name}`, errors: [] })
+    }
+  }
+  mkdirSync(join(project, 'blocks'))
+  for (const block of blocks) writeFileSync(join(project, block.module), `${block.code}\n`)
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'docs-check', private: true, type: 'module' }))
+  // No @types/node in the repository: the one Node global the docs use, as @types/node declares it.
+  writeFileSync(join(project, 'node-globals.d.ts'), 'declare var process: { env: Record<string, string | undefined> }\n')
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'ESNext',
+      moduleResolution: 'bundler',
+      moduleDetection: 'force', // each block is its own module, even without import/export
+      lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+      types: ['@cloudflare/workers-types'],
+      jsx: 'preserve',
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+      isolatedModules: true,
+      verbatimModuleSyntax: true,
+    },
+    // Listed one by one: tsc must check every block (an `include` glob skips dot-files silently).
+    files: [...blocks.map((block) => block.module), 'node-globals.d.ts'],
+  }, null, 2))
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--pretty', 'false'], { cwd: project, encoding: 'utf8', timeout: 180_000 })
+  const other = []
+  let last // the block of the previous diagnostic: indented lines continue its message
+  for (const line of `${tsc.stdout}\n${tsc.stderr}`.split('\n')) {
+    if (line.trim() === '') continue
+    const match = line.match(/^(blocks\/[^(]+)\((\d+),(\d+)\): (error .*)$/)
+    const block = match === null ? undefined : blocks.find((b) => b.module === match[1])
+    if (block !== undefined) {
+      // Line n of the module is line (fence + n) of the Markdown file.
+      block.errors.push(`${block.file}:${block.line + Number(match[2])}:${match[3]} ${match[4]}`)
+      last = block
+    } else if (/^\s/.test(line) && last !== undefined) {
+      last.errors.push(`  ${line.trim()}`)
+    } else {
+      other.push(line)
+      last = undefined
+    }
+  }
+  for (const block of blocks) {
+    if (block.errors.length === 0) {
+      passed++
+      console.log(`  ✓ ${block.file}:${block.line}`)
+    } else {
+      failed++
+      console.log(`  ✗ ${block.file}:${block.line}`)
+      for (const error of block.errors) console.log(`      ${error}`)
+    }
+  }
+  if (other.length > 0 || (tsc.status !== 0 && failed === 0)) {
+    failed++
+    console.log(`  ✗ tsc did not run cleanly (exit ${tsc.status}):\n${other.join('\n')}`)
+  }
+  console.log(`docs check: ${blocks.length} blocks checked in ${files.length} files, ${partial} marked partial, ${((performance.now() - started) / 1000).toFixed(1)} s`)
+} catch (error) {
+  failed++
+  console.log(`docs check could not run: ${error instanceof Error ? error.message : String(error)}`)
+} finally {
+  if (process.env.KEEP_DOCS_PROJECT === '1') console.log(`kept ${project}`)
+  else rmSync(project, { recursive: true, force: true })
+}
+console.log(`${passed} passed, ${failed} failed`)
+process.exit(failed === 0 ? 0 : 1)

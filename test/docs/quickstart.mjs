@@ -1,0 +1,257 @@
+/**
+ * The README's Hono quickstart, run: a fresh project is assembled in a temp dir from the
+ * blocks of "## Hono on Cloudflare Workers" that start with a file-name comment
+ * (`// wrangler.jsonc`, `# .dev.vars`, `// tsconfig.json`, `// src/index.ts`), with the
+ * packed package (`npm pack`) and hono, wrangler, @cloudflare/workers-types and
+ * typescript linked from the repository (no registry). The `.dev.vars` secret comes from
+ * the packed CLI (`sealed-session secret`), as the README says. Then `tsc` type-checks
+ * the app, `wrangler dev` serves it on a free 127.0.0.1 port with local KV, and the app
+ * is driven over HTTP: the page, sign-in, the cart, sign-out, and CSRF refusals.
+ *
+ *   npm run build && npm run test:quickstart      (node test/docs/quickstart.mjs)
+ *
+ * Ends with `N passed, M failed`; every server it starts is stopped by PID.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createSuite, equal, expect, freePort, sleep, tail } from '../browser/harness.mjs'
+import { codeBlocks, installPackedPackage, linkFromRoot, ROOT, tempProject } from './project.mjs'
+
+const SECTION = '## Hono on Cloudflare Workers'
+const DEADLINE_MS = 150_000
+const LINKED = ['hono', 'wrangler', '@cloudflare/workers-types', 'typescript']
+
+/** Writes the README's files into `dir` and installs what its `npm install` lines name. */
+function assemble(dir) {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const start = readme.indexOf(`\n${SECTION}\n`)
+  if (start < 0) throw new Error(`README.md has no section "${SECTION}"`)
+  const firstLine = readme.slice(0, start + 1).split('\n').length
+  const end = readme.indexOf('\n## ', start + SECTION.length + 2)
+  const blocks = codeBlocks(join(ROOT, 'README.md')).filter((b) => b.line > firstLine && (end < 0 || b.line < readme.slice(0, end).split('\n').length))
+  const files = {}
+  const installs = []
+  for (const block of blocks) {
+    const name = block.code.split('\n')[0].match(/^(?:\/\/|#)\s*([\w./-]+\.(?:ts|tsx|json|jsonc|toml)|\.dev\.vars)\b/)?.[1]
+    if (name !== undefined) files[name] = block.code
+    for (const line of block.code.split('\n')) {
+      for (const command of line.split('&&')) {
+        const install = command.trim().match(/^npm install (.*?)(#.*)?$/)
+        if (install !== null) installs.push(...install[1].split(/\s+/).filter((word) => word !== '' && !word.startsWith('-')))
+      }
+    }
+  }
+  for (const needed of ['wrangler.jsonc', '.dev.vars', 'tsconfig.json', 'src/index.ts']) {
+    if (files[needed] === undefined) throw new Error(`the README's quickstart has no block starting with a "${needed}" comment`)
+  }
+  const missing = installs.filter((name) => name !== 'sealed-session' && !LINKED.includes(name))
+  if (missing.length > 0) throw new Error(`the README installs ${missing.join(', ')}, which this runner does not provide`)
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true })
+    writeFileSync(join(dir, name), `${text}\n`)
+  }
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-app', private: true, type: 'module' }, null, 2))
+  installPackedPackage(dir)
+  linkFromRoot(dir, LINKED)
+  // The secret, made the way the README says: `npx sealed-session secret` (the packed bin).
+  const secret = spawnSync(process.execPath, [join(dir, 'node_modules/sealed-session/bin/sealed-session.mjs'), 'secret'], { cwd: dir, encoding: 'utf8' })
+  if (secret.status !== 0 || !/^\S{32,}$/.test(secret.stdout.trim())) throw new Error(`sealed-session secret failed: ${secret.stderr}`)
+  const vars = readFileSync(join(dir, '.dev.vars'), 'utf8')
+  if (!/^SESSION_SECRETS=/m.test(vars)) throw new Error('.dev.vars has no SESSION_SECRETS= line')
+  writeFileSync(join(dir, '.dev.vars'), vars.replace(/^SESSION_SECRETS=.*$/m, `SESSION_SECRETS=${secret.stdout.trim()}`))
+  return files
+}
+
+/** `npx wrangler dev` in the project, on free ports, local KV in a temp dir; stop() kills its process group. */
+async function startWranglerDev(dir) {
+  const port = await freePort()
+  const inspectorPort = await freePort()
+  const logFile = join(dir, 'wrangler.log')
+  const log = openSync(logFile, 'w')
+  const child = spawn(process.execPath, [
+    join(dir, 'node_modules/wrangler/bin/wrangler.js'), 'dev',
+    '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+    '--persist-to', join(dir, '.kv'), '--show-interactive-dev-session=false',
+  ], { cwd: dir, detached: true, stdio: ['ignore', log, log], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } })
+  closeSync(log)
+  let exited = false
+  const exit = new Promise((done) => child.once('exit', () => {
+    exited = true
+    done()
+  }))
+  const kill = (signal) => {
+    try {
+      process.kill(-child.pid, signal)
+    } catch {
+      // Already gone.
+    }
+  }
+  process.once('exit', () => kill('SIGKILL'))
+  const handle = {
+    url: `http://127.0.0.1:${port}`,
+    kill: () => kill('SIGKILL'),
+    async stop() {
+      if (exited) return
+      kill('SIGTERM')
+      if (!(await Promise.race([exit.then(() => true), sleep(5_000).then(() => false)]))) {
+        kill('SIGKILL')
+        await Promise.race([exit, sleep(2_000)])
+      }
+    },
+  }
+  const readyBy = Date.now() + 90_000
+  while (Date.now() < readyBy) {
+    if (exited) throw new Error(`wrangler dev exited before it was ready:\n${tail(readFileSync(logFile, 'utf8'))}`)
+    try {
+      const response = await fetch(handle.url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) })
+      await response.arrayBuffer()
+      return handle
+    } catch {
+      await sleep(250)
+    }
+  }
+  await handle.stop()
+  throw new Error(`wrangler dev did not answer on ${handle.url} within 90 s:\n${tail(readFileSync(logFile, 'utf8'))}`)
+}
+
+/** A cookie jar over fetch; posts forms with the page's `_csrf` and our Origin unless told otherwise. */
+class Client {
+  jar = new Map()
+  setCookie = []
+  constructor(base) {
+    this.base = base
+  }
+
+  async request(path, { form, headers = {} } = {}) {
+    const sent = new Headers(headers)
+    if (this.jar.size > 0) sent.set('cookie', [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '))
+    const response = await fetch(`${this.base}${path}`, {
+      method: form === undefined ? 'GET' : 'POST',
+      body: form === undefined ? undefined : new URLSearchParams(form),
+      headers: sent,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    })
+    this.setCookie = response.headers.getSetCookie()
+    for (const line of this.setCookie) {
+      const pair = line.slice(0, line.indexOf(';'))
+      const name = pair.slice(0, pair.indexOf('='))
+      if (/; Max-Age=0(;|$)/i.test(line)) this.jar.delete(name)
+      else this.jar.set(name, pair.slice(name.length + 1))
+    }
+    return { status: response.status, headers: response.headers, text: await response.text() }
+  }
+
+  async token() {
+    const page = await this.request('/')
+    equal(page.status, 200, 'GET / status')
+    const token = page.text.match(/name="_csrf" value="([A-Za-z0-9_-]+)"/)?.[1]
+    expect(token !== undefined, `GET / has no _csrf field: ${page.text.slice(0, 300)}`)
+    return token
+  }
+
+  async post(path, form = {}) {
+    return this.request(path, { form: { ...form, _csrf: await this.token() }, headers: { origin: this.base } })
+  }
+}
+
+function suite({ url }) {
+  const { test, run } = createSuite({ timeoutMs: 30_000 })
+  const person = new Client(url)
+
+  test('tsc type-checks the app as the README sets it up (KVNamespace fits kvRevocations)', async () => {
+    const tsc = spawnSync(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--pretty', 'false'], { cwd: project, encoding: 'utf8', timeout: 60_000 })
+    equal(tsc.status, 0, `tsc exit status (${`${tsc.stdout}${tsc.stderr}`.trim()})`)
+  })
+
+  test('GET / shows the sign-in form with a CSRF token, in a development cookie (DEV=1: `session`, not Secure)', async () => {
+    const page = await person.request('/')
+    equal(page.status, 200, 'GET / status')
+    expect(page.text.includes('action="/login"'), `no sign-in form: ${page.text.slice(0, 300)}`)
+    expect(/name="_csrf" value="[A-Za-z0-9_-]{20,}"/.test(page.text), 'no _csrf field')
+    equal(person.setCookie.length, 1, 'Set-Cookie count')
+    expect(/^session=[A-Za-z0-9_-]{100,}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/.test(person.setCookie[0]), `Set-Cookie: ${person.setCookie[0]?.slice(0, 20)}…${person.setCookie[0]?.slice(-60)}`)
+  })
+
+  test('refuses a sign-in without the right Origin or without the session\'s token (403), and signs nobody in', async () => {
+    const token = await person.token()
+    const attempts = [
+      { form: { user: 'mallory', _csrf: token }, headers: { origin: 'https://evil.example' } },
+      { form: { user: 'mallory', _csrf: token }, headers: {} },
+      { form: { user: 'mallory' }, headers: { origin: url } },
+      { form: { user: 'mallory', _csrf: 'forged' }, headers: { origin: url } },
+    ]
+    for (const attempt of attempts) {
+      const response = await person.request('/login', attempt)
+      equal(response.status, 403, `POST /login with ${JSON.stringify({ ...attempt, form: Object.keys(attempt.form) })}`)
+      equal(person.setCookie.length, 0, 'Set-Cookie on a refused post')
+    }
+    const page = await person.request('/')
+    expect(page.text.includes('action="/login"'), 'still signed out')
+  })
+
+  test('signs in, then reads the session on the next request', async () => {
+    const login = await person.post('/login', { user: 'ada' })
+    equal(login.status, 303, 'POST /login status')
+    equal(login.headers.get('location'), '/', 'redirect target')
+    equal(person.setCookie.length, 1, 'Set-Cookie on sign-in')
+    equal(login.headers.get('cache-control'), 'no-store', 'Cache-Control on sign-in')
+    const page = await person.request('/')
+    expect(page.text.includes('<b id="user">ada</b>'), `not signed in: ${page.text.slice(0, 300)}`)
+    expect(page.text.includes('<span id="cart">0</span>'), 'empty cart')
+  })
+
+  test('adds to the cart twice; the cart is in the cookie', async () => {
+    for (let i = 1; i <= 2; i++) {
+      equal((await person.post('/cart')).status, 303, `POST /cart ${i}`)
+      const page = await person.request('/')
+      expect(page.text.includes(`<span id="cart">${i}</span>`), `cart count ${i}: ${page.text.slice(0, 300)}`)
+    }
+  })
+
+  test('signs out: the cookie is expired and the next page is the sign-in form', async () => {
+    const before = person.jar.get('session')
+    const logout = await person.post('/logout')
+    equal(logout.status, 303, 'POST /logout status')
+    expect(person.setCookie.some((line) => line.startsWith('session=;') && /Max-Age=0/.test(line)), `Set-Cookie on sign-out: ${person.setCookie.map((l) => l.slice(0, 20)).join(', ')}`)
+    const page = await person.request('/')
+    expect(page.text.includes('action="/login"'), 'signed out')
+    expect(person.jar.get('session') !== before, 'the signed-in cookie is gone from the jar')
+  })
+
+  return { run }
+}
+
+const project = tempProject('sealed-session-quickstart-')
+async function main() {
+  const started = performance.now()
+  let server
+  let result = { passed: 0, failed: 1 }
+  const deadline = setTimeout(() => {
+    console.log(`quickstart: over ${DEADLINE_MS / 1000} s, stopping`)
+    server?.kill()
+    rmSync(project, { recursive: true, force: true })
+    console.log('0 passed, 1 failed')
+    process.exit(1)
+  }, DEADLINE_MS)
+
+  try {
+    const files = assemble(project)
+    console.log(`quickstart: assembled ${Object.keys(files).join(', ')} from README.md in ${project}`)
+    server = await startWranglerDev(project)
+    console.log(`quickstart: wrangler dev at ${server.url}`)
+    result = await suite(server).run()
+  } catch (error) {
+    console.log(`quickstart could not start: ${error instanceof Error ? error.message : String(error)}`)
+  } finally {
+    await server?.stop()
+    clearTimeout(deadline)
+    rmSync(project, { recursive: true, force: true })
+  }
+  console.log(`quickstart: ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  console.log(`${result.passed} passed, ${result.failed} failed`)
+  process.exit(result.failed === 0 ? 0 : 1)
+}
+
+await main()
