@@ -223,11 +223,24 @@ function suite({ url }) {
   return { run }
 }
 
+function productionSuite({ url }) {
+  const { test, run } = createSuite({ timeoutMs: 30_000 })
+  test('without DEV: the cookie is __Host-session with Secure, and sign-in works (curl and Chromium keep it on 127.0.0.1)', async () => {
+    const client = new Client(url)
+    await client.request('/')
+    equal(client.setCookie.length, 1, 'Set-Cookie count')
+    expect(/^__Host-session=[A-Za-z0-9_-]{100,}; Max-Age=\d+; Path=\/; Secure; HttpOnly; SameSite=Lax$/.test(client.setCookie[0]), `Set-Cookie: …${client.setCookie[0]?.slice(-60)}`)
+    equal((await client.post('/login', { user: 'bo' })).status, 303, 'POST /login status')
+    expect((await client.request('/')).text.includes('<b id="user">bo</b>'), 'signed in')
+  })
+  return { run }
+}
+
 const project = tempProject('sealed-session-quickstart-')
 async function main() {
   const started = performance.now()
   let server
-  let result = { passed: 0, failed: 1 }
+  let result = { passed: 0, failed: 0 }
   const deadline = setTimeout(() => {
     console.log(`quickstart: over ${DEADLINE_MS / 1000} s, stopping`)
     server?.kill()
@@ -242,7 +255,17 @@ async function main() {
     server = await startWranglerDev(project)
     console.log(`quickstart: wrangler dev at ${server.url}`)
     result = await suite(server).run()
+    // Then as deployed: without the DEV line the cookie is the Secure __Host-session.
+    await server.stop()
+    const vars = readFileSync(join(project, '.dev.vars'), 'utf8')
+    if (!/^DEV=/m.test(vars)) throw new Error('.dev.vars has no DEV= line')
+    writeFileSync(join(project, '.dev.vars'), vars.replace(/^DEV=.*\n?/m, ''))
+    server = await startWranglerDev(project)
+    console.log(`quickstart: wrangler dev at ${server.url} without DEV`)
+    const production = await productionSuite(server).run()
+    result = { passed: result.passed + production.passed, failed: result.failed + production.failed }
   } catch (error) {
+    result.failed++
     console.log(`quickstart could not start: ${error instanceof Error ? error.message : String(error)}`)
   } finally {
     await server?.stop()
