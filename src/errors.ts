@@ -11,8 +11,8 @@ export class SessionError extends Error {
   /** A stable, machine-readable error code. */
   readonly code: string = 'ERR_SESSION'
 
-  constructor(message: string) {
-    super(message)
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
     this.name = new.target.name
   }
 }
@@ -64,7 +64,11 @@ export class UnsealError extends SessionError {
   }
 }
 
-/** The revocation store failed and the configured policy is to fail closed. */
+/**
+ * The revocation store could not record a revocation (`logout()`, `regenerate()`, a
+ * replacing `login()`, `revokeSubject()`): it failed or did not answer within
+ * `revocationTimeout`. The store's own error is the `cause`.
+ */
 export class RevocationUnavailableError extends SessionError {
   override readonly code: string = 'ERR_SESSION_REVOCATION_UNAVAILABLE'
 }

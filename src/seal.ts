@@ -1,9 +1,8 @@
 import { ConfigurationError, type InvalidReason } from './errors.js'
 import { makeCodec, openString, sealString, type Codec } from './keys/codec.js'
 import { normalizeSecrets, type Secrets } from './keys/secrets.js'
-import { duration } from './session/options.js'
-import type { Json } from './session/envelope.js'
-import { MAX_COOKIE_AGE } from './cookie/options.js'
+import { checkLifetime, duration, MAX_TOKEN_CHARS, nowSeconds, resolveTiming } from './limits.js'
+import type { Json } from './json.js'
 
 /** Options shared by `seal()` and `unseal()`: pass the same object to both. It is checked once per object, so make a new object to change it. */
 export interface SealOptions {
@@ -47,19 +46,19 @@ function check(options: SealOptions): Checked {
   if (typeof options.purpose !== 'string' || options.purpose.length === 0) {
     throw new ConfigurationError('seal()/unseal() need a non-empty purpose, such as "sign-in-link"')
   }
-  const ttl = duration('ttl', options.ttl, Number.NaN, 1)
-  if (Number.isNaN(ttl) || ttl > MAX_COOKIE_AGE) throw new ConfigurationError(`ttl must be 1 to ${MAX_COOKIE_AGE} seconds, got ${String(options.ttl)}`)
-  const epochSeconds = duration('epochSeconds', options.epochSeconds, 3600, 60)
-  const skew = duration('clockSkew', options.clockSkew, 30, 0)
+  if (options.ttl === undefined) throw new ConfigurationError('seal()/unseal() need a ttl: the lifetime in seconds, at most 400 days')
+  const ttl = checkLifetime('ttl', duration('ttl', options.ttl, 0, 1))
+  // The same rules as createSessions(): one module of limits (src/limits.ts).
+  const { epochSeconds, clockSkew } = resolveTiming(options)
   // ':' cannot appear in a cookie name (RFC 6265 token), so no purpose collides with a session cookie's.
-  const codec = makeCodec(normalizeSecrets(options.secrets), `value:${options.purpose}`, epochSeconds, ttl, skew)
+  const codec = makeCodec(normalizeSecrets(options.secrets), `value:${options.purpose}`, epochSeconds, ttl, clockSkew)
   const result = { codec, ttl }
   checked.set(options, result)
   return result
 }
 
 function nowOf(options: SealOptions): number {
-  return Math.floor((options.now ?? Date.now)() / 1000)
+  return nowSeconds(options.now ?? Date.now)
 }
 
 /**
@@ -86,7 +85,7 @@ export async function seal(value: Json, options: SealOptions): Promise<string> {
 export async function unseal(token: string, options: SealOptions): Promise<UnsealResult> {
   const { codec } = check(options)
   const now = nowOf(options)
-  if (typeof token !== 'string' || token.length > 64 * 1024) return { ok: false, reason: 'malformed' }
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_CHARS) return { ok: false, reason: 'malformed' }
   const opened = await openString(codec, token, now)
   if (!opened.ok) return opened
   try {

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js'
+import { HTTP_TOKEN, MAX_CHUNKS } from '../limits.js'
 
 /**
  * Cookie attributes. Defaults follow OWASP's session management cheat sheet and
@@ -36,18 +37,8 @@ export interface ResolvedCookie {
   readonly domain: string | undefined
   readonly partitioned: boolean
   readonly maxChunks: number
-  /** The attributes after `Max-Age`, ready to append: `; Path=/; HttpOnly; …`. */
-  readonly attributes: string
 }
 
-/** Browsers keep a cookie only while its name plus value fits 4096 bytes (RFC 6265bis §5.6). */
-export const MAX_COOKIE_BYTES = 4096
-/** RFC 6265bis §5.6: user agents cap Max-Age and Expires at 400 days. */
-export const MAX_COOKIE_AGE: number = 400 * 24 * 60 * 60
-export const MAX_CHUNKS: number = 4
-
-// RFC 9110 §5.6.2 token characters: the cookie-name grammar of RFC 6265 §4.1.1.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const PATH = /^\/[\x21-\x3a\x3c-\x7e]*$/
 const DOMAIN = /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
 
@@ -62,7 +53,7 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
   const partitioned = options.partitioned ?? false
   const maxChunks = options.maxChunks ?? 1
 
-  if (!TOKEN.test(name)) {
+  if (!HTTP_TOKEN.test(name)) {
     throw new ConfigurationError(`cookie.name ${JSON.stringify(name)} is not a valid cookie name (RFC 6265 §4.1.1 token characters only)`)
   }
   if (sameSite !== 'Strict' && sameSite !== 'Lax' && sameSite !== 'None') {
@@ -92,11 +83,5 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
     throw new ConfigurationError(`cookie.maxChunks must be an integer from 1 to ${MAX_CHUNKS}, got ${String(maxChunks)}`)
   }
 
-  let attributes = `; Path=${path}`
-  if (domain !== undefined) attributes += `; Domain=${domain}`
-  if (secure) attributes += '; Secure'
-  if (httpOnly) attributes += '; HttpOnly'
-  attributes += `; SameSite=${sameSite}`
-  if (partitioned) attributes += '; Partitioned'
-  return { name, secure, httpOnly, sameSite, path, domain, partitioned, maxChunks, attributes }
+  return { name, secure, httpOnly, sameSite, path, domain, partitioned, maxChunks }
 }

@@ -1,5 +1,6 @@
 import type { InvalidReason } from '../errors.js'
-import { MAX_COOKIE_BYTES, type ResolvedCookie } from './options.js'
+import { MAX_COOKIE_BYTES } from '../limits.js'
+import type { ResolvedCookie } from './options.js'
 
 /** What the Cookie header holds under our name(s). */
 export interface IncomingCookies {
@@ -7,7 +8,11 @@ export interface IncomingCookies {
   readonly token?: string
   /** Why the cookies of ours that were sent cannot be a token. */
   readonly reason?: InvalidReason
-  /** Every cookie name of ours that was sent, so a response can expire stale ones. */
+  /**
+   * Every cookie name of ours that was sent, once each, so a response can expire stale
+   * ones: the name itself and chunk names this configuration can write (at most
+   * 1 + maxChunks names, whatever the header holds).
+   */
   readonly names: readonly string[]
 }
 
@@ -19,13 +24,14 @@ export interface IncomingCookies {
  *
  * Several cookies with our name mean someone planted one (cookie tossing from a
  * sibling domain, OWASP WSTG-SESS-03): none of them is trusted, reason `duplicate`.
+ * Chunk names beyond `maxChunks` are not ours and are ignored: expiring every `NAME.N`
+ * a client invents would let a small request buy hundreds of Set-Cookie lines.
  */
 export function readCookies(header: string, cookie: ResolvedCookie): IncomingCookies {
   const { name, maxChunks } = cookie
   const chunked = maxChunks > 1
   let main: string | undefined
   let duplicate = false
-  let overCap = false
   const chunks: (string | undefined)[] = []
   const names: string[] = []
 
@@ -45,15 +51,17 @@ export function readCookies(header: string, cookie: ResolvedCookie): IncomingCoo
       const key = trim(header, start, eq)
       if (key === name) {
         if (main !== undefined) duplicate = true
+        else names.push(key)
         main = trim(header, eq + 1, end)
-        names.push(key)
-      } else if (chunked && key.length > name.length + 1 && key.length <= name.length + 5 && key.startsWith(name) && key.charCodeAt(name.length) === 46) {
-        const index = chunkIndex(key, name.length + 1)
-        if (index !== undefined) {
-          names.push(key)
-          if (index >= maxChunks) overCap = true
-          else if (chunks[index] !== undefined) duplicate = true
-          else chunks[index] = trim(header, eq + 1, end)
+      } else if (chunked && key.length === name.length + 2 && key.startsWith(name) && key.charCodeAt(name.length) === 46) {
+        // maxChunks is at most 4: a chunk name ends in exactly one digit below it.
+        const index = key.charCodeAt(name.length + 1) - 48
+        if (index >= 0 && index < maxChunks) {
+          if (chunks[index] !== undefined) duplicate = true
+          else {
+            names.push(key)
+            chunks[index] = trim(header, eq + 1, end)
+          }
         }
       }
     }
@@ -62,7 +70,6 @@ export function readCookies(header: string, cookie: ResolvedCookie): IncomingCoo
 
   if (names.length === 0) return { names }
   if (duplicate || (main !== undefined && chunks.length > 0)) return { names, reason: 'duplicate' }
-  if (overCap) return { names, reason: 'too-long' }
   if (main !== undefined) {
     return name.length + main.length > MAX_COOKIE_BYTES ? { names, reason: 'too-long' } : { names, token: main }
   }
@@ -85,16 +92,4 @@ function trim(text: string, from: number, to: number): string {
 
 function isSpace(code: number): boolean {
   return code === 32 || code === 9
-}
-
-/** A chunk suffix: decimal digits without a leading zero (so `x.01` is not `x.1`). */
-function chunkIndex(key: string, from: number): number | undefined {
-  if (key.charCodeAt(from) === 48 && key.length > from + 1) return undefined
-  let n = 0
-  for (let i = from; i < key.length; i++) {
-    const d = key.charCodeAt(i) - 48
-    if (d < 0 || d > 9) return undefined
-    n = n * 10 + d
-  }
-  return n
 }

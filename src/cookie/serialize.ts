@@ -1,14 +1,59 @@
 import { SessionTooLargeError } from '../errors.js'
-import { MAX_CHUNKS, MAX_COOKIE_BYTES, type ResolvedCookie } from './options.js'
+import { MAX_CHUNKS, MAX_COOKIE_BYTES } from '../limits.js'
+import type { ResolvedCookie } from './options.js'
 
-/** One Set-Cookie value. Name and value are ASCII by construction (token name, base64url value). */
-export function serializeCookie(cookie: ResolvedCookie, name: string, value: string, maxAge: number): string {
-  return `${name}=${value}; Max-Age=${maxAge}${cookie.attributes}`
+/**
+ * One cookie a commit sets or removes, with its attributes: what a framework's cookie
+ * store takes (`cookies().set(cookie)` in Next.js) and what `serializeCookie()` turns
+ * into a Set-Cookie value.
+ */
+export interface CommittedCookie {
+  readonly name: string
+  /** Empty when the cookie is being removed. */
+  readonly value: string
+  /** Seconds; 0 removes the cookie (RFC 6265 §5.3 step 11). */
+  readonly maxAge: number
+  readonly path: string
+  readonly domain?: string
+  readonly secure: boolean
+  readonly httpOnly: boolean
+  readonly sameSite: 'Strict' | 'Lax' | 'None'
+  readonly partitioned: boolean
 }
 
-/** A Set-Cookie value that makes the browser forget `name` (RFC 6265 §5.3 step 11: Max-Age=0). */
-export function expireCookie(cookie: ResolvedCookie, name: string): string {
-  return `${name}=; Max-Age=0${cookie.attributes}`
+/** The cookie `name=value` with the configured attributes. */
+export function cookieOf(cookie: ResolvedCookie, name: string, value: string, maxAge: number): CommittedCookie {
+  const out: { -readonly [K in keyof CommittedCookie]: CommittedCookie[K] } = {
+    name,
+    value,
+    maxAge,
+    path: cookie.path,
+    secure: cookie.secure,
+    httpOnly: cookie.httpOnly,
+    sameSite: cookie.sameSite,
+    partitioned: cookie.partitioned,
+  }
+  if (cookie.domain !== undefined) out.domain = cookie.domain
+  return out
+}
+
+/** A cookie that makes the browser forget `name` (RFC 6265 §5.3 step 11: Max-Age=0). */
+export function expiredCookie(cookie: ResolvedCookie, name: string): CommittedCookie {
+  return cookieOf(cookie, name, '', 0)
+}
+
+/**
+ * One Set-Cookie value. Name and value are ASCII by construction (token name, base64url
+ * value), and the attributes were checked by `resolveCookie()`.
+ */
+export function serializeCookie(cookie: CommittedCookie): string {
+  let line = `${cookie.name}=${cookie.value}; Max-Age=${cookie.maxAge}; Path=${cookie.path}`
+  if (cookie.domain !== undefined) line += `; Domain=${cookie.domain}`
+  if (cookie.secure) line += '; Secure'
+  if (cookie.httpOnly) line += '; HttpOnly'
+  line += `; SameSite=${cookie.sameSite}`
+  if (cookie.partitioned) line += '; Partitioned'
+  return line
 }
 
 export function chunkName(cookie: ResolvedCookie, index: number): string {

@@ -1,9 +1,9 @@
 import type { Context, Env, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
-import { applyCommit } from '../cookie/response.js'
+import { withCommit } from '../transport/commit.js'
 import type { Json } from '../session/envelope.js'
-import { createSessions, type Sessions } from '../session/engine.js'
+import { createSessions, type Sessions } from '../engine/engine.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
 
@@ -107,13 +107,7 @@ export function session<T extends SessionData<T> = Record<string, Json>, E exten
     // A handler that failed leaves the session as it was: no half-finished login is sent.
     if (c.error !== undefined) return
     const commit = await sessions.commit(current)
-    if (commit.headers.length === 0) return
-    try {
-      applyCommit(c.res.headers, commit)
-    } catch {
-      // Headers of a Response from fetch() are immutable: copy it once, then write.
-      c.res = new Response(c.res.body, c.res)
-      applyCommit(c.res.headers, commit)
-    }
+    // Headers of a Response from fetch() are immutable: withCommit copies it once then.
+    if (commit.headers.length > 0) c.res = withCommit(c.res, commit)
   })
 }

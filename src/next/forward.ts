@@ -1,5 +1,5 @@
-import type { SessionCommit } from '../cookie/response.js'
-import { cookieHeaderAfter } from './cookies.js'
+import { cookieHeaderAfter } from '../cookie/header.js'
+import type { SessionCommit } from '../transport/commit.js'
 
 // The request-header override protocol that `NextResponse.next({ request: { headers } })`
 // and `NextResponse.rewrite(url, { request: { headers } })` write into the response
@@ -16,7 +16,7 @@ export function continuesToRoute(response: Response): boolean {
 /** The request headers the route should see: the incoming ones with the Cookie header as after `commit`. */
 export function forwardedHeaders(request: Request, commit: SessionCommit): Headers {
   const headers = new Headers(request.headers)
-  const cookie = cookieHeaderAfter(headers.get('cookie') ?? '', commit)
+  const cookie = cookieHeaderAfter(headers.get('cookie') ?? '', commit.cookies)
   if (cookie === '') headers.delete('cookie')
   else headers.set('cookie', cookie)
   return headers
@@ -45,7 +45,7 @@ export function forwardCommit(response: Response, request: Request, commit: Sess
     names = listed.split(',').map((name) => name.trim()).filter((name) => name !== '')
     before = names.includes('cookie') ? (headers.get(PREFIX + 'cookie') ?? '') : ''
   }
-  const cookie = cookieHeaderAfter(before, commit)
+  const cookie = cookieHeaderAfter(before, commit.cookies)
   names = names.filter((name) => name !== 'cookie')
   if (cookie === '') {
     headers.delete(PREFIX + 'cookie')

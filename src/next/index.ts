@@ -11,4 +11,4 @@ export {
   type SessionProxyHandler,
   type SessionProxyResult,
 } from './sessions.js'
-export { cookieHeaderAfter } from './cookies.js'
+export { cookieHeaderAfter } from '../cookie/header.js'

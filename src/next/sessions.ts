@@ -1,11 +1,12 @@
 import { cookies, headers } from 'next/headers.js'
 import { NextResponse, type NextFetchEvent, type NextRequest } from 'next/server.js'
-import { applyCommit } from '../cookie/response.js'
+import { applyCommit, withCommit } from '../transport/commit.js'
 import type { Json } from '../session/envelope.js'
-import { createSessions, type Sessions } from '../session/engine.js'
+import { createSessions, type Sessions } from '../engine/engine.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
 import { committedCookies } from './cookies.js'
+import { isReadonlyCookiesError, NextReadonlyCookiesError } from './errors.js'
 import { continuesToRoute, forwardCommit, forwardedHeaders } from './forward.js'
 
 /**
@@ -33,16 +34,40 @@ export interface NextSessions<T extends SessionData<T> = Record<string, Json>> {
    * This request's session, read through `await cookies()` from `next/headers`: in server
    * components, server actions and route handlers. It sees a cookie that proxy/middleware
    * refreshed in the same request, and one that `save()` wrote earlier in a server action.
+   * The request is read before the options are resolved, so a page that calls `get()` is
+   * rendered per request and never prerendered by `next build` (which has no secret).
    */
   get(): Promise<Session<T>>
   /**
-   * Sends the session's cookie through `await cookies()`: in server actions and route
-   * handlers (Next.js refuses to set cookies while a server component renders, so let
-   * the proxy refresh sessions there). Writes nothing when nothing changed; a removed
-   * cookie is expired with the attributes it was set with, so `destroy()` really signs
-   * out a `__Host-` cookie. Throws `SessionTooLargeError` before writing anything.
+   * Sends the session's cookie through `await cookies()`, in a **server action** (Next.js
+   * sends action responses with `Cache-Control: no-store`). Writes nothing when nothing
+   * changed; a removed cookie is expired with the attributes it was set with, so
+   * `destroy()` really signs out a `__Host-` cookie. Throws `SessionTooLargeError` before
+   * writing anything, and {@link NextReadonlyCookiesError} in a server component, where
+   * Next.js refuses to set cookies (the proxy refreshes sessions for pages).
+   *
+   * In a route handler, return {@link NextSessions.respond} instead: `cookies()` cannot
+   * add `Cache-Control: no-store` to the handler's response.
    */
   save(session: Session<T>): Promise<void>
+  /**
+   * Commits the session onto a route handler's response: the Set-Cookie, with
+   * `Cache-Control: no-store` (merged with what the response has) and `Vary: Cookie`, so
+   * no shared cache keeps it. Returns `response`, or a copy when its headers are immutable
+   * (`Response.redirect()`). Writes nothing when nothing changed.
+   *
+   * @example
+   * ```ts
+   * // app/api/logout/route.ts
+   * import { sessions } from '@/lib/session'
+   * export async function POST() {
+   *   const session = await sessions.get()
+   *   await session.logout()
+   *   return sessions.respond(session, new Response(null, { status: 204 }))
+   * }
+   * ```
+   */
+  respond(session: Session<T>, response: Response): Promise<Response>
   /**
    * Wraps your `proxy.ts` (Node.js runtime) or `middleware.ts` (edge runtime) logic:
    * loads the session, runs `handler`, commits. The Set-Cookie goes on the response, and
@@ -99,18 +124,30 @@ export function nextSessions<T extends SessionData<T> = Record<string, Json>>(op
     },
 
     async get() {
-      const engine = engineFor()
+      // The request first: reading cookies() is what marks the page as dynamic, and resolving
+      // the options (process.env) before it would run them at build time, without the secret.
       const [store, incoming] = await Promise.all([cookies(), headers()])
+      const engine = engineFor()
       const cookie = ourCookies(store, engine.cookieName)
       // The request's other headers stay readable, for the `binding` option.
       return engine.load({ get: (name) => (name.toLowerCase() === 'cookie' ? cookie : incoming.get(name)) })
     },
 
     async save(session) {
+      const store = await cookies()
       const commit = await engineFor().commit(session)
       if (commit.setCookie.length === 0) return
-      const store = await cookies()
-      for (const cookie of committedCookies(commit)) store.set(cookie)
+      try {
+        for (const cookie of committedCookies(commit)) store.set(cookie)
+      } catch (error) {
+        if (isReadonlyCookiesError(error)) throw new NextReadonlyCookiesError({ cause: error })
+        throw error
+      }
+    },
+
+    async respond(session, response) {
+      const commit = await engineFor().commit(session)
+      return withCommit(response, commit)
     },
 
     proxy(handler) {
@@ -126,14 +163,7 @@ export function nextSessions<T extends SessionData<T> = Record<string, Json>>(op
           return response
         }
         if (commit.setCookie.length === 0) return result
-        let response = result
-        try {
-          applyCommit(response.headers, commit)
-        } catch {
-          // Response.redirect() and fetch() responses have immutable headers: copy once, then write.
-          response = new Response(result.body, result)
-          applyCommit(response.headers, commit)
-        }
+        const response = withCommit(result, commit)
         if (continuesToRoute(response)) forwardCommit(response, request, commit)
         return response
       }

@@ -1,5 +1,6 @@
-/** JSON values: what a session can hold. Anything else does not survive `JSON.stringify`. */
-export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json }
+import type { Json } from '../json.js'
+
+export type { Json }
 
 /**
  * The sealed plaintext of a session cookie: UTF-8 JSON with short keys

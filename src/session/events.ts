@@ -23,3 +23,23 @@ export type SessionEventType = SessionEvent['type']
 export async function hashSessionId(id: string): Promise<string> {
   return toHex((await sha256(id)).subarray(0, 8))
 }
+
+/** Calls the event handler; a failing handler must not fail the request. */
+export function emit(onEvent: ((event: SessionEvent) => void) | undefined, event: SessionEvent): void {
+  if (onEvent === undefined) return
+  try {
+    onEvent(event)
+  } catch {
+    // Ignored on purpose: monitoring never breaks a request.
+  }
+}
+
+/** Hashes the id only when someone listens: no digest on the hot path otherwise. */
+export async function emitHashed(
+  onEvent: ((event: SessionEvent) => void) | undefined,
+  id: string,
+  make: (sessionIdHash: string) => SessionEvent,
+): Promise<void> {
+  if (onEvent === undefined) return
+  emit(onEvent, make(await hashSessionId(id)))
+}

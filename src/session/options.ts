@@ -1,15 +1,20 @@
-import { resolveCookie, MAX_COOKIE_AGE, type CookieOptions, type ResolvedCookie } from '../cookie/options.js'
+import { resolveCookie, type CookieOptions, type ResolvedCookie } from '../cookie/options.js'
 import { ConfigurationError } from '../errors.js'
 import { normalizeSecrets, type NormalizedSecret, type Secrets } from '../keys/secrets.js'
-import { v1Format, type FormatFactory, type SessionFormat } from './format.js'
+import {
+  checkLifetime,
+  DEFAULT_IDLE_TIMEOUT,
+  DEFAULT_MAX_AGE,
+  DEFAULT_REVALIDATE_AFTER,
+  DEFAULT_REVOCATION_TIMEOUT_MS,
+  duration,
+  HTTP_TOKEN,
+  resolveTiming,
+} from '../limits.js'
+import type { HeaderReader } from '../transport/transport.js'
+import { v1Format, type FormatFactory } from './format.js'
 import type { SessionEvent } from './events.js'
 import type { RevocationStore } from './revocation.js'
-
-const MINUTE = 60
-const HOUR = 60 * MINUTE
-const DAY = 24 * HOUR
-/** NIST SP 800-38D §8.3: at most 2^32 random-IV seals per key; at 10^6 seals/s that is 4294 s. */
-export const MAX_EPOCH_SECONDS: number = Math.floor(2 ** 32 / 1_000_000)
 
 /** Options of `createSessions()`. Durations are in seconds. */
 export interface SessionOptions {
@@ -74,16 +79,14 @@ export interface SessionOptions {
   readonly format?: FormatFactory
 }
 
-/** Read access to request headers. */
-export interface HeaderReader {
-  get(name: string): string | null
-}
+export type { HeaderReader }
 
+/** The options after every check, one name per setting. */
 export interface ResolvedOptions {
   readonly cookie: ResolvedCookie
-  readonly format: SessionFormat
+  readonly format: FormatFactory
   readonly secrets: readonly NormalizedSecret[]
-  readonly skew: number
+  readonly clockSkew: number
   readonly maxAge: number
   readonly idleTimeout: number
   readonly maxAgeLimit: number
@@ -93,11 +96,11 @@ export interface ResolvedOptions {
   readonly revalidateAfter: number
   readonly revocationTimeout: number
   readonly epochSeconds: number
-  readonly failOpen: boolean
+  readonly revocationFailure: 'closed' | 'open'
   readonly onEvent: ((event: SessionEvent) => void) | undefined
   readonly binding: SessionOptions['binding']
-  /** The response header for bearer tokens; undefined for the cookie transport. */
-  readonly tokenHeader: string | undefined
+  readonly transport: 'cookie' | 'bearer'
+  readonly tokenHeader: string
 }
 
 /** Checks every option now, so a mistake fails at start-up and never at a user's request. */
@@ -107,14 +110,9 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   }
   const cookie = resolveCookie(options.cookie)
   const secrets = normalizeSecrets(options.secrets)
-  const maxAge = duration('maxAge', options.maxAge, 7 * DAY, 1)
-  const idleTimeout = duration('idleTimeout', options.idleTimeout, DAY, 1)
-  const maxAgeLimit = duration('maxAgeLimit', options.maxAgeLimit, Math.max(maxAge, idleTimeout), 1)
-  if (maxAgeLimit > MAX_COOKIE_AGE) {
-    throw new ConfigurationError(
-      `maxAgeLimit (or maxAge/idleTimeout) is ${maxAgeLimit} s; browsers cap cookie lifetime at 400 days (${MAX_COOKIE_AGE} s, RFC 6265bis §5.6.2)`,
-    )
-  }
+  const maxAge = duration('maxAge', options.maxAge, DEFAULT_MAX_AGE, 1)
+  const idleTimeout = duration('idleTimeout', options.idleTimeout, DEFAULT_IDLE_TIMEOUT, 1)
+  const maxAgeLimit = checkLifetime('maxAgeLimit (or maxAge/idleTimeout)', duration('maxAgeLimit', options.maxAgeLimit, Math.max(maxAge, idleTimeout), 1))
   if (maxAge > maxAgeLimit || idleTimeout > maxAgeLimit) {
     throw new ConfigurationError(`maxAge (${maxAge}) and idleTimeout (${idleTimeout}) must not exceed maxAgeLimit (${maxAgeLimit})`)
   }
@@ -122,15 +120,8 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (refreshAfter >= idleTimeout) {
     throw new ConfigurationError(`refreshAfter (${refreshAfter}) must be shorter than idleTimeout (${idleTimeout}), or sessions expire while in use`)
   }
-  const epochSeconds = duration('epochSeconds', options.epochSeconds, HOUR, 60)
-  if (epochSeconds > MAX_EPOCH_SECONDS) {
-    throw new ConfigurationError(
-      `epochSeconds is ${epochSeconds}; at most ${MAX_EPOCH_SECONDS} keeps one key under NIST SP 800-38D's 2^32 random-IV seals at 10^6 seals per second`,
-    )
-  }
-  const clockSkew = duration('clockSkew', options.clockSkew, 30, 0)
-  if (clockSkew > 5 * MINUTE) throw new ConfigurationError(`clockSkew is ${clockSkew} s; at most 300 s`)
-  const revalidateAfter = duration('revalidateAfter', options.revalidateAfter, MINUTE, 0)
+  const { epochSeconds, clockSkew } = resolveTiming(options)
+  const revalidateAfter = duration('revalidateAfter', options.revalidateAfter, DEFAULT_REVALIDATE_AFTER, 0)
   const failure = options.revocationFailure ?? 'closed'
   if (failure !== 'closed' && failure !== 'open') {
     throw new ConfigurationError(`revocationFailure must be 'closed' or 'open', got ${JSON.stringify(failure)}`)
@@ -144,16 +135,22 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     throw new ConfigurationError(`transport must be 'cookie' or 'bearer', got ${JSON.stringify(transport)}`)
   }
   const tokenHeader = options.tokenHeader ?? 'Session-Token'
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(tokenHeader)) throw new ConfigurationError(`tokenHeader ${JSON.stringify(tokenHeader)} is not a header name`)
+  if (!HTTP_TOKEN.test(tokenHeader)) throw new ConfigurationError(`tokenHeader ${JSON.stringify(tokenHeader)} is not a header name`)
   const store = options.revocations
-  if (store !== undefined && (typeof store.isRevoked !== 'function' || typeof store.revoke !== 'function' || typeof store.revokeSubject !== 'function')) {
-    throw new ConfigurationError('revocations must implement isRevoked(), revoke() and revokeSubject()')
+  if (
+    store !== undefined &&
+    (typeof store.isRevoked !== 'function' ||
+      typeof store.revoke !== 'function' ||
+      typeof store.revokeSubject !== 'function' ||
+      (store.notBefore !== undefined && typeof store.notBefore !== 'function'))
+  ) {
+    throw new ConfigurationError('revocations must implement isRevoked(), revoke() and revokeSubject() (and optionally notBefore())')
   }
   return {
     cookie,
-    format: (options.format ?? v1Format)({ secrets, purpose: cookie.name, epochSeconds, window: maxAgeLimit, skew: clockSkew }),
+    format: options.format ?? v1Format,
     secrets,
-    skew: clockSkew,
+    clockSkew,
     maxAge,
     idleTimeout,
     maxAgeLimit,
@@ -161,20 +158,12 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     now: options.now ?? Date.now,
     revocations: store,
     revalidateAfter,
-    revocationTimeout: duration('revocationTimeout', options.revocationTimeout, 2000, 1),
+    revocationTimeout: duration('revocationTimeout', options.revocationTimeout, DEFAULT_REVOCATION_TIMEOUT_MS, 1),
     epochSeconds,
-    failOpen: failure === 'open',
+    revocationFailure: failure,
     onEvent: options.onEvent,
     binding: options.binding,
-    tokenHeader: transport === 'bearer' ? tokenHeader : undefined,
+    transport,
+    tokenHeader,
   }
-}
-
-/** A whole number of seconds, at least `min`. */
-export function duration(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ConfigurationError(`${name} must be a whole number of seconds, at least ${min}; got ${String(value)}`)
-  }
-  return value
 }

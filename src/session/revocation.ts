@@ -7,17 +7,25 @@
 export interface RevocationStore {
   /**
    * Is this session revoked, by its id or because its subject was logged out everywhere
-   * after the session was created? Implementations should answer with one read.
-   * Throwing (or rejecting) means "unknown": the `revocationFailure` policy decides.
+   * (created before the subject's not-before time)? Implementations should answer with
+   * one read. Throwing (or rejecting) means "unknown": the `revocationFailure` policy decides.
    */
   isRevoked(query: RevocationQuery): Promise<boolean>
-  /** Revoke one session until `expiresAt`, its natural (absolute) expiry. */
+  /** Revoke one session until `expiresAt`, the last moment it could be accepted. */
   revoke(entry: RevokedSession): Promise<void>
   /**
    * Revoke every session of `subject` created before `notBefore`, remembered until
-   * `expiresAt` (by then every such session has expired anyway).
+   * `expiresAt` (by then every such session has expired anyway). `notBefore` never moves
+   * back: keep the larger of the stored and the new value.
    */
   revokeSubject(subject: string, notBefore: number, expiresAt: number): Promise<void>
+  /**
+   * The subject's current not-before time, if any. `login()` reads it so that a session
+   * created after a sign-out-everywhere always counts as created after it. Optional: a
+   * store without it makes a sign-in within the clock skew after a sign-out-everywhere
+   * end at its first revocation check.
+   */
+  notBefore?(subject: string): Promise<number | undefined>
 }
 
 export interface RevocationQuery {
@@ -30,6 +38,15 @@ export interface RevocationQuery {
 export interface RevokedSession {
   readonly sessionId: string
   readonly subject: string
-  /** The session's absolute expiry, Unix seconds: the revocation need not outlive it. */
+  /** The last moment the session could be accepted (absolute expiry plus clock skew), Unix seconds. */
   readonly expiresAt: number
+}
+
+/** Rejects when `promise` has not settled within `ms`: a store that hangs counts as failing. */
+export function withTimeout<V>(promise: Promise<V>, ms: number): Promise<V> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the revocation store did not answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

@@ -1,9 +1,11 @@
-import { ConfigurationError } from '../errors.js'
+import { ConfigurationError, RevocationUnavailableError } from '../errors.js'
 import { encodeBase64url } from '../format/base64url.js'
+import { duration, nowSeconds } from '../limits.js'
 import { maskCsrfToken, newCsrfSecret, verifyCsrfToken } from './csrf.js'
 import type { Envelope, Json } from './envelope.js'
-import { duration, type ResolvedOptions } from './options.js'
-import type { RevokedSession } from './revocation.js'
+import { emitHashed } from './events.js'
+import type { ResolvedOptions } from './options.js'
+import { withTimeout, type RevokedSession } from './revocation.js'
 
 /** What a session may hold: an object type whose values are JSON. */
 export type SessionData<T> = { [K in keyof T]?: Json }
@@ -51,15 +53,23 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   getFlash(key: string): Json | undefined
   /**
    * Sign `subject` in with a new session id (no session fixation: OWASP ASVS 5.0 V7.2.4),
-   * keeping the data. With a revocation store, a previous signed-in id is revoked.
+   * keeping the data. With a revocation store, a previous signed-in id is revoked, and the
+   * new session counts as created after any "sign out everywhere" of `subject`.
+   * Throws `RevocationUnavailableError` when the store cannot revoke the previous id.
    */
   login(subject: string, options?: LoginOptions): Promise<void>
   /**
    * A new id for the same data and subject, e.g. after a privilege change. With a
-   * revocation store, the old id is revoked.
+   * revocation store, the old id is revoked (`RevocationUnavailableError` when it cannot be).
    */
   regenerate(): Promise<void>
-  /** Revoke this session (with a store) and remove the cookie. */
+  /**
+   * Remove the cookie and, with a store, revoke the session id this request brought —
+   * also when a failing store made the request load as signed out. The session is
+   * destroyed first; if the store cannot record the revocation, this throws
+   * `RevocationUnavailableError` (a copied cookie would stay valid): show it, and
+   * committing the session still clears this browser's cookie.
+   */
   logout(): Promise<void>
   /** Remove the cookie and forget the data. Without a store, a copied cookie stays valid until it expires. */
   destroy(): void
@@ -103,6 +113,12 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   destroyed = false
   /** Something the client cannot see changed (a revocation check, a binding): re-seal. */
   resealDue = false
+  /**
+   * Loaded as signed out because the revocation store failed: the client's cookie is kept
+   * for the next request, so nothing but a sign-in or a sign-out may replace it (not a CSRF
+   * secret or data stored while the real session is out of reach).
+   */
+  keepCookie = false
   readonly #options: ResolvedOptions
 
   constructor(options: ResolvedOptions, now: number, cookieNames: readonly string[], envelope?: Envelope, keyId?: number) {
@@ -110,7 +126,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     this.cookieNames = cookieNames
     this.cookiesCurrent = envelope !== undefined
     this.loadedKeyId = keyId
-    this.#issued = envelope?.s === undefined ? undefined : { sessionId: envelope.i, subject: envelope.s, expiresAt: envelope.x }
+    if (envelope !== undefined) this.holdForRevocation(envelope)
     this.isNew = envelope === undefined
     this.id = envelope?.i ?? newSessionId()
     this.subject = envelope?.s
@@ -124,6 +140,16 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     // Copies with null prototypes: keys like "__proto__" stay plain data (no prototype pollution).
     this.values = Object.assign(Object.create(null), envelope?.d)
     this.flashes = envelope?.f === undefined ? undefined : Object.assign(Object.create(null), envelope.f)
+  }
+
+  /**
+   * Remember the signed-in session the client holds, so `logout()`, `regenerate()` and a
+   * replacing `login()` revoke it: until its absolute expiry plus the clock skew, the last
+   * moment the engine could still accept it. Called also for a session that a failing
+   * store made load as signed out.
+   */
+  holdForRevocation(envelope: Envelope): void {
+    this.#issued = envelope.s === undefined ? undefined : { sessionId: envelope.i, subject: envelope.s, expiresAt: envelope.x + this.#options.clockSkew }
   }
 
   get data(): Readonly<Partial<T>> {
@@ -196,7 +222,9 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     const now = this.#now()
     this.id = newSessionId()
     this.subject = subject
-    this.created = now
+    // After a "sign out everywhere", a new session must count as created after it, even
+    // within the clock skew the not-before time allows for (docs/REVOCATION.md).
+    this.created = Math.max(now, await this.#notBefore(subject))
     this.absoluteExpiry = now + maxAge
     this.idle = options.idleTimeout === undefined ? undefined : idle
     // A session created now cannot be revoked yet: the first check is due after revalidateAfter.
@@ -204,6 +232,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     // A new session gets a new CSRF secret too (OWASP CSRF cheat sheet: per-session tokens).
     this.csrfSecret = undefined
     this.destroyed = false
+    this.keepCookie = false
     this.dirty = true
   }
 
@@ -214,8 +243,10 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   }
 
   async logout(): Promise<void> {
-    await this.#revokeCurrent()
+    const issued = this.#issued
     this.destroy()
+    this.#issued = issued
+    await this.#revokeCurrent()
   }
 
   destroy(): void {
@@ -231,6 +262,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     this.flashes = undefined
     this.csrfSecret = undefined
     this.destroyed = true
+    this.keepCookie = false
     this.dirty = false
   }
 
@@ -270,12 +302,30 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     // An id minted during this request was never sent to anyone, and anonymous sessions
     // are never looked up: nothing to revoke.
     if (store === undefined || issued === undefined) return
-    await store.revoke(issued)
+    try {
+      await withTimeout(store.revoke(issued), this.#options.revocationTimeout)
+    } catch (cause) {
+      await emitHashed(this.#options.onEvent, issued.sessionId, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, failOpen: false }))
+      throw new RevocationUnavailableError('The revocation store could not revoke the session; a copy of its cookie stays valid. Try again.', { cause })
+    }
     this.#issued = undefined
   }
 
+  /** The subject's "signed out everywhere" time from the store; 0 when none or the store fails. */
+  async #notBefore(subject: string): Promise<number> {
+    const store = this.#options.revocations
+    if (store?.notBefore === undefined) return 0
+    try {
+      return (await withTimeout(store.notBefore(subject), this.#options.revocationTimeout)) ?? 0
+    } catch {
+      // A login is not refused for this: at worst, a session created within the clock
+      // skew after a sign-out-everywhere is signed out at its first revocation check.
+      return 0
+    }
+  }
+
   #now(): number {
-    return Math.floor(this.#options.now() / 1000)
+    return nowSeconds(this.#options.now)
   }
 }
 

@@ -1,4 +1,5 @@
 import { sha256, toHex } from '../keys/digest.js'
+import { nowSeconds } from '../limits.js'
 import type { RevocationStore } from '../session/revocation.js'
 import { isRevokedBy, parseRecord, recordExpiry, withNotBefore, withSession, type SubjectRecord } from './record.js'
 
@@ -44,7 +45,7 @@ const KV_MAX_KEY_BYTES = 512
  */
 export function kvRevocations(kv: KVLike, options: KVRevocationsOptions = {}): RevocationStore {
   const prefix = options.prefix ?? 'revoked:'
-  const now = (): number => Math.floor((options.now ?? Date.now)() / 1000)
+  const now = (): number => nowSeconds(options.now ?? Date.now)
   const getOptions = options.cacheTtl === undefined ? undefined : { cacheTtl: options.cacheTtl }
 
   const read = async (subject: string, cached: boolean): Promise<SubjectRecord | undefined> => {
@@ -58,6 +59,7 @@ export function kvRevocations(kv: KVLike, options: KVRevocationsOptions = {}): R
 
   return {
     isRevoked: async (query) => isRevokedBy(await read(query.subject, true), query),
+    notBefore: async (subject) => (await read(subject, false))?.n,
     revoke: async (entry) => write(entry.subject, withSession(await read(entry.subject, false), entry, now())),
     revokeSubject: async (subject, notBefore, expiresAt) =>
       write(subject, withNotBefore(await read(subject, false), notBefore, expiresAt, now())),
@@ -66,9 +68,21 @@ export function kvRevocations(kv: KVLike, options: KVRevocationsOptions = {}): R
 
 const encoder = new TextEncoder()
 
-/** The subject itself when it fits KV's 512-byte key limit, else its SHA-256. */
-async function keyOf(prefix: string, subject: string): Promise<string> {
-  const key = prefix + subject
+/** Marks a subject key that was escaped because it began like a hashed or escaped key. */
+const ESCAPE = '~'
+const HASHED = 'sha256:'
+
+/**
+ * The record key of a subject, in three disjoint spaces so no two subjects share a record:
+ * - `prefix + subject` when it fits KV's 512-byte key limit and starts with neither
+ *   `sha256:` nor `~` (every key written by 0.1.0 for such subjects stays the same);
+ * - `prefix + "~" + subject` when it fits but starts with either (so the subject
+ *   "sha256:<hex>" is not the long subject whose digest is <hex>);
+ * - `prefix + "sha256:" + hex(SHA-256(subject))` when it does not fit.
+ */
+export async function keyOf(prefix: string, subject: string): Promise<string> {
+  const escaped = subject.startsWith(HASHED) || subject.startsWith(ESCAPE) ? ESCAPE + subject : subject
+  const key = prefix + escaped
   if (encoder.encode(key).length <= KV_MAX_KEY_BYTES) return key
-  return `${prefix}sha256:${toHex(await sha256(subject))}`
+  return `${prefix}${HASHED}${toHex(await sha256(subject))}`
 }

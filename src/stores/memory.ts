@@ -1,3 +1,4 @@
+import { nowSeconds } from '../limits.js'
 import type { RevocationStore } from '../session/revocation.js'
 import { isRevokedBy, recordExpiry, withNotBefore, withSession, type SubjectRecord } from './record.js'
 
@@ -16,7 +17,7 @@ export interface MemoryRevocationsOptions {
  * ```
  */
 export function memoryRevocations(options: MemoryRevocationsOptions = {}): RevocationStore & { readonly size: number } {
-  const now = (): number => Math.floor((options.now ?? Date.now)() / 1000)
+  const now = (): number => nowSeconds(options.now ?? Date.now)
   const records = new Map<string, SubjectRecord>()
   const read = (subject: string): SubjectRecord | undefined => {
     const record = records.get(subject)
@@ -31,6 +32,7 @@ export function memoryRevocations(options: MemoryRevocationsOptions = {}): Revoc
       return records.size
     },
     isRevoked: async (query) => isRevokedBy(read(query.subject), query),
+    notBefore: async (subject) => read(subject)?.n,
     revoke: async (entry) => {
       records.set(entry.subject, withSession(read(entry.subject), entry, now()))
     },

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { resolveCookie, MAX_COOKIE_BYTES } from '../../src/cookie/options.js'
+import { resolveCookie } from '../../src/cookie/options.js'
 import { readCookies } from '../../src/cookie/parse.js'
-import { applyCommit } from '../../src/cookie/response.js'
-import { layOut } from '../../src/cookie/serialize.js'
-import { SessionTooLargeError } from '../../src/index.js'
+import { cookieOf, expiredCookie, layOut } from '../../src/cookie/serialize.js'
+import { applyCommit, cookieHeaderAfter, createSessions, SessionTooLargeError } from '../../src/index.js'
+import { MAX_COOKIE_BYTES } from '../../src/limits.js'
+import { SECRET_A } from '../helpers.js'
 
 const plain = resolveCookie()
 const chunked = resolveCookie({ maxChunks: 3 })
@@ -17,7 +18,7 @@ describe('reading the Cookie header', () => {
   })
 
   it('trusts neither of two cookies with our name (cookie tossing)', () => {
-    expect(readCookies('__Host-session=a; __Host-session=b', plain)).toEqual({ names: ['__Host-session', '__Host-session'], reason: 'duplicate' })
+    expect(readCookies('__Host-session=a; __Host-session=b', plain)).toEqual({ names: ['__Host-session'], reason: 'duplicate' })
   })
 
   it('joins chunks in order and refuses gaps, duplicates, mixtures and counts above the cap', () => {
@@ -25,7 +26,11 @@ describe('reading the Cookie header', () => {
     expect(readCookies('__Host-session.0=ab; __Host-session.2=ef', chunked).reason).toBe('malformed')
     expect(readCookies('__Host-session.0=ab; __Host-session.0=cd', chunked).reason).toBe('duplicate')
     expect(readCookies('__Host-session=ab; __Host-session.0=cd', chunked).reason).toBe('duplicate')
-    expect(readCookies('__Host-session.0=a; __Host-session.1=b; __Host-session.2=c; __Host-session.3=d', chunked).reason).toBe('too-long')
+    // A chunk index this configuration cannot write is not ours: neither read nor expired.
+    expect(readCookies('__Host-session.0=a; __Host-session.1=b; __Host-session.2=c; __Host-session.3=d; __Host-session.12=e', chunked)).toEqual({
+      names: ['__Host-session.0', '__Host-session.1', '__Host-session.2'],
+      token: 'abc',
+    })
     expect(readCookies('__Host-session.01=ab', chunked)).toEqual({ names: [] })
     // Without chunking, name.N is somebody else's cookie.
     expect(readCookies('__Host-session.0=ab', plain)).toEqual({ names: [] })
@@ -73,7 +78,7 @@ describe('the 4096-byte limit', () => {
 })
 
 describe('response headers', () => {
-  const commit = { setCookie: ['a=1; Path=/', 'b=2; Path=/'], headers: [['Cache-Control', 'no-store'], ['Vary', 'Cookie']] as const }
+  const commit = { cookies: [], setCookie: ['a=1; Path=/', 'b=2; Path=/'], headers: [['Cache-Control', 'no-store'], ['Vary', 'Cookie']] as const }
 
   it('appends Set-Cookie without clobbering the app’s cookies and merges Cache-Control and Vary', () => {
     const headers = new Headers({ 'Cache-Control': 'public, max-age=600', Vary: 'Accept-Encoding' })
@@ -93,7 +98,38 @@ describe('response headers', () => {
 
   it('touches nothing for an empty commit', () => {
     const headers = new Headers()
-    applyCommit(headers, { setCookie: [], headers: [] })
+    applyCommit(headers, { cookies: [], setCookie: [], headers: [] })
     expect([...headers]).toEqual([])
+  })
+})
+
+describe('cookieHeaderAfter', () => {
+  const s = resolveCookie({ name: 's', secure: false, maxChunks: 2 })
+  it('replaces our cookie and keeps the others in order', () => {
+    expect(cookieHeaderAfter('a=1; s=OLD; b=2', [cookieOf(s, 's', 'NEW', 60)])).toBe('a=1; b=2; s=NEW')
+  })
+
+  it('removes an expired cookie and every duplicate of it', () => {
+    expect(cookieHeaderAfter('s=X; a=1;s=Y', [expiredCookie(s, 's')])).toBe('a=1')
+  })
+
+  it('adds the cookie of a new session and writes chunks in order', () => {
+    const cookies = [cookieOf(s, 's.0', 'AAA', 60), cookieOf(s, 's.1', 'BBB', 60), expiredCookie(s, 's')]
+    expect(cookieHeaderAfter('s=old; theme=dark', cookies)).toBe('theme=dark; s.0=AAA; s.1=BBB')
+    expect(cookieHeaderAfter('', [cookieOf(s, 's', 'T', 60)])).toBe('s=T')
+  })
+
+  it('returns the header unchanged when nothing is set', () => {
+    expect(cookieHeaderAfter(' a=1;b=2 ', [])).toBe(' a=1;b=2 ')
+  })
+
+  it("gives what a browser sends after the engine's own commit", async () => {
+    const sessions = createSessions({ secrets: SECRET_A })
+    const session = await sessions.load('theme=dark')
+    session.set('n', 1)
+    const commit = await sessions.commit(session)
+    const header = cookieHeaderAfter('theme=dark', commit.cookies)
+    expect((await sessions.load(header)).get('n')).toBe(1)
+    expect(header.startsWith('theme=dark; __Host-session=')).toBe(true)
   })
 })

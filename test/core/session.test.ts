@@ -9,7 +9,7 @@ describe('a session round trip', () => {
     const { sessions } = harness()
     const session = await sessions.load(null)
     expect(session.isNew).toBe(true)
-    expect(await sessions.commit(session)).toEqual({ setCookie: [], headers: [] })
+    expect(await sessions.commit(session)).toEqual({ cookies: [], setCookie: [], headers: [] })
   })
 
   it('round-trips typed data, unicode and the subject', async () => {

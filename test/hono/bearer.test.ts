@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createSessions, type SessionEvent } from 'sealed-session'
 import { session } from 'sealed-session/hono'
 import { memoryRevocations } from 'sealed-session/memory'
-import { readBearer } from '../../src/session/bearer.js'
+import { readBearer } from '../../src/transport/bearer.js'
 import { Clock, SECRET_A } from '../helpers.js'
 
 function api() {

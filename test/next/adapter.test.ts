@@ -1,7 +1,7 @@
 import { NextRequest, NextResponse, type NextFetchEvent } from 'next/server.js'
 import { describe, expect, it } from 'vitest'
-import { createSessions, type SessionCommit } from '../../src/index.js'
-import { cookieHeaderAfter, nextSessions, type SessionProxyHandler } from '../../src/next/index.js'
+import { createSessions } from '../../src/index.js'
+import { nextSessions, type SessionProxyHandler } from '../../src/next/index.js'
 import { committedCookies } from '../../src/next/cookies.js'
 import { Clock, cookieHeader, SECRET_A } from '../helpers.js'
 
@@ -42,30 +42,6 @@ function forwarded(response: Response): Record<string, string> | undefined {
   }
   return out
 }
-
-const commitOf = (...setCookie: string[]): SessionCommit => ({ setCookie, headers: [] })
-
-describe('cookieHeaderAfter', () => {
-  it('replaces our cookie and keeps the others in order', () => {
-    const commit = commitOf('__Host-session=NEW; Max-Age=86400; Path=/; Secure; HttpOnly; SameSite=Lax')
-    expect(cookieHeaderAfter('a=1; __Host-session=OLD; b=2', commit)).toBe('a=1; b=2; __Host-session=NEW')
-  })
-
-  it('removes an expired cookie and every duplicate of it', () => {
-    const commit = commitOf('__Host-session=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax')
-    expect(cookieHeaderAfter('__Host-session=X; a=1;__Host-session=Y', commit)).toBe('a=1')
-  })
-
-  it('adds the cookie of a new session and writes chunks in order', () => {
-    const commit = commitOf('s.0=AAA; Max-Age=60; Path=/; SameSite=Lax', 's.1=BBB; Max-Age=60; Path=/; SameSite=Lax', 's=; Max-Age=0; Path=/; SameSite=Lax')
-    expect(cookieHeaderAfter('s=old; theme=dark', commit)).toBe('theme=dark; s.0=AAA; s.1=BBB')
-    expect(cookieHeaderAfter('', commitOf('s=T; Max-Age=60; Path=/; SameSite=Lax'))).toBe('s=T')
-  })
-
-  it('returns the header unchanged for an empty commit', () => {
-    expect(cookieHeaderAfter(' a=1;b=2 ', { setCookie: [], headers: [] })).toBe(' a=1;b=2 ')
-  })
-})
 
 describe('committedCookies', () => {
   it('reads back every attribute the engine writes, so the cookie store re-creates the same cookie', async () => {

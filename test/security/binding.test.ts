@@ -23,6 +23,21 @@ describe('client binding', () => {
     expect((await sessions.commit(stolen)).setCookie[0]).toContain('Max-Age=0')
   })
 
+  it('refuses a bound session sent without the bound header: dropping the value is a mismatch, not a pass', async () => {
+    const { sessions, events } = engine()
+    const s = await sessions.load(ua('Firefox/140'))
+    await s.login('ada')
+    const cookie = cookieHeader(await sessions.commit(s))
+    for (const headers of [new Headers({ cookie }), cookie]) {
+      events.length = 0
+      const stolen = await sessions.load(headers)
+      expect(stolen.isNew).toBe(true)
+      expect(events).toEqual([{ type: 'invalid', reason: 'binding' }])
+    }
+    // The owner, with the header, still gets in.
+    expect((await sessions.load(ua('Firefox/140', cookie))).subject).toBe('ada')
+  })
+
   it('binds a session created before binding was configured at its next response', async () => {
     const before = createSessions({ secrets: SECRET_A })
     const s = await before.load('')

@@ -42,12 +42,31 @@ describe('Cookie header abuse', () => {
     }
   })
 
-  it('refuses chunk counts above the cap and out-of-order or missing chunks', async () => {
+  it('ignores chunk indexes the configuration cannot write, and refuses out-of-order or missing chunks', async () => {
     const { sessions, events } = await engine(2)
     const tooMany = Array.from({ length: 50 }, (_, i) => `__Host-session.${i}=AAAA`).join('; ')
     expect((await sessions.load(tooMany)).isNew).toBe(true)
-    expect(events.at(-1)).toEqual({ type: 'invalid', reason: 'too-long' })
+    // Only .0 and .1 are ours: joined, they are no token.
+    expect(events.at(-1)).toEqual({ type: 'invalid', reason: 'malformed' })
     expect((await sessions.load('__Host-session.1=AAAA')).isNew).toBe(true)
     expect(events.at(-1)).toEqual({ type: 'invalid', reason: 'malformed' })
+  })
+
+  it('expires at most the cookie names the configuration can write, however many a client invents (no response amplification)', async () => {
+    for (const maxChunks of [1, 2, 4]) {
+      const { sessions, token } = await engine(maxChunks)
+      // A 15 KB Cookie header of bogus chunk names, repeated names, and a garbage token.
+      const bogus = Array.from({ length: 700 }, (_, i) => `__Host-session.${i % 50 === 0 ? 0 : i}=x`).join('; ')
+      for (const header of [bogus, `${bogus}; __Host-session=garbage`, `__Host-session=${token}; ${bogus}`]) {
+        const session = await sessions.load(header)
+        session.set('user', 'eve')
+        const commit = await sessions.commit(session)
+        const names = commit.cookies.map((cookie) => cookie.name)
+        expect(new Set(names).size, `maxChunks ${maxChunks}`).toBe(names.length)
+        expect(names.length).toBeLessThanOrEqual(1 + maxChunks)
+        for (const name of names) expect(['__Host-session', ...Array.from({ length: maxChunks }, (_, i) => `__Host-session.${i}`)]).toContain(name)
+        expect(commit.setCookie.join('\n').length).toBeLessThan((1 + maxChunks) * 4200)
+      }
+    }
   })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { IV_LENGTH, HEADER_LENGTH, sealToken } from '../../src/format/token.js'
-import { MAX_EPOCH_SECONDS, resolveOptions } from '../../src/session/options.js'
+import { resolveOptions } from '../../src/session/options.js'
+import { MAX_EPOCH_SECONDS } from '../../src/limits.js'
 import { SECRET_A } from '../helpers.js'
 
 describe('IVs and the per-key seal bound', () => {

@@ -14,15 +14,16 @@ async function session(description, config, build, check = {}) {
   const sessions = createSessions({ ...config, now: clock })
   const s = await sessions.load('')
   await build(s)
-  const line = (await sessions.commit(s)).setCookie[0]
-  const token = line.slice(line.indexOf('=') + 1, line.indexOf(';'))
+  const commit = await sessions.commit(s)
+  const line = commit.setCookie[0]
+  const token = config.transport === 'bearer' ? commit.token : line.slice(line.indexOf('=') + 1, line.indexOf(';'))
   const secrets = (typeof config.secrets === 'string' ? [config.secrets] : config.secrets).map((e) =>
     typeof e === 'string' ? { id: deriveKeyId(e), secret: e } : e,
   )
   return {
     description,
     secrets,
-    purpose: config.cookie?.name ?? '__Host-session',
+    purpose: (config.transport === 'bearer' ? 'bearer:' : '') + (config.cookie?.name ?? '__Host-session'),
     epochSeconds: 3600,
     window: config.maxAgeLimit ?? Math.max(config.maxAge ?? 604800, config.idleTimeout ?? 86400),
     clockSkew: 30,
@@ -46,6 +47,11 @@ const vectors = [
   await session('expired: opened one day and 31 seconds after sealing with a one-day idle timeout', { secrets: A }, (s) => s.set('n', 2), {
     now: NOW + 86_400 + 30,
     expect: 'expired',
+  }),
+  // Added in 0.2.0 (appended to the committed file, the others unchanged).
+  await session('bearer transport: purpose "bearer:__Host-session" (never opens as the cookie)', { secrets: A, transport: 'bearer' }, async (s) => {
+    s.set('scope', 'read')
+    await s.login('app-7')
   }),
 ]
 // Vector 3 is opened with both secrets.

@@ -1,0 +1,213 @@
+import { ConfigurationError, RevocationUnavailableError } from '../errors.js'
+import { nowSeconds } from '../limits.js'
+import type { Json } from '../session/envelope.js'
+import { emit, emitHashed } from '../session/events.js'
+import { timingSafeEqual } from '../session/csrf.js'
+import type { SessionFormat } from '../session/format.js'
+import { resolveOptions, type ResolvedOptions, type SessionOptions } from '../session/options.js'
+import { withTimeout } from '../session/revocation.js'
+import { SessionState, type Session, type SessionData } from '../session/session.js'
+import { bearerTransport } from '../transport/bearer.js'
+import { NOTHING, type SessionCommit } from '../transport/commit.js'
+import { cookieTransport } from '../transport/cookie.js'
+import type { Incoming, Transport } from '../transport/transport.js'
+import { bindingOf, headersOf, type CookieSource } from './request.js'
+import { checkRevocation } from './revocation.js'
+import { SessionTooLargeError } from '../errors.js'
+
+export type { CookieSource }
+
+/** The engine returned by `createSessions()`. */
+export interface Sessions<T extends SessionData<T> = Record<string, Json>> {
+  /** Reads the session from the request. Never throws for anything a client sent: bad input is a new session. */
+  load(source: CookieSource): Promise<Session<T>>
+  /**
+   * The Set-Cookie values (or bearer token) and headers for this session's response:
+   * nothing when nothing changed and no refresh is due. Throws `SessionTooLargeError`
+   * when the session no longer fits, before producing any header.
+   */
+  commit(session: Session<T>): Promise<SessionCommit>
+  /**
+   * Log `subject` out everywhere: every session of theirs created before now (allowing for
+   * the clock skew) is revoked. Needs `revocations`; throws `RevocationUnavailableError`
+   * when the store cannot record it.
+   */
+  revokeSubject(subject: string): Promise<void>
+  /** The resolved cookie name. */
+  readonly cookieName: string
+}
+
+/** One configuration, resolved once: its options, where tokens travel, and how they are sealed. */
+interface Engine {
+  readonly options: ResolvedOptions
+  readonly transport: Transport
+  readonly format: SessionFormat
+}
+
+/**
+ * Creates the session engine. Options are checked now: a mistake throws
+ * `ConfigurationError` here, never at a user's request.
+ *
+ * @example
+ * ```ts
+ * import { applyCommit, createSessions } from 'sealed-session'
+ *
+ * const sessions = createSessions<{ cart: string[] }>({ secrets: process.env.SESSION_SECRETS ?? '' })
+ * export async function handle(request: Request): Promise<Response> {
+ *   const session = await sessions.load(request)
+ *   session.set('cart', ['apple'])
+ *   const response = new Response('ok')
+ *   applyCommit(response.headers, await sessions.commit(session))
+ *   return response
+ * }
+ * ```
+ */
+export function createSessions<T extends SessionData<T> = Record<string, Json>>(options: SessionOptions): Sessions<T> {
+  const resolved = resolveOptions(options)
+  const transport = resolved.transport === 'bearer' ? bearerTransport(resolved.tokenHeader, resolved.cookie.name) : cookieTransport(resolved.cookie)
+  const format = resolved.format({
+    secrets: resolved.secrets,
+    purpose: transport.purpose,
+    epochSeconds: resolved.epochSeconds,
+    window: resolved.maxAgeLimit,
+    skew: resolved.clockSkew,
+  })
+  const engine: Engine = { options: resolved, transport, format }
+  return {
+    cookieName: resolved.cookie.name,
+    load: (source) => load<T>(engine, source),
+    commit: (session) => commit(engine, session),
+    revokeSubject: (subject) => revokeSubject(resolved, subject),
+  }
+}
+
+async function load<T extends SessionData<T>>({ options, transport, format }: Engine, source: CookieSource): Promise<SessionState<T>> {
+  const now = nowSeconds(options.now)
+  const headers = headersOf(source)
+  const incoming: Incoming = transport.read(headers)
+  const binding = await bindingOf(options, headers)
+  const fresh = (names = incoming.names): SessionState<T> => {
+    const session = new SessionState<T>(options, now, names)
+    session.binding = binding?.digest
+    return session
+  }
+  if (incoming.token === undefined) {
+    if (incoming.reason !== undefined) emit(options.onEvent, { type: 'invalid', reason: incoming.reason })
+    return fresh()
+  }
+  const opened = await format.open(incoming.token, now)
+  if (!opened.ok) {
+    emit(options.onEvent, opened.reason === 'expired' ? { type: 'expired', reason: 'header' } : { type: 'invalid', reason: opened.reason })
+    return fresh()
+  }
+  const { envelope } = opened
+  const skew = options.clockSkew
+  const absolute = envelope.x + skew <= now
+  if (absolute || envelope.a + (envelope.t ?? options.idleTimeout) + skew <= now) {
+    await emitHashed(options.onEvent, envelope.i, (sessionIdHash) => ({ type: 'expired', sessionIdHash, reason: absolute ? 'absolute' : 'idle' }))
+    return fresh()
+  }
+  if (!bindingMatches(envelope.b, binding)) {
+    emit(options.onEvent, { type: 'invalid', reason: 'binding' })
+    return fresh()
+  }
+  const session = new SessionState<T>(options, now, incoming.names, envelope, opened.keyId)
+  if (binding?.digest !== undefined && envelope.b === undefined) {
+    session.binding = binding.digest
+    session.resealDue = true
+  }
+  const status = await checkRevocation(options, envelope, now)
+  if (status === 'revoked') {
+    await emitHashed(options.onEvent, envelope.i, (sessionIdHash) => ({ type: 'revoked', sessionIdHash }))
+    return fresh()
+  }
+  if (status === 'unavailable') {
+    const failOpen = options.revocationFailure === 'open'
+    await emitHashed(options.onEvent, envelope.i, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, failOpen }))
+    if (failOpen) return session
+    // Fail closed: signed out for this request, the cookie kept for the next one, and
+    // logout() still revokes the session the client holds.
+    const closed = fresh([])
+    closed.holdForRevocation(envelope)
+    closed.keepCookie = true
+    return closed
+  }
+  if (status === 'valid') {
+    session.checkedAt = now
+    session.resealDue = true
+  }
+  return session
+}
+
+/**
+ * A session sealed with a binding opens only when this request's value has the same
+ * digest: a missing value (the header dropped) or a failed hook is a mismatch. Compared
+ * in constant time. Without a `binding` hook configured, bindings are not checked.
+ */
+function bindingMatches(sealed: string | undefined, binding: { readonly digest: string | undefined } | undefined): boolean {
+  if (sealed === undefined || binding === undefined) return true
+  return binding.digest !== undefined && timingSafeEqual(encoder.encode(binding.digest), encoder.encode(sealed))
+}
+
+const encoder = new TextEncoder()
+
+async function commit<T extends SessionData<T>>({ options, transport, format }: Engine, session: Session<T>): Promise<SessionCommit> {
+  if (!(session instanceof SessionState)) {
+    throw new TypeError('commit() takes a session returned by load() of the same createSessions()')
+  }
+  if (session.keepCookie) {
+    // Signed out only because the store failed: the client keeps its cookie (see load()).
+    session.dirty = false
+    session.resealDue = false
+    return NOTHING
+  }
+  const now = nowSeconds(options.now)
+  const newest = options.secrets[0]!.id
+  const rotated = session.loadedKeyId !== undefined && session.loadedKeyId !== newest
+  const due = !session.isNew && !session.destroyed && (rotated || session.resealDue || now - session.lastSealed >= options.refreshAfter)
+  const expiresAt = Math.min(session.absoluteExpiry, now + session.idleTimeout)
+  const token = (session.dirty || due) && expiresAt > now ? await format.seal(session.envelope(now), expiresAt, now) : undefined
+
+  let result: SessionCommit
+  try {
+    result = transport.write({ token, maxAge: expiresAt - now, destroyed: session.destroyed, names: session.cookieNames, current: session.cookiesCurrent })
+  } catch (error) {
+    if (error instanceof SessionTooLargeError) {
+      await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type: 'too-large', sessionIdHash, size: error.size, limit: error.limit }))
+    }
+    throw error
+  }
+  const type = token === undefined ? (session.destroyed ? 'destroyed' : undefined) : session.isNew || session.destroyed ? 'created' : rotated ? 'rotated' : session.dirty ? undefined : 'refreshed'
+  if (type === 'rotated') {
+    await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type, sessionIdHash, fromKeyId: session.loadedKeyId!, toKeyId: newest }))
+  } else if (type !== undefined) {
+    await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type, sessionIdHash }))
+  }
+  if (token !== undefined) session.lastSealed = now
+  if (result.cookies.length > 0) {
+    session.cookieNames = result.cookies.filter((cookie) => cookie.maxAge > 0).map((cookie) => cookie.name)
+    session.cookiesCurrent = true
+  }
+  session.dirty = false
+  session.destroyed = false
+  session.resealDue = false
+  return result
+}
+
+/**
+ * Sign-out-everywhere: sessions of `subject` created at or before now plus the clock skew
+ * are revoked, so neither a sign-in in the same second nor one sealed by a server whose
+ * clock runs ahead (within the skew) survives it; `login()` reads the not-before time, so
+ * a sign-in after it always counts as later (docs/REVOCATION.md).
+ */
+async function revokeSubject(options: ResolvedOptions, subject: string): Promise<void> {
+  const store = options.revocations
+  if (store === undefined) throw new ConfigurationError('revokeSubject() needs the revocations option (kvRevocations or another store)')
+  if (typeof subject !== 'string' || subject.length === 0) throw new TypeError('revokeSubject(subject) needs the non-empty subject given to login()')
+  const notBefore = nowSeconds(options.now) + options.clockSkew + 1
+  try {
+    await withTimeout(store.revokeSubject(subject, notBefore, notBefore + options.maxAgeLimit + options.clockSkew), options.revocationTimeout)
+  } catch (cause) {
+    throw new RevocationUnavailableError('The revocation store could not record the sign-out everywhere. Try again.', { cause })
+  }
+}

@@ -1,0 +1,26 @@
+import type { Envelope } from '../session/envelope.js'
+import type { ResolvedOptions } from '../session/options.js'
+import { withTimeout } from '../session/revocation.js'
+
+/** What the store said about a session: nothing asked (not due), still valid, revoked, or no answer. */
+export type RevocationStatus = 'not-due' | 'valid' | 'revoked' | 'unavailable'
+
+/**
+ * Asks the store about a signed-in session at most once per `revalidateAfter` (the time
+ * of the last check is sealed in the token), so ordinary requests read no store. A check
+ * time in the future (beyond the skew) is not trusted and counts as due.
+ */
+export async function checkRevocation(options: ResolvedOptions, envelope: Envelope, now: number): Promise<RevocationStatus> {
+  const store = options.revocations
+  const subject = envelope.s
+  if (store === undefined || subject === undefined) return 'not-due'
+  const checkedAt = envelope.r
+  const due = checkedAt === undefined || now - checkedAt >= options.revalidateAfter || checkedAt > now + options.clockSkew
+  if (!due) return 'not-due'
+  try {
+    const revoked = await withTimeout(store.isRevoked({ sessionId: envelope.i, subject, createdAt: envelope.c }), options.revocationTimeout)
+    return revoked ? 'revoked' : 'valid'
+  } catch {
+    return 'unavailable'
+  }
+}

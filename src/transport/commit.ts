@@ -1,0 +1,91 @@
+import { serializeCookie, type CommittedCookie } from '../cookie/serialize.js'
+
+/** What `commit()` asks the response to carry. */
+export interface SessionCommit {
+  /** The cookies to set or remove, in order, with their attributes. Empty when the cookie needs no change. */
+  readonly cookies: readonly CommittedCookie[]
+  /** The same cookies as Set-Cookie values. */
+  readonly setCookie: readonly string[]
+  /**
+   * Headers to merge whenever the commit is not empty: `Cache-Control: no-store`, so no
+   * shared cache stores a response that sets a session (RFC 9111 §5.2.2.5), and
+   * `Vary: Cookie` for cookies (the bearer transport's token header instead).
+   */
+  readonly headers: readonly (readonly [name: string, value: string])[]
+  /**
+   * With the bearer transport: the new or refreshed token for the client to store, or ''
+   * when the session was destroyed. Absent when nothing changed, and for cookies.
+   */
+  readonly token?: string
+}
+
+/** The empty commit: nothing to send. */
+export const NOTHING: SessionCommit = Object.freeze({ cookies: Object.freeze([]), setCookie: Object.freeze([]), headers: Object.freeze([]) })
+
+/** The commit that sets or removes `cookies`. */
+export function cookieCommit(cookies: readonly CommittedCookie[]): SessionCommit {
+  if (cookies.length === 0) return NOTHING
+  return { cookies, setCookie: cookies.map(serializeCookie), headers: [['Cache-Control', 'no-store'], ['Vary', 'Cookie']] }
+}
+
+/** The commit for a bearer token: the token in its header, never cached. */
+export function bearerCommit(header: string, token: string): SessionCommit {
+  return { cookies: [], setCookie: [], headers: [['Cache-Control', 'no-store'], [header, token]], token }
+}
+
+/**
+ * Writes a commit into response headers: appends each Set-Cookie (never replacing the
+ * application's own cookies), adds `no-store` to whatever Cache-Control the application
+ * set, and adds `Cookie` to Vary unless it is already there or Vary is `*`.
+ *
+ * @example
+ * ```ts
+ * import { applyCommit, createSessions } from 'sealed-session'
+ *
+ * const sessions = createSessions({ secrets: process.env.SESSION_SECRETS ?? '' })
+ * export async function handle(request: Request): Promise<Response> {
+ *   const session = await sessions.load(request)
+ *   const response = new Response('<p>hello</p>', { headers: { 'content-type': 'text/html' } })
+ *   applyCommit(response.headers, await sessions.commit(session))
+ *   return response
+ * }
+ * ```
+ */
+export function applyCommit(headers: Headers, commit: SessionCommit): void {
+  for (const value of commit.setCookie) headers.append('Set-Cookie', value)
+  for (const [name, value] of commit.headers) {
+    if (name === 'Cache-Control' || name === 'Vary') mergeListHeader(headers, name, value)
+    else headers.set(name, value)
+  }
+}
+
+/**
+ * `applyCommit()` on a response whose headers may be immutable (`Response.redirect()`,
+ * a `fetch()` response): the same response when they can be written, else a copy.
+ */
+export function withCommit(response: Response, commit: SessionCommit): Response {
+  if (commit.headers.length === 0) return response
+  try {
+    applyCommit(response.headers, commit)
+    return response
+  } catch {
+    const copy = new Response(response.body, response)
+    applyCommit(copy.headers, commit)
+    return copy
+  }
+}
+
+/** Adds `token` to a comma-separated header unless an equal token (or `*`) is there. */
+function mergeListHeader(headers: Headers, name: string, token: string): void {
+  const current = headers.get(name)
+  if (current === null || current.trim() === '') {
+    headers.set(name, token)
+    return
+  }
+  const lower = token.toLowerCase()
+  for (const part of current.split(',')) {
+    const item = part.trim().toLowerCase()
+    if (item === lower || (name === 'Vary' && item === '*')) return
+  }
+  headers.set(name, `${current}, ${token}`)
+}
