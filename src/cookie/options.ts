@@ -12,9 +12,9 @@ export interface CookieOptions {
   readonly secure?: boolean
   /** Hide the cookie from `document.cookie`. @default true */
   readonly httpOnly?: boolean
-  /** @default 'Lax' */
+  /** Which cross-site requests carry the cookie; 'None' needs `secure`. @default 'Lax' */
   readonly sameSite?: 'Strict' | 'Lax' | 'None'
-  /** @default '/' */
+  /** The cookie's path; the `__Host-` prefix requires '/'. @default '/' */
   readonly path?: string
   /** Omit (the default) to keep the cookie to this exact host. */
   readonly domain?: string

@@ -8,16 +8,23 @@ import type { ResolvedCookie } from './options.js'
  * into a Set-Cookie value.
  */
 export interface CommittedCookie {
+  /** The cookie name (`name.0`, `name.1`, … for chunks). */
   readonly name: string
   /** Empty when the cookie is being removed. */
   readonly value: string
   /** Seconds; 0 removes the cookie (RFC 6265 §5.3 step 11). */
   readonly maxAge: number
+  /** The Path attribute, as configured. */
   readonly path: string
+  /** The Domain attribute; absent for a host-only cookie (the default). */
   readonly domain?: string
+  /** The Secure attribute. */
   readonly secure: boolean
+  /** The HttpOnly attribute. */
   readonly httpOnly: boolean
+  /** The SameSite attribute. */
   readonly sameSite: 'Strict' | 'Lax' | 'None'
+  /** The Partitioned attribute (CHIPS). */
   readonly partitioned: boolean
 }
 

@@ -1,6 +1,6 @@
 /**
  * Sessions for Hono: `session()` middleware and its typed context variables.
- * @module
+ * @packageDocumentation
  */
 export {
   session,

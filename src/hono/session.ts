@@ -54,7 +54,7 @@ const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b
  * a function are checked on each request, and key derivation stays cached per secret
  * across requests, so computing them per request costs nothing measurable.
  *
- * @param options - {@link SessionOptions}: `secrets` (required), `cookie`, `maxAge`
+ * @param options - `SessionOptions` (from `sealed-session`): `secrets` (required), `cookie`, `maxAge`
  * (default 7 days), `idleTimeout` (default 1 day), `revocations`, `onEvent`, … or a
  * function `(c) => options`.
  * @param config - `csrf`: enforce `session.csrfToken()` on unsafe methods (default off).

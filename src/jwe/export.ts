@@ -3,6 +3,7 @@ import { encodeBase64url } from '../format/base64url.js'
 import { normalizeSecrets, type Secrets } from '../keys/secrets.js'
 import { jweKeyBytes, kidOf } from './keys.js'
 
+/** Options of `exportJwk()`. */
 export interface ExportJwkOptions {
   /** The same secrets the sessions use, newest first. */
   readonly secrets: Secrets
@@ -12,6 +13,7 @@ export interface ExportJwkOptions {
 
 /** A symmetric JWK (RFC 7517 §6.4) for reading the session cookie with another JOSE library. */
 export interface SessionJwk {
+  /** Key type: a symmetric key. */
   readonly kty: 'oct'
   /** The AES-256 key, base64url. A secret: store it like the session secrets. */
   readonly k: string

@@ -21,6 +21,7 @@ import { encodeBase64url } from '../format/base64url.js'
  */
 export type Secrets = string | readonly (string | SecretWithId)[]
 
+/** A secret with the key id you choose for it: ids let you reorder and remove secrets freely. */
 export interface SecretWithId {
   /** The key id written into each token's header, 0–255. */
   readonly id: number
@@ -28,8 +29,11 @@ export interface SecretWithId {
   readonly secret: string
 }
 
+/** A checked secret with its key id: what `Secrets` becomes inside the library. */
 export interface NormalizedSecret {
+  /** The key id written into each token's header, 0–255. */
   readonly id: number
+  /** The secret text. */
   readonly secret: string
 }
 

@@ -28,15 +28,21 @@ export interface RevocationStore {
   notBefore?(subject: string): Promise<number | undefined>
 }
 
+/** What `isRevoked()` is asked about: one signed-in session. */
 export interface RevocationQuery {
+  /** The session's id (128 random bits, base64url). */
   readonly sessionId: string
+  /** The user id given to `login()`. */
   readonly subject: string
   /** When the session was created (login), Unix seconds. */
   readonly createdAt: number
 }
 
+/** One session to revoke, as `revoke()` receives it. */
 export interface RevokedSession {
+  /** The session's id (128 random bits, base64url). */
   readonly sessionId: string
+  /** The user id given to `login()`. */
   readonly subject: string
   /** The last moment the session could be accepted (absolute expiry plus clock skew), Unix seconds. */
   readonly expiresAt: number

@@ -8,10 +8,13 @@ import { isRevokedBy, parseRecord, recordExpiry, withNotBefore, withSession, typ
  * `@cloudflare/workers-types` fits it, as do Miniflare's and most KV look-alikes.
  */
 export interface KVLike {
+  /** Reads a key; `null` when absent. `cacheTtl` is how long the edge may cache the answer, in seconds. */
   get(key: string, options?: { cacheTtl?: number }): Promise<string | null>
+  /** Writes a key; `expiration` is when KV deletes it, in Unix seconds. */
   put(key: string, value: string, options?: { expiration?: number }): Promise<void>
 }
 
+/** Options of `kvRevocations()`. */
 export interface KVRevocationsOptions {
   /** Prefix of every key this store writes. @default 'revoked:' */
   readonly prefix?: string

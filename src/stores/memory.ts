@@ -2,6 +2,7 @@ import { nowSeconds } from '../limits.js'
 import type { RevocationStore } from '../session/revocation.js'
 import { isRevokedBy, recordExpiry, withNotBefore, withSession, type SubjectRecord } from './record.js'
 
+/** Options of `memoryRevocations()`. */
 export interface MemoryRevocationsOptions {
   /** The clock, in milliseconds. @default Date.now */
   readonly now?: () => number

@@ -3,6 +3,7 @@ import type { SessionCommit } from './commit.js'
 
 /** Read access to request headers: a `Headers`, or anything with the same `get`. */
 export interface HeaderReader {
+  /** The header's value, or `null` when the request has none (as `Headers.get`). */
   get(name: string): string | null
 }
 
