@@ -1,10 +1,11 @@
-// One app, two ways to run its session check before the routes:
-//   proxy.node.js       Next 16's proxy convention, Node.js runtime (the default here)
-//   middleware.edge.js  the deprecated middleware convention, which still runs on the edge runtime
+// One app, three ways to run its session check before the routes:
+//   proxy.node.js         Next 16's proxy convention, Node.js runtime (the default here)
+//   middleware.edge.js    middleware on the edge runtime (Next 15's default; deprecated in 16)
+//   middleware.nodejs.js  middleware on the Node.js runtime (Next 15.5)
 // A Next.js app may hold only one of proxy.* and middleware.*, so the suffix in
-// pageExtensions picks one: SESSION_EXAMPLE_RUNTIME=edge selects the middleware. In your
-// own app, name the file proxy.js (or middleware.js for the edge runtime) and drop this.
-const runtime = process.env.SESSION_EXAMPLE_RUNTIME === 'edge' ? 'edge' : 'node'
+// pageExtensions picks one: SESSION_EXAMPLE_RUNTIME=edge or =nodejs selects a middleware.
+// In your own app, name the file proxy.js (Next 16) or middleware.js (Next 15) and drop this.
+const runtime = ['edge', 'nodejs'].includes(process.env.SESSION_EXAMPLE_RUNTIME) ? process.env.SESSION_EXAMPLE_RUNTIME : 'node'
 
 /** @type {import('next').NextConfig} */
 const config = {

@@ -4,6 +4,7 @@ import { sessions } from './lib/session.js'
 
 export const proxy = sessions.proxy(requireSignIn)
 
+// Every path but Next.js's static assets: the guard decides which ones need a session.
 export const config = {
-  matcher: ['/dashboard/:path*', '/api/session'],
+  matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
 }

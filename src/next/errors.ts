@@ -11,7 +11,7 @@ import { SessionError } from '../errors.js'
  */
 export class NextReadonlyCookiesError extends SessionError {
   /** The stable code of this error, also on each instance as `code`. */
-  static readonly code = 'ERR_SESSION_NEXT_READONLY'
+  static override readonly code: string = 'ERR_SESSION_NEXT_READONLY'
   override readonly code: string = NextReadonlyCookiesError.code
 
   constructor(options: { cause: unknown }) {

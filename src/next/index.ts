@@ -12,3 +12,4 @@ export {
   type SessionProxyResult,
 } from './sessions.js'
 export { cookieHeaderAfter } from '../cookie/header.js'
+export { NextReadonlyCookiesError } from './errors.js'

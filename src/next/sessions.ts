@@ -156,18 +156,66 @@ export function nextSessions<T extends SessionData<T> = Record<string, Json>>(op
         const session = await engine.load(request)
         const result = await handler?.(request, session, event)
         const commit = await engine.commit(session)
+        let response: Response
         if (result === undefined) {
-          if (commit.setCookie.length === 0) return NextResponse.next()
-          const response = NextResponse.next({ request: { headers: forwardedHeaders(request, commit) } })
-          applyCommit(response.headers, commit)
-          return response
+          if (commit.setCookie.length === 0) {
+            response = NextResponse.next()
+          } else {
+            response = NextResponse.next({ request: { headers: forwardedHeaders(request, commit) } })
+            applyCommit(response.headers, commit)
+          }
+        } else if (commit.setCookie.length === 0) {
+          response = result
+        } else {
+          response = withCommit(result, commit)
+          if (continuesToRoute(response)) forwardCommit(response, request, commit)
         }
-        if (commit.setCookie.length === 0) return result
-        const response = withCommit(result, commit)
-        if (continuesToRoute(response)) forwardCommit(response, request, commit)
-        return response
+        if (continuesToRoute(response)) await drainBody(request)
+        return rendersActionRedirect(request) ? withNoStore(response) : response
       }
     },
+  }
+}
+
+/**
+ * Reads the proxy's copy of a request body to its end before the request continues to its
+ * route. Next 15's Node.js middleware does not wait for the body it buffers for the route
+ * (`requestData.body.finalize()` is not awaited in next/dist/server/next-server.js; Next 16
+ * awaits it), so a server action form posted through a fast middleware sometimes reached
+ * its route without its body: "Failed to find Server Action", a 500 (about 1 in 10 here).
+ * The copy is the proxy's own, so the route still gets the whole body.
+ */
+async function drainBody(request: Request): Promise<void> {
+  if (request.body === null || request.bodyUsed) return
+  const reader = request.body.getReader()
+  while (!(await reader.read()).done) {
+    // Discard: only the end of the stream matters.
+  }
+}
+
+/**
+ * True when Next.js renders the target of a server action's `redirect()` (an internal
+ * request carrying the action response's headers, among them `x-action-redirect`). Next.js
+ * copies this response's headers onto the action's response, which may set our cookie: a
+ * static target's `s-maxage=31536000` would then make a shared cache keep that Set-Cookie
+ * (next/dist/server/app-render/action-handler.js, createRedirectRenderResult).
+ */
+function rendersActionRedirect(request: Request): boolean {
+  return request.headers.has('x-action-redirect')
+}
+
+/** `response` with `no-store` added to its Cache-Control (copied when its headers are immutable). */
+function withNoStore(response: Response): Response {
+  const cacheControl = response.headers.get('cache-control')
+  if (cacheControl !== null && /(^|,)\s*no-store\s*(,|$)/i.test(cacheControl)) return response
+  const value = cacheControl === null || cacheControl.trim() === '' ? 'no-store' : `${cacheControl}, no-store`
+  try {
+    response.headers.set('Cache-Control', value)
+    return response
+  } catch {
+    const copy = new Response(response.body, response)
+    copy.headers.set('Cache-Control', value)
+    return copy
   }
 }
 

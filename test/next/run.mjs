@@ -13,27 +13,36 @@
 // examples/nextjs/node_modules/sealed-session. Needs `npm run build` first. Ends with
 // `N passed, M failed` and exits 1 on any failure.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, run, start } from '../conformance/processes.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const app = join(root, 'examples/nextjs')
-const nextBin = join(root, 'node_modules/next/dist/bin/next')
-const nextVersion = JSON.parse(readFileSync(join(root, 'node_modules/next/package.json'), 'utf8')).version
+const exampleApp = join(root, 'examples/nextjs')
+const require = createRequire(import.meta.url)
+/** The Next.js releases under test: `next` (16) and `next15` (npm:next@15, an alias in devDependencies). */
+const NEXT = {
+  next: { dir: dirname(require.resolve('next/package.json')), version: require('next/package.json').version },
+  next15: { dir: dirname(require.resolve('next15/package.json')), version: require('next15/package.json').version },
+}
 const { createSessions } = await import(new URL('../../dist/index.js', import.meta.url).href).catch(() => ({}))
 
+// variant: SESSION_EXAMPLE_RUNTIME, which picks the example's proxy/middleware file (next.config.js).
 const MODES = {
-  node: { label: 'proxy.node.js, Node.js runtime', runtime: 'nodejs' },
-  edge: { label: 'middleware.edge.js, edge runtime', runtime: 'edge' },
+  node: { label: 'proxy.node.js, Node.js runtime', runtime: 'nodejs', next: 'next', variant: 'node' },
+  edge: { label: 'middleware.edge.js, edge runtime', runtime: 'edge', next: 'next', variant: 'edge' },
+  'next15-node': { label: 'middleware.nodejs.js, Node.js runtime', runtime: 'nodejs', next: 'next15', variant: 'nodejs' },
+  'next15-edge': { label: 'middleware.edge.js, edge runtime', runtime: 'edge', next: 'next15', variant: 'edge' },
+  quickstart: { label: "README's Next.js quickstart, proxy.ts", runtime: 'nodejs', next: 'next', variant: 'node', quickstart: true },
 }
 const asked = process.argv.slice(2)
 const installOnly = asked.length === 1 && asked[0] === 'install'
 for (const mode of installOnly ? [] : asked) {
   if (!(mode in MODES)) {
-    console.error(`unknown mode ${JSON.stringify(mode)}; choose node, edge or install`)
+    console.error(`unknown mode ${JSON.stringify(mode)}; choose ${Object.keys(MODES).join(", ")} or install`)
     process.exit(2)
   }
 }
@@ -59,7 +68,7 @@ function installPackage() {
     const packed = npm?.endsWith('.js') ? runSync(process.execPath, [npm, ...pack]) : runSync('npm', pack)
     if (packed.status !== 0) return `npm pack failed: ${packed.stderr}`
     const tarball = join(scratch, packed.stdout.trim().split('\n').pop())
-    const target = join(app, 'node_modules/sealed-session')
+    const target = join(exampleApp, 'node_modules/sealed-session')
     rmSync(target, { recursive: true, force: true })
     mkdirSync(target, { recursive: true })
     const untar = runSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'])
@@ -81,21 +90,103 @@ function runSync(command, args) {
 
 // ---------------------------------------------------------------- one mode
 
+/**
+ * The example as an app on Next 15: a copy under test-results/ (inside the repository, so
+ * bundlers see one workspace root) whose node_modules/next is the `next15` package and whose sealed-session is its own copy of the packed package, so that its
+ * `next/headers.js` import resolves to Next 15 too. react and react-dom come from the root.
+ */
+function next15App() {
+  const copy = join(root, 'test-results/next/next15-app')
+  rmSync(copy, { recursive: true, force: true })
+  cpSync(exampleApp, copy, { recursive: true, filter: (source) => !/[\\/](node_modules|\.next[^\\/]*)$/.test(source) })
+  mkdirSync(join(copy, 'node_modules'))
+  // Hard links, not a symlink: Next 15 requires `next/dist/...` by name, and from the real
+  // path of a symlinked copy that name would find the root's Next 16.
+  const linked = runSync('cp', ['-al', NEXT.next15.dir, join(copy, 'node_modules/next')])
+  if (linked.status !== 0) throw new Error(`cp -al ${NEXT.next15.dir} failed: ${linked.stderr}`)
+  cpSync(join(exampleApp, 'node_modules/sealed-session'), join(copy, 'node_modules/sealed-session'), { recursive: true })
+  return copy
+}
+
+/**
+ * A fresh app made only of the README's Next.js section: each ```ts / ```tsx block there
+ * starts with a comment naming its file (`// lib/session.ts`). Around them, what
+ * create-next-app would have made: package.json, a root layout. The packed package is its
+ * sealed-session; next, react and typescript come from the repository root.
+ */
+function quickstartApp() {
+  const dir = join(root, 'test-results/next/quickstart')
+  rmSync(dir, { recursive: true, force: true })
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  const start = readme.indexOf('## Next.js (proxy, middleware, server components and actions)')
+  if (start === -1) throw new Error('README.md has no "## Next.js (proxy, middleware, server components and actions)" section')
+  const end = readme.indexOf('\n## ', start + 3)
+  const section = readme.slice(start, end === -1 ? undefined : end)
+  const files = []
+  for (const [, code] of section.matchAll(/```tsx?\n([\s\S]*?)```/g)) {
+    const name = /^\/\/ ([\w./[\]-]+\.tsx?)\b/.exec(code)?.[1]
+    if (name === undefined) throw new Error(`a code block in the README's Next.js section names no file:\n${code.slice(0, 120)}`)
+    files.push(name)
+    mkdirSync(dirname(join(dir, name)), { recursive: true })
+    writeFileSync(join(dir, name), code)
+  }
+  for (const needed of ['lib/session.ts', 'proxy.ts', 'app/actions.ts', 'app/login/page.tsx', 'app/dashboard/page.tsx']) {
+    if (!files.includes(needed)) throw new Error(`the README's Next.js section shows no ${needed} (it shows ${files.join(', ')})`)
+  }
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'quickstart', private: true, scripts: { build: 'next build', start: 'next start' } }, null, 2))
+  writeFileSync(
+    join(dir, 'app/layout.tsx'),
+    "export default function RootLayout({ children }: { children: React.ReactNode }) {\n  return (\n    <html lang=\"en\">\n      <body>{children}</body>\n    </html>\n  )\n}\n",
+  )
+  // The root has no @types/react or @types/node (not devDependencies here), so Next.js
+  // would install them: stand-ins, and no type check in the build. The README's blocks are
+  // type-checked separately.
+  for (const types of ['react', 'node']) {
+    mkdirSync(join(dir, 'node_modules/@types', types), { recursive: true })
+    writeFileSync(join(dir, 'node_modules/@types', types, 'package.json'), JSON.stringify({ name: `@types/${types}`, version: '0.0.0', types: 'index.d.ts' }))
+    writeFileSync(join(dir, 'node_modules/@types', types, 'index.d.ts'), types === 'react' ? 'declare namespace React { type ReactNode = unknown }\n' : 'export {}\n')
+  }
+  // The .ts blocks (not the .tsx pages: no @types/react here) as one strict project.
+  writeFileSync(join(dir, 'readme-globals.d.ts'), 'declare var process: { env: Record<string, string | undefined> }\n')
+  writeFileSync(
+    join(dir, 'tsconfig.readme.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'], types: [], strict: true, skipLibCheck: true, noEmit: true },
+      files: ['readme-globals.d.ts', ...files.filter((name) => name.endsWith('.ts'))],
+    }),
+  )
+  writeFileSync(join(dir, 'next.config.mjs'), "export default { typescript: { ignoreBuildErrors: true }, distDir: process.env.NEXT_DIST_DIR || '.next' }\n")
+  cpSync(join(exampleApp, 'node_modules/sealed-session'), join(dir, 'node_modules/sealed-session'), { recursive: true })
+  return dir
+}
+
 async function runMode(mode) {
-  const { label, runtime } = MODES[mode]
-  const prefix = `[next ${nextVersion} ${mode}]`
+  const { label, runtime, variant } = MODES[mode]
+  const next = NEXT[MODES[mode].next]
+  const app = MODES[mode].quickstart ? quickstartApp() : MODES[mode].next === 'next' ? exampleApp : next15App()
+  // Next 15 runs from the app's own copy, so that it finds itself by name.
+  const nextBin = MODES[mode].next === 'next' ? join(next.dir, 'dist/bin/next') : join(app, 'node_modules/next/dist/bin/next')
+  const prefix = `[next ${next.version} ${mode}]`
   const distDir = `.next-${mode}`
+  // No SESSION_SECRET at build time, as on a build server: only `next start` gets it.
+  const { SESSION_SECRET: _unused, ...inherited } = process.env
   const env = {
-    ...process.env,
+    ...inherited,
     NEXT_TELEMETRY_DISABLED: '1',
     NODE_ENV: 'production',
-    SESSION_EXAMPLE_RUNTIME: mode,
+    SESSION_EXAMPLE_RUNTIME: variant,
     NEXT_DIST_DIR: distDir,
+  }
+  if (MODES[mode].quickstart) {
+    await checker(prefix)("the README's .ts files type-check together (strict) against the packed package", () => {
+      const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.readme.json'], { cwd: app, encoding: 'utf8', timeout: 120_000 })
+      if (tsc.status !== 0) throw new Error(`tsc exit ${tsc.status}\n${tsc.stdout}${tsc.stderr}`)
+    })
   }
   console.log(`${prefix} next build (${label}) with Node ${process.versions.node}`)
   const built = await run(process.execPath, [nextBin, 'build'], { cwd: app, env, timeoutMs: 240_000 })
   const check = checker(prefix)
-  await check(`next build succeeds (${label})`, () => {
+  await check(`next build succeeds without SESSION_SECRET (${label})`, () => {
     if (built.code !== 0) throw new Error(`exit ${built.timedOut ? 'timeout' : built.code}\n${built.lines.slice(-40).join('\n')}`)
   })
   if (built.code !== 0) return
@@ -113,6 +204,14 @@ async function runMode(mode) {
     }
   })
 
+  // Pages without a `dynamic` export: one reads the session, one does not.
+  const [dynamicPage, staticPage] = MODES[mode].quickstart ? ['/dashboard', '/login'] : ['/', '/signed-out']
+  await check('a page that reads the session is rendered per request; the static page is prerendered', () => {
+    const prerendered = JSON.parse(readFileSync(join(app, distDir, 'prerender-manifest.json'), 'utf8')).routes
+    assert(prerendered[dynamicPage] === undefined, `${dynamicPage} (reads the session) was prerendered at build time`)
+    assert(prerendered[staticPage] !== undefined, `${staticPage} was not prerendered`)
+  })
+
   const secret = base64url(crypto.getRandomValues(new Uint8Array(32)))
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
@@ -126,7 +225,7 @@ async function runMode(mode) {
   try {
     const ready = await waitForServer(origin)
     await check('next start answers on 127.0.0.1', () => assert(ready, `no answer within 30 s\n${log.slice(-20).join('\n')}`))
-    if (ready) await drive(check, origin, secret)
+    if (ready) await (MODES[mode].quickstart ? driveQuickstart : drive)(check, origin, secret)
   } finally {
     await server.stop()
   }
@@ -167,7 +266,7 @@ async function drive(check, origin, secret) {
   await check('a signed-out visit to /dashboard is redirected to /login by the proxy', async () => {
     const response = await http.get('/dashboard')
     equal(response.status, 307, 'status')
-    equal(response.headers.get('location'), '/login', 'location')
+    equal(pathOf(response), '/login', 'location')
     equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
   })
 
@@ -180,12 +279,13 @@ async function drive(check, origin, secret) {
   await check('sign in: the server action (form post) sets the __Host- session cookie', async () => {
     const response = await http.action('/login', { name: 'Zoë Ada' })
     equal(response.status, 303, 'status')
-    equal(response.headers.get('location'), '/dashboard', 'location')
+    equal(pathOf(response), '/dashboard', 'location')
     const setCookie = response.headers.getSetCookie()
     equal(setCookie.length, 1, 'Set-Cookie count')
     assert(/^__Host-session=[A-Za-z0-9_-]+;/.test(setCookie[0]), `Set-Cookie ${setCookie[0]}`)
     for (const attribute of ['Path=/', 'Secure', 'HttpOnly', 'Max-Age=86400']) assert(setCookie[0].includes(attribute), `${attribute} in ${setCookie[0]}`)
     assert(/SameSite=lax/i.test(setCookie[0]), `SameSite=Lax in ${setCookie[0]}`)
+    noStore(response)
     jar.apply(setCookie)
     assert(jar.has('__Host-session'), 'the browser keeps the cookie')
   })
@@ -231,24 +331,34 @@ async function drive(check, origin, secret) {
   await check('sign out: destroy() in a server action (form post) really clears the cookie (iron-session #910)', async () => {
     const response = await http.action('/dashboard', {}, jar)
     equal(response.status, 303, 'status')
-    equal(response.headers.get('location'), '/login', 'location')
+    equal(pathOf(response), '/signed-out', 'location')
+    noStore(response)
     jar.apply(response.headers.getSetCookie())
     assert(!jar.has('__Host-session'), `the browser still holds the cookie: ${jar.header()}`)
     const after = await http.get('/dashboard', jar)
     equal(after.status, 307, 'the protected page redirects after sign-out')
   })
 
-  await check('sign out as the React client sends it (fetch action) clears the cookie, and the response is not shared-cacheable', async () => {
+  await check('sign out as the React client sends it (fetch action) to a static page clears the cookie, and the response is no-store (not the static page s-maxage)', async () => {
     const signIn = await http.action('/login', { name: 'Zoë Ada' })
     const client = new Jar().apply(signIn.headers.getSetCookie())
     assert(client.has('__Host-session'), 'signed in again')
     const response = await http.fetchAction('/dashboard', client)
-    equal(response.status, 200, 'status')
-    equal((response.headers.get('x-action-redirect') ?? '').split(';')[0], '/login', 'x-action-redirect')
+    // Next 16 answers 200, Next 15 303; both carry the target in x-action-redirect.
+    assert(response.status === 200 || response.status === 303, `status ${response.status}`)
+    equal((response.headers.get('x-action-redirect') ?? '').split(';')[0], '/signed-out', 'x-action-redirect')
     client.apply(response.headers.getSetCookie())
     assert(!client.has('__Host-session'), `the browser still holds the cookie: ${client.header()}`)
-    const cacheControl = response.headers.get('cache-control') ?? ''
-    assert(!/\b(public|s-maxage)\b/.test(cacheControl), `Cache-Control ${cacheControl} lets a shared cache keep this Set-Cookie`)
+    noStore(response)
+  })
+
+  await check('server action form posts through the proxy keep their body: 40 sign-outs in a row (Next 15 Node.js middleware race)', async () => {
+    // The same signed-in cookie each time: without a revocation store it stays valid.
+    const signedIn = new Jar().apply((await http.action('/login', { name: 'Zoë Ada' })).headers.getSetCookie()).header()
+    const statuses = []
+    // Each time as a browser does: load the page with the form, then post it.
+    for (let i = 0; i < 40; i++) statuses.push((await http.action('/dashboard', {}, signedIn)).status)
+    assert(statuses.every((status) => status === 303), `statuses ${statuses.join(' ')}`)
   })
 
   await check('sign out with a refresh due in the proxy still ends signed out (Set-Cookie order)', async () => {
@@ -260,13 +370,53 @@ async function drive(check, origin, secret) {
     assert(!after.has('__Host-session'), `Set-Cookie lines ${JSON.stringify(setCookie)} leave a session`)
   })
 
-  await check('the route handler signs out through cookies() (DELETE /api/session)', async () => {
+  await check('a route handler signs in with respond(): 303 with the cookie and no-store (POST /api/login)', async () => {
+    const form = new FormData()
+    form.set('name', 'Zoë Ada')
+    const response = await http.request('/api/login', { method: 'POST', body: form })
+    equal(response.status, 303, 'status')
+    equal(pathOf(response), '/dashboard', 'location')
+    const browser = new Jar().apply(response.headers.getSetCookie())
+    assert(browser.has('__Host-session'), 'no session cookie')
+    noStore(response)
+    assert(/\bcookie\b/i.test(response.headers.get('vary') ?? ''), `Vary ${response.headers.get('vary')}`)
+    equal((await opened(browser.header())).subject, 'Zoë Ada', 'the cookie opens')
+  })
+
+  await check('a route handler signs out with respond(): the cookie is expired, with no-store (DELETE /api/session)', async () => {
     const signIn = await http.action('/login', { name: 'Zoë Ada' })
     const browser = new Jar().apply(signIn.headers.getSetCookie())
     const response = await http.request('/api/session', { method: 'DELETE', jar: browser })
     equal(response.status, 204, 'status')
+    noStore(response)
     browser.apply(response.headers.getSetCookie())
     assert(!browser.has('__Host-session'), `the browser still holds the cookie: ${browser.header()}`)
+  })
+
+  await check('a refresh in the proxy on a static page is sent with no-store, not the page s-maxage', async () => {
+    const earlier = await sealedEarlier()
+    const response = await http.get('/signed-out', earlier.cookie)
+    equal(response.status, 200, 'status')
+    equal(text(await response.text(), 'signed-out'), 'Signed out', 'the static page')
+    equal(response.headers.getSetCookie().length, 1, 'the proxy refreshes the cookie')
+    noStore(response)
+  })
+
+  await check('the static page stays shared-cacheable when no cookie is set', async () => {
+    const response = await http.get('/signed-out')
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
+    assert(/s-maxage/.test(response.headers.get('cache-control') ?? ''), `Cache-Control ${response.headers.get('cache-control')}`)
+  })
+
+  await check('save() in a server component fails with NextReadonlyCookiesError, which says where save() works', async () => {
+    const response = await http.get('/save-in-render', jar)
+    equal(response.status, 200, 'status')
+    const page = await response.text()
+    equal(text(page, 'error-code'), 'ERR_SESSION_NEXT_READONLY', 'error code')
+    const message = text(page, 'error-message') ?? ''
+    for (const words of ['server action', 'route handler', 'respond(', 'proxy']) assert(message.includes(words), `"${words}" in ${message}`)
+    assert(/Cookies can only be modified/.test(text(page, 'error-cause') ?? ''), `cause: ${text(page, 'error-cause')}`)
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
   })
 
   await check('a tampered cookie is refused and expired by the proxy', async () => {
@@ -277,7 +427,81 @@ async function drive(check, origin, secret) {
     equal(response.status, 307, 'status')
     const browser = new Jar().apply([`${tampered}; Path=/; Secure`]).apply(response.headers.getSetCookie())
     assert(!browser.has('__Host-session'), 'the tampered cookie is expired')
+    noStore(response)
   })
+
+  await check('every response above that set a cookie said Cache-Control: no-store (proxy, server actions, route handlers)', () => {
+    assert(http.unsafe.length === 0, http.unsafe.join('\n    '))
+  })
+}
+
+/** The README quickstart as a new user tries it: sign in, read, sign out. */
+async function driveQuickstart(check, origin, secret) {
+  const http = client(origin)
+  const opened = (cookie) => createSessions({ secrets: secret }).load(cookie)
+
+  await check('/login answers (the matcher does not send it to itself), /dashboard redirects there when signed out', async () => {
+    const login = await http.get('/login')
+    equal(login.status, 200, '/login status')
+    const dashboard = await http.get('/dashboard')
+    equal(dashboard.status, 307, '/dashboard status')
+    equal(pathOf(dashboard), '/login', 'location')
+  })
+
+  const jar = new Jar()
+  await check('sign in with the form (server action): the cookie, with no-store, and a redirect to /dashboard', async () => {
+    const response = await http.action('/login', { name: 'Zoë Ada' })
+    equal(response.status, 303, 'status')
+    equal(pathOf(response), '/dashboard', 'location')
+    noStore(response)
+    jar.apply(response.headers.getSetCookie())
+    equal((await opened(jar.header())).subject, 'Zoë Ada', 'the cookie opens as the user')
+  })
+
+  await check('the dashboard (server component) and GET /api/me (route handler) read the session', async () => {
+    const page = await http.get('/dashboard', jar)
+    equal(page.status, 200, 'status')
+    equal(text(await page.text(), 'user'), 'Zoë Ada', 'user on the page')
+    const me = await http.get('/api/me', jar)
+    equal((await me.json()).name, 'Zoë Ada', 'GET /api/me')
+  })
+
+  await check('sign out as React sends it (fetch action) clears the cookie; the static /login it lands on lends no s-maxage', async () => {
+    const response = await http.fetchAction('/dashboard', jar)
+    equal((response.headers.get('x-action-redirect') ?? '').split(';')[0], '/login', 'x-action-redirect')
+    noStore(response)
+    const after = new Jar().apply([`${jar.header()}; Path=/; Secure`]).apply(response.headers.getSetCookie())
+    assert(!after.has('__Host-session'), 'the cookie is still there')
+  })
+
+  await check('sign out with the form (no JavaScript) clears the cookie', async () => {
+    const response = await http.action('/dashboard', {}, jar)
+    equal(response.status, 303, 'status')
+    equal(pathOf(response), '/login', 'location')
+    noStore(response)
+    jar.apply(response.headers.getSetCookie())
+    assert(!jar.has('__Host-session'), 'the cookie is still there')
+    equal((await http.get('/dashboard', jar)).status, 307, '/dashboard after sign-out')
+  })
+
+  await check('DELETE /api/me signs out through respond(): the cookie expires, with no-store', async () => {
+    const browser = new Jar().apply((await http.action('/login', { name: 'Zoë Ada' })).headers.getSetCookie())
+    const response = await http.request('/api/me', { method: 'DELETE', jar: browser })
+    equal(response.status, 204, 'status')
+    noStore(response)
+    browser.apply(response.headers.getSetCookie())
+    assert(!browser.has('__Host-session'), 'the cookie is still there')
+  })
+
+  await check('every response above that set a cookie said Cache-Control: no-store', () => {
+    assert(http.unsafe.length === 0, http.unsafe.join('\n    '))
+  })
+}
+
+/** A response that sets a cookie must not be stored by any cache (RFC 9111 §5.2.2.5). */
+function noStore(response) {
+  const violation = cacheViolation(response)
+  if (violation !== undefined) throw new Error(`Set-Cookie sent with ${violation}`)
 }
 
 /** The Next-Action id of the first server action form on a page. */
@@ -288,17 +512,35 @@ async function actionId(http, path, jar) {
   return match[1]
 }
 
+/**
+ * Every response that sets a cookie must say `Cache-Control: no-store` (and nothing a shared
+ * cache could take as leave to store it): the client records each one that does not.
+ */
+function cacheViolation(response) {
+  if (response.headers.getSetCookie().length === 0) return undefined
+  const cacheControl = response.headers.get('cache-control') ?? ''
+  if (/\bno-store\b/.test(cacheControl) && !/\b(public|s-maxage)\b/.test(cacheControl)) return undefined
+  return `Cache-Control: ${cacheControl || '(none)'}`
+}
+
 function client(origin) {
-  const request = (path, { method = 'GET', jar, headers = {}, body } = {}) =>
-    fetch(`${origin}${path}`, {
+  const unsafe = []
+  const request = async (path, { method = 'GET', jar, headers = {}, body } = {}) => {
+    const response = await fetch(`${origin}${path}`, {
       method,
       body,
       redirect: 'manual',
       signal: AbortSignal.timeout(20_000),
       headers: { ...headers, ...(jar === undefined ? {} : { cookie: typeof jar === 'string' ? jar : jar.header() }) },
     })
+    const violation = cacheViolation(response)
+    if (violation !== undefined) unsafe.push(`${method} ${path}${headers['next-action'] ? ' (fetch action)' : ''} -> ${response.status} with Set-Cookie and ${violation}`)
+    return response
+  }
   const http = {
     request,
+    /** The responses so far that set a cookie without `no-store`. */
+    unsafe,
     get: (path, jar) => request(path, { jar }),
     /** Submits a page's server action form as a browser without JavaScript does (multipart POST). */
     async action(path, fields, jar, id) {
@@ -370,6 +612,12 @@ function assert(condition, message) {
 
 function equal(actual, expected, what) {
   if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`)
+}
+
+/** The path a redirect points to (Next 16 sends it relative, Next 15 absolute). */
+function pathOf(response) {
+  const location = response.headers.get('location')
+  return location === null ? null : new URL(location, 'http://base.invalid').pathname
 }
 
 /** The text of the element with this id in server-rendered HTML. */

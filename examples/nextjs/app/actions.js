@@ -19,5 +19,5 @@ export async function signOut() {
   const session = await sessions.get()
   await session.logout()
   await sessions.save(session)
-  redirect('/login')
+  redirect('/signed-out')
 }

@@ -1,7 +1,7 @@
 import { sessions } from '../lib/session.js'
 
-// Reads the session cookie: rendered per request, never prerendered or cached.
-export const dynamic = 'force-dynamic'
+// No `dynamic` export: sessions.get() reads the request before anything else, which is
+// what makes Next.js render this page per request (and `next build` need no secret).
 
 export default async function Home() {
   const session = await sessions.get()

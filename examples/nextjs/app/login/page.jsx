@@ -1,8 +1,8 @@
 import { sessions } from '../../lib/session.js'
 import { signIn } from '../actions.js'
 
-// Reads the session cookie: rendered per request. This also keeps the sign-out action's
-// response (which renders this page after its redirect) out of shared caches.
+// Reads the session cookie: rendered per request (sessions.get() alone makes it so; the
+// export says it where a reader looks).
 export const dynamic = 'force-dynamic'
 
 export default async function Login() {

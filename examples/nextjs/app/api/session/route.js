@@ -12,10 +12,12 @@ export async function GET() {
   )
 }
 
-/** Sign out from a script: the route handler writes the expiring cookie through cookies(). */
+/**
+ * Sign out from a script. A route handler returns sessions.respond(session, response): the
+ * expiring Set-Cookie goes on the response with Cache-Control: no-store and Vary: Cookie.
+ */
 export async function DELETE() {
   const session = await sessions.get()
   await session.logout()
-  await sessions.save(session)
-  return new Response(null, { status: 204, headers: { 'Cache-Control': 'no-store' } })
+  return sessions.respond(session, new Response(null, { status: 204 }))
 }
