@@ -93,19 +93,29 @@ export interface NextSessions<T extends SessionData<T> = Record<string, Json>> {
  * import { nextSessions } from 'sealed-session/next'
  * export const sessions = nextSessions<{ name: string }>(() => ({ secrets: process.env.SESSION_SECRET! }))
  *
- * // proxy.ts
+ * // proxy.ts (Next 15: middleware.ts, exporting `middleware`)
  * export const proxy = sessions.proxy((request, session) => {
- *   if (session.subject === undefined) return NextResponse.redirect(new URL('/login', request.url))
+ *   if (session.subject === undefined && request.nextUrl.pathname.startsWith('/dashboard')) {
+ *     return NextResponse.redirect(new URL('/login', request.url))
+ *   }
  * })
- * export const config = { matcher: ['/dashboard/:path*'] }
+ * // Every page (so redirect targets are covered, see README), never /login-to-/login loops.
+ * export const config = { matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'] }
  *
- * // app/actions.ts
+ * // app/actions.ts: save() in server actions
  * 'use server'
  * export async function signOut() {
  *   const session = await sessions.get()
- *   session.destroy()
+ *   await session.logout()
  *   await sessions.save(session)
  *   redirect('/login')
+ * }
+ *
+ * // app/api/logout/route.ts: respond() in route handlers
+ * export async function POST() {
+ *   const session = await sessions.get()
+ *   await session.logout()
+ *   return sessions.respond(session, new Response(null, { status: 204 }))
  * }
  * ```
  */
