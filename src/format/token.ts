@@ -8,6 +8,8 @@
  * 128-bit tag, as NIST SP 800-38D §5.2.1.1 and §5.2.1.2 recommend; version 1 means
  * exactly this algorithm, so there is no algorithm field to trust (RFC 8725 §2.1).
  */
+import type { NativeCrypto, NativeKey } from './cipher.js'
+
 export const VERSION = 1
 export const HEADER_LENGTH = 10
 export const IV_LENGTH = 12
@@ -48,28 +50,33 @@ export function parseToken(bytes: Uint8Array<ArrayBuffer>): ParsedToken | 'malfo
 }
 
 /**
- * Seals `plaintext` under `key` with a fresh random IV: one `crypto.subtle.encrypt`.
- * The IV is random per seal (NIST SP 800-38D §8.2.2); DESIGN.md's epoch keys keep the
- * seals per key under the §8.3 bound of 2^32.
+ * The token's bytes before the cipher runs: the header, a fresh random IV from
+ * `crypto.getRandomValues` (NIST SP 800-38D §8.2.2; DESIGN.md's epoch keys keep the seals
+ * per key under the §8.3 bound of 2^32), and room for the ciphertext and the tag.
  */
-export async function sealToken(
-  key: CryptoKey,
-  header: TokenHeader,
-  plaintext: Uint8Array<ArrayBuffer>,
-): Promise<Uint8Array<ArrayBuffer>> {
+function frame(header: TokenHeader, plaintextLength: number): Uint8Array<ArrayBuffer> {
   if (!isU8(header.keyId) || !isU32(header.epoch) || !isU32(header.expiresAt)) {
     throw new RangeError('token header field out of range')
   }
-  const out = new Uint8Array(HEADER_LENGTH + IV_LENGTH + plaintext.length + TAG_LENGTH)
+  const out = new Uint8Array(HEADER_LENGTH + IV_LENGTH + plaintextLength + TAG_LENGTH)
   out[0] = VERSION
   out[1] = header.keyId
   const view = new DataView(out.buffer, 0, HEADER_LENGTH)
   view.setUint32(2, header.epoch)
   view.setUint32(6, header.expiresAt)
-  const iv = out.subarray(HEADER_LENGTH, HEADER_LENGTH + IV_LENGTH)
-  crypto.getRandomValues(iv)
+  crypto.getRandomValues(out.subarray(HEADER_LENGTH, HEADER_LENGTH + IV_LENGTH))
+  return out
+}
+
+/** Seals `plaintext` under `key` with a fresh random IV: one `crypto.subtle.encrypt`. */
+export async function sealToken(
+  key: CryptoKey,
+  header: TokenHeader,
+  plaintext: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const out = frame(header, plaintext.length)
   const sealed = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: out.subarray(0, HEADER_LENGTH), tagLength: 128 },
+    { name: 'AES-GCM', iv: out.subarray(HEADER_LENGTH, HEADER_LENGTH + IV_LENGTH), additionalData: out.subarray(0, HEADER_LENGTH), tagLength: 128 },
     key,
     plaintext,
   )
@@ -89,6 +96,51 @@ export async function openToken(key: CryptoKey, token: ParsedToken): Promise<Uin
       token.sealed,
     )
     return new Uint8Array(plain)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * `sealToken` through the runtime's synchronous `node:crypto` cipher (src/format/cipher.ts):
+ * the same header, IV source, AAD and 128-bit tag, so the same bytes as Web Crypto.
+ */
+export function sealTokenNative(
+  native: NativeCrypto,
+  key: NativeKey,
+  header: TokenHeader,
+  plaintext: Uint8Array<ArrayBuffer>,
+): Uint8Array<ArrayBuffer> {
+  const out = frame(header, plaintext.length)
+  const cipher = native.createCipheriv('aes-256-gcm', key, out.subarray(HEADER_LENGTH, HEADER_LENGTH + IV_LENGTH), { authTagLength: 16 })
+  cipher.setAAD(out.subarray(0, HEADER_LENGTH))
+  const body = cipher.update(plaintext)
+  const rest = cipher.final()
+  const tag = cipher.getAuthTag()
+  if (body.length + rest.length !== plaintext.length || tag.length !== TAG_LENGTH) throw new Error('native AES-GCM returned an unexpected length')
+  out.set(body, HEADER_LENGTH + IV_LENGTH)
+  out.set(rest, HEADER_LENGTH + IV_LENGTH + body.length)
+  out.set(tag, out.length - TAG_LENGTH)
+  return out
+}
+
+/**
+ * `openToken` through the native cipher. The plaintext is returned only after the tag has
+ * been checked (`final()`); any failure is `undefined`, with no detail.
+ */
+export function openTokenNative(native: NativeCrypto, key: NativeKey, token: ParsedToken): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    const { sealed } = token
+    const decipher = native.createDecipheriv('aes-256-gcm', key, token.iv, { authTagLength: 16 })
+    decipher.setAAD(token.aad)
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH))
+    const body = decipher.update(sealed.subarray(0, sealed.length - TAG_LENGTH))
+    const rest = decipher.final()
+    if (rest.length === 0) return new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length)
+    const plain = new Uint8Array(body.length + rest.length)
+    plain.set(body)
+    plain.set(rest, body.length)
+    return plain
   } catch {
     return undefined
   }

@@ -1,7 +1,8 @@
-import type { InvalidReason } from '../errors.js'
+import { ConfigurationError, type InvalidReason } from '../errors.js'
 import { decodeBase64url, encodeBase64url } from '../format/base64url.js'
-import { openToken, parseToken, sealToken, type TokenHeader } from '../format/token.js'
-import { epochKey } from './ring.js'
+import { nativeCrypto, type CipherOption, type CipherPath, type NativeCrypto } from '../format/cipher.js'
+import { openToken, openTokenNative, parseToken, sealToken, sealTokenNative, type TokenHeader } from '../format/token.js'
+import { epochKey, nativeEpochKey } from './ring.js'
 import type { NormalizedSecret } from './secrets.js'
 
 /** Everything needed to seal and open tokens for one purpose (a cookie name). */
@@ -19,6 +20,10 @@ export interface Codec {
   readonly skew: number
   /** The key cache's scope for this purpose and epoch length, built once. */
   readonly scope: string
+  /** Which AES-GCM implementation this codec uses (src/format/cipher.ts). */
+  readonly cipher: CipherPath
+  /** The native cipher when `cipher` is 'native'. */
+  readonly native: NativeCrypto | undefined
 }
 
 export type Opened =
@@ -31,8 +36,23 @@ export function makeCodec(
   epochSeconds: number,
   window: number,
   skew: number,
+  cipher: CipherOption = 'auto',
 ): Codec {
-  return { secrets, byId: new Map(secrets.map((s) => [s.id, s])), purpose, epochSeconds, window, skew, scope: `${epochSeconds}:${purpose}` }
+  if (cipher !== 'auto' && cipher !== 'webcrypto') {
+    throw new ConfigurationError(`cipher must be 'auto' or 'webcrypto', got ${JSON.stringify(cipher)}`)
+  }
+  const native = cipher === 'auto' ? nativeCrypto() : undefined
+  return {
+    secrets,
+    byId: new Map(secrets.map((s) => [s.id, s])),
+    purpose,
+    epochSeconds,
+    window,
+    skew,
+    scope: `${epochSeconds}:${purpose}`,
+    cipher: native === undefined ? 'webcrypto' : 'native',
+    native,
+  }
 }
 
 /** Seals under the newest secret and the current epoch's key. */
@@ -44,6 +64,12 @@ export async function sealString(
 ): Promise<string> {
   const secret = codec.secrets[0]!
   const epoch = Math.floor(now / codec.epochSeconds)
+  const { native } = codec
+  if (native !== undefined) {
+    const cached = nativeEpochKey(native, secret, codec.purpose, codec.epochSeconds, epoch, codec.scope)
+    const key = 'then' in cached ? await cached : cached
+    return encodeBase64url(sealTokenNative(native, key, { keyId: secret.id, epoch, expiresAt }, plaintext))
+  }
   const cached = epochKey(secret, codec.purpose, codec.epochSeconds, epoch, codec.scope)
   // Duck-typed: in a vm sandbox (edge runtime) the platform's promises are from another realm.
   const key = 'then' in cached ? await cached : cached
@@ -72,10 +98,18 @@ export async function openString(codec: Codec, token: string, now: number): Prom
   if (epochStart > now + codec.skew || header.expiresAt > latestExpiry) {
     return { ok: false, reason: 'stale-epoch' }
   }
-  const cached = epochKey(secret, codec.purpose, codec.epochSeconds, header.epoch, codec.scope)
-  // Duck-typed: in a vm sandbox (edge runtime) the platform's promises are from another realm.
-  const key = 'then' in cached ? await cached : cached
-  const plaintext = await openToken(key, parsed)
+  const { native } = codec
+  let plaintext: Uint8Array<ArrayBuffer> | undefined
+  if (native !== undefined) {
+    const cached = nativeEpochKey(native, secret, codec.purpose, codec.epochSeconds, header.epoch, codec.scope)
+    const key = 'then' in cached ? await cached : cached
+    plaintext = openTokenNative(native, key, parsed)
+  } else {
+    const cached = epochKey(secret, codec.purpose, codec.epochSeconds, header.epoch, codec.scope)
+    // Duck-typed: in a vm sandbox (edge runtime) the platform's promises are from another realm.
+    const key = 'then' in cached ? await cached : cached
+    plaintext = await openToken(key, parsed)
+  }
   if (plaintext === undefined) return { ok: false, reason: 'decrypt' }
   return { ok: true, plaintext, header }
 }

@@ -1,3 +1,4 @@
+import type { NativeCrypto, NativeKey } from '../format/cipher.js'
 import type { NormalizedSecret } from './secrets.js'
 
 const encoder = new TextEncoder()
@@ -7,13 +8,15 @@ const LABEL = encoder.encode('sealed-session/v1\0')
 const MAX_KEYS_PER_SECRET = 1024
 const baseKeys = new Map<string, Promise<CryptoKey>>()
 
-interface CachedKey {
-  readonly promise: Promise<CryptoKey>
+interface CachedKey<K> {
+  readonly promise: Promise<K>
   /** Set once derived, so the hot path needs no await. */
-  key?: CryptoKey
+  key?: K
 }
-/** secret → "epochSeconds:purpose" → epoch → key. */
-const epochKeys = new Map<string, { size: number; scopes: Map<string, Map<number, CachedKey>> }>()
+/** secret → "epochSeconds:purpose" → epoch → key; one cache per cipher path. */
+type KeyCache<K> = Map<string, { size: number; scopes: Map<string, Map<number, CachedKey<K>>> }>
+const epochKeys: KeyCache<CryptoKey> = new Map()
+const nativeEpochKeys: KeyCache<NativeKey> = new Map()
 
 /**
  * The HKDF `info` for one epoch key (docs/FORMAT.md §Keys):
@@ -43,10 +46,54 @@ export function epochKey(
   epoch: number,
   scopeKey: string = `${epochSeconds}:${purpose}`,
 ): CryptoKey | Promise<CryptoKey> {
-  let perSecret = epochKeys.get(secret.secret)
+  return cachedKey(epochKeys, secret, scopeKey, epoch, () =>
+    baseKey(secret.secret).then((base) =>
+      crypto.subtle.deriveKey(
+        { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: hkdfInfo(purpose, epochSeconds, epoch) },
+        base,
+        { name: 'AES-GCM', length: 256 },
+        false,
+        ['encrypt', 'decrypt'],
+      ),
+    ),
+  )
+}
+
+/**
+ * The same key for the native cipher (src/format/cipher.ts): the same HKDF on Web Crypto
+ * (`deriveBits`, so both paths share one key derivation), turned into a `node:crypto`
+ * `KeyObject` once per epoch; the derived bytes are zeroed at once, so the key lives only
+ * inside the KeyObject (docs/SECURITY.md, "Cipher paths").
+ */
+export function nativeEpochKey(
+  native: NativeCrypto,
+  secret: NormalizedSecret,
+  purpose: string,
+  epochSeconds: number,
+  epoch: number,
+  scopeKey: string = `${epochSeconds}:${purpose}`,
+): NativeKey | Promise<NativeKey> {
+  return cachedKey(nativeEpochKeys, secret, scopeKey, epoch, async () => {
+    const base = await baseKey(secret.secret)
+    const bits = await crypto.subtle.deriveBits(
+      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: hkdfInfo(purpose, epochSeconds, epoch) },
+      base,
+      256,
+    )
+    const bytes = new Uint8Array(bits)
+    try {
+      return native.createSecretKey(bytes)
+    } finally {
+      bytes.fill(0)
+    }
+  })
+}
+
+function cachedKey<K>(cache: KeyCache<K>, secret: NormalizedSecret, scopeKey: string, epoch: number, derive: () => Promise<K>): K | Promise<K> {
+  let perSecret = cache.get(secret.secret)
   if (perSecret === undefined) {
     perSecret = { size: 0, scopes: new Map() }
-    epochKeys.set(secret.secret, perSecret)
+    cache.set(secret.secret, perSecret)
   }
   let scope = perSecret.scopes.get(scopeKey)
   if (scope === undefined) {
@@ -62,16 +109,8 @@ export function epochKey(
     scope = new Map()
     perSecret.scopes.set(scopeKey, scope)
   }
-  const promise = baseKey(secret.secret).then((base) =>
-    crypto.subtle.deriveKey(
-      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: hkdfInfo(purpose, epochSeconds, epoch) },
-      base,
-      { name: 'AES-GCM', length: 256 },
-      false,
-      ['encrypt', 'decrypt'],
-    ),
-  )
-  const entry: CachedKey = { promise }
+  const promise = derive()
+  const entry: CachedKey<K> = { promise }
   derivationCount++
   scope.set(epoch, entry)
   perSecret.size++
@@ -90,7 +129,7 @@ export function epochKey(
 function baseKey(secret: string): Promise<CryptoKey> {
   let key = baseKeys.get(secret)
   if (key === undefined) {
-    key = crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveKey'])
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveKey', 'deriveBits'])
     baseKeys.set(secret, key)
     key.catch(() => baseKeys.delete(secret))
   }

@@ -11,6 +11,11 @@
 import { Hono } from 'hono'
 import { applyCommit, createSessions, seal, SessionTooLargeError, unseal } from '../../dist/index.js'
 import { session } from '../../dist/hono/index.js'
+import { nativeCrypto } from '../../dist/format/cipher.js'
+import { sealToken, sealTokenNative } from '../../dist/format/token.js'
+import { makeCodec, openString, sealString } from '../../dist/keys/codec.js'
+import { epochKey, nativeEpochKey } from '../../dist/keys/ring.js'
+import { normalizeSecrets } from '../../dist/keys/secrets.js'
 import vectors from '../vectors/v1.json' with { type: 'json' }
 
 const SECRET_A = 'k3Jz0q2p9QmV8uYc1tXwE4rB7nL5sH6dF0gA2iK9oPz'
@@ -221,26 +226,93 @@ check('throws SessionTooLargeError from commit before producing any header; chun
   equal((await chunked.sessions.load(browserCookie(commit))).get('blob').length, 5000, 'read back from chunks')
 })
 
-check('opens the fixed v1 vectors (test/vectors/v1.json)', async () => {
-  for (const v of vectors.vectors) {
+check('opens the fixed v1 vectors (test/vectors/v1.json) on both cipher paths', async () => {
+  for (const cipher of ['auto', 'webcrypto']) for (const v of vectors.vectors) {
     const now = () => v.now * 1000
     const expected = JSON.parse(v.plaintext)
     if (v.purpose.startsWith('value:')) {
-      const opened = await unseal(v.token, { secrets: v.secrets, purpose: v.purpose.slice(6), ttl: v.window, now, epochSeconds: v.epochSeconds, clockSkew: v.clockSkew })
-      equal(opened.ok, v.expect === 'ok', `${v.description}: ok`)
-      if (opened.ok) deepEqual(opened.value, expected, v.description)
+      const opened = await unseal(v.token, { secrets: v.secrets, purpose: v.purpose.slice(6), ttl: v.window, now, epochSeconds: v.epochSeconds, clockSkew: v.clockSkew, cipher })
+      equal(opened.ok, v.expect === 'ok', `${cipher} ${v.description}: ok`)
+      if (opened.ok) deepEqual(opened.value, expected, `${cipher} ${v.description}`)
       continue
     }
-    const sessions = createSessions({ secrets: v.secrets, cookie: { name: v.purpose }, maxAge: v.window, epochSeconds: v.epochSeconds, clockSkew: v.clockSkew, now })
-    const s = await sessions.load(`${v.purpose}=${v.token}`)
+    const bearer = v.purpose.startsWith('bearer:')
+    const name = bearer ? v.purpose.slice('bearer:'.length) : v.purpose
+    const sessions = createSessions({ secrets: v.secrets, cookie: { name }, maxAge: v.window, epochSeconds: v.epochSeconds, clockSkew: v.clockSkew, now, cipher, ...(bearer ? { transport: 'bearer' } : {}) })
+    const s = await sessions.load(bearer ? new Headers({ authorization: `Bearer ${v.token}` }) : `${name}=${v.token}`)
     if (v.expect === 'ok') {
-      equal(s.isNew, false, `${v.description}: opens`)
-      equal(s.id, expected.i, `${v.description}: id`)
-      deepEqual(s.data, expected.d, `${v.description}: data`)
+      equal(s.isNew, false, `${cipher} ${v.description}: opens`)
+      equal(s.id, expected.i, `${cipher} ${v.description}: id`)
+      deepEqual(s.data, expected.d, `${cipher} ${v.description}: data`)
     } else {
-      equal(s.isNew, true, `${v.description}: refused`)
+      equal(s.isNew, true, `${cipher} ${v.description}: refused`)
     }
   }
+})
+
+// ---------------------------------------------------------------- the two cipher paths (src/format/cipher.ts)
+
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+const CYCLE_NOW = 1_795_000_000
+
+check('uses the native node:crypto cipher where process.getBuiltinModule offers it', async () => {
+  const expected = typeof globalThis.process?.getBuiltinModule === 'function' ? 'native' : 'webcrypto'
+  const secrets = normalizeSecrets(SECRET_A)
+  equal(makeCodec(secrets, 'x', HOUR, HOUR, 30).cipher, expected, "cipher of 'auto'")
+  equal(makeCodec(secrets, 'x', HOUR, HOUR, 30, 'webcrypto').cipher, 'webcrypto', "cipher of 'webcrypto'")
+  console.log(`${label} cipher path: ${expected}`)
+})
+
+check('a token sealed by either path opens with the other (codec, seal(), sessions)', async () => {
+  const secrets = normalizeSecrets([SECRET_A, SECRET_B])
+  const plaintext = new TextEncoder().encode('{"cart":["apple","pear"],"é":"ü"}')
+  const codecs = ['auto', 'webcrypto'].map((cipher) => makeCodec(secrets, '__Host-session', HOUR, 24 * HOUR, 30, cipher))
+  for (const sealer of codecs) {
+    for (const opener of codecs) {
+      const token = await sealString(sealer, plaintext, CYCLE_NOW + HOUR, CYCLE_NOW)
+      const opened = await openString(opener, token, CYCLE_NOW)
+      equal(opened.ok && new TextDecoder().decode(opened.plaintext), new TextDecoder().decode(plaintext), `${sealer.cipher} → ${opener.cipher}`)
+      const tampered = token.slice(0, -2) + (token.at(-2) === 'A' ? 'B' : 'A') + token.at(-1)
+      deepEqual(await openString(opener, tampered, CYCLE_NOW), { ok: false, reason: 'decrypt' }, `${sealer.cipher} → ${opener.cipher} tampered`)
+    }
+  }
+  const options = { secrets: SECRET_A, purpose: 'sign-in-link', ttl: 900 }
+  const forced = { ...options, cipher: 'webcrypto' }
+  deepEqual((await unseal(await seal({ n: 1 }, forced), options)).value, { n: 1 }, 'seal() webcrypto → unseal() auto')
+  deepEqual((await unseal(await seal({ n: 2 }, options), forced)).value, { n: 2 }, 'seal() auto → unseal() webcrypto')
+  const time = clock()
+  const auto = createSessions({ secrets: SECRET_A, now: time.now })
+  const web = createSessions({ secrets: SECRET_A, now: time.now, cipher: 'webcrypto' })
+  for (const [from, to, what] of [[auto, web, 'auto → webcrypto'], [web, auto, 'webcrypto → auto']]) {
+    const s = await from.load('')
+    s.set('cart', ['apple'])
+    const loaded = await to.load(browserCookie(await from.commit(s)))
+    deepEqual(loaded.get('cart'), ['apple'], `session ${what}`)
+  }
+})
+
+check('both paths give the same bytes for the same key and IV', async () => {
+  const native = nativeCrypto()
+  if (native === undefined) return
+  const secret = normalizeSecrets(SECRET_A)[0]
+  const epoch = Math.floor(CYCLE_NOW / HOUR)
+  const webKey = await epochKey(secret, '__Host-session', HOUR, epoch)
+  const nativeKey = await nativeEpochKey(native, secret, '__Host-session', HOUR, epoch)
+  const header = { keyId: secret.id, epoch, expiresAt: CYCLE_NOW + HOUR }
+  const plaintext = new TextEncoder().encode('x'.repeat(150))
+  const original = crypto.getRandomValues
+  Object.defineProperty(crypto, 'getRandomValues', { value: (array) => array.fill(9), configurable: true, writable: true })
+  let viaWeb
+  let viaNative
+  try {
+    viaWeb = await sealToken(webKey, header, plaintext)
+    viaNative = sealTokenNative(native, nativeKey, header, plaintext)
+  } finally {
+    if (Object.getOwnPropertyDescriptor(Object.getPrototypeOf(crypto), 'getRandomValues')) delete crypto.getRandomValues
+    else Object.defineProperty(crypto, 'getRandomValues', { value: original, configurable: true, writable: true })
+  }
+  equal(crypto.getRandomValues === original, true, 'getRandomValues restored')
+  equal(hex(viaNative), hex(viaWeb), 'native bytes = Web Crypto bytes')
 })
 
 check('seal() and unseal() round-trip a value and bind it to its purpose', async () => {
