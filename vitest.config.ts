@@ -9,6 +9,7 @@ const alias = {
   'sealed-session/hono': src('hono/index.ts'),
   'sealed-session/kv': src('kv.ts'),
   'sealed-session/memory': src('memory.ts'),
+  'sealed-session/redis': src('redis.ts'),
   'sealed-session/jwe': src('jwe/index.ts'),
   'sealed-session': src('index.ts'),
 }

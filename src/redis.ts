@@ -1,0 +1,7 @@
+/**
+ * `sealed-session/redis`: the revocation store on Redis (node-redis, ioredis, Bun's
+ * built-in client, `@upstash/redis`), for Node, Bun and Deno fleets. Its interface,
+ * `RevocationStore`, is exported from `sealed-session`.
+ * @packageDocumentation
+ */
+export { redisRevocations, type RedisLike, type RedisRevocationsOptions } from './stores/redis.js'

@@ -1,0 +1,20 @@
+// The Bun and @upstash/redis wrappers of docs/REVOCATION.md, type-checked (npm run
+// typecheck) against those clients' declared signatures. Neither package is installed
+// here; the node-redis and ioredis wrappers run for real in redis.test.ts.
+import type { RedisLike } from 'sealed-session/redis'
+
+/** Bun's built-in `Bun.RedisClient`, the method used, as bun-types declares it. */
+interface BunRedisClient {
+  send(command: string, args: string[]): Promise<any>
+}
+
+/** `Redis` from @upstash/redis (HTTP), its `eval` as the package declares it. */
+interface UpstashRedis {
+  eval: <TArgs extends unknown[], TData = unknown>(script: string, keys: string[], args: TArgs) => Promise<TData>
+}
+
+export const bun = (client: BunRedisClient): RedisLike => ({
+  eval: (script, keys, args) => client.send('EVAL', [script, String(keys.length), ...keys, ...args]),
+})
+
+export const upstash = (redis: UpstashRedis): RedisLike => redis
