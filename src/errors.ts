@@ -8,6 +8,8 @@
  * authenticated decryption returns only FAIL).
  */
 export class SessionError extends Error {
+  /** The stable code of this class, for `instanceof`-free checks: `error.code === SessionError.code`. */
+  static readonly code: string = 'ERR_SESSION'
   /** A stable, machine-readable error code. */
   readonly code: string = 'ERR_SESSION'
 
@@ -19,6 +21,9 @@ export class SessionError extends Error {
 
 /** Options that can never work: a short secret, a cookie a browser would reject, a bad lifetime. */
 export class ConfigurationError extends SessionError {
+  /** The stable code of this class: compare `error.code` with it. */
+  static override readonly code: string = 'ERR_SESSION_CONFIGURATION'
+  /** Always 'ERR_SESSION_CONFIGURATION'. */
   override readonly code: string = 'ERR_SESSION_CONFIGURATION'
 }
 
@@ -29,6 +34,9 @@ export class ConfigurationError extends SessionError {
  * header is produced.
  */
 export class SessionTooLargeError extends SessionError {
+  /** The stable code of this class: compare `error.code` with it. */
+  static override readonly code: string = 'ERR_SESSION_TOO_LARGE'
+  /** Always 'ERR_SESSION_TOO_LARGE'. */
   override readonly code: string = 'ERR_SESSION_TOO_LARGE'
   /** The cookie name that would have been set. */
   readonly cookieName: string
@@ -49,27 +57,14 @@ export class SessionTooLargeError extends SessionError {
 }
 
 /**
- * `unseal()` could not open a value: wrong secret or purpose, tampered, truncated, expired
- * or malformed. The message never says which, the `reason` only distinguishes what is
- * visible without a key (RFC 5116 §2.2).
- */
-export class UnsealError extends SessionError {
-  override readonly code: string = 'ERR_SESSION_UNSEAL'
-  /** Why the value was refused; see {@link InvalidReason}. */
-  readonly reason: InvalidReason
-
-  constructor(reason: InvalidReason) {
-    super('The sealed value could not be opened')
-    this.reason = reason
-  }
-}
-
-/**
  * The revocation store could not record a revocation (`logout()`, `regenerate()`, a
  * replacing `login()`, `revokeSubject()`): it failed or did not answer within
  * `revocationTimeout`. The store's own error is the `cause`.
  */
 export class RevocationUnavailableError extends SessionError {
+  /** The stable code of this class: compare `error.code` with it. */
+  static override readonly code: string = 'ERR_SESSION_REVOCATION_UNAVAILABLE'
+  /** Always 'ERR_SESSION_REVOCATION_UNAVAILABLE'. */
   override readonly code: string = 'ERR_SESSION_REVOCATION_UNAVAILABLE'
 }
 

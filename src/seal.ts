@@ -15,14 +15,17 @@ export interface SealOptions {
   readonly purpose: string
   /** Lifetime in seconds. `unseal()` refuses anything meant to live longer. At most 400 days. */
   readonly ttl: number
-  /** @default Date.now */
+  /** The clock, in milliseconds since the Unix epoch. @default Date.now */
   readonly now?: () => number
-  /** @default 3600 */
+  /** Length of a key epoch in seconds, 60 to 4294 (as for sessions). @default 3600 */
   readonly epochSeconds?: number
-  /** @default 30 */
+  /** Clock difference tolerated between machines, in seconds, at most 300 (as for sessions). @default 30 */
   readonly clockSkew?: number
+  /** 'webcrypto' keeps sealing and opening on `crypto.subtle` only; same tokens either way. @default 'auto' (as for sessions) */
+  readonly cipher?: 'auto' | 'webcrypto'
 }
 
+/** What `unseal()` returns: the value and its expiry, or why the token was refused. */
 export type UnsealResult =
   | { readonly ok: true; readonly value: Json; readonly expiresAt: Date }
   | { readonly ok: false; readonly reason: InvalidReason }
@@ -51,7 +54,7 @@ function check(options: SealOptions): Checked {
   // The same rules as createSessions(): one module of limits (src/limits.ts).
   const { epochSeconds, clockSkew } = resolveTiming(options)
   // ':' cannot appear in a cookie name (RFC 6265 token), so no purpose collides with a session cookie's.
-  const codec = makeCodec(normalizeSecrets(options.secrets), `value:${options.purpose}`, epochSeconds, ttl, clockSkew)
+  const codec = makeCodec(normalizeSecrets(options.secrets), `value:${options.purpose}`, epochSeconds, ttl, clockSkew, options.cipher)
   const result = { codec, ttl }
   checked.set(options, result)
   return result

@@ -69,8 +69,9 @@ export function createSessions<T extends SessionData<T> = Record<string, Json>>(
     secrets: resolved.secrets,
     purpose: transport.purpose,
     epochSeconds: resolved.epochSeconds,
-    window: resolved.maxAgeLimit,
-    skew: resolved.clockSkew,
+    maxAgeLimit: resolved.maxAgeLimit,
+    clockSkew: resolved.clockSkew,
+    cipher: resolved.cipher,
   })
   const engine: Engine = { options: resolved, transport, format }
   return {
@@ -100,35 +101,35 @@ async function load<T extends SessionData<T>>({ options, transport, format }: En
     emit(options.onEvent, opened.reason === 'expired' ? { type: 'expired', reason: 'header' } : { type: 'invalid', reason: opened.reason })
     return fresh()
   }
-  const { envelope } = opened
+  const { record } = opened
   const skew = options.clockSkew
-  const absolute = envelope.x + skew <= now
-  if (absolute || envelope.a + (envelope.t ?? options.idleTimeout) + skew <= now) {
-    await emitHashed(options.onEvent, envelope.i, (sessionIdHash) => ({ type: 'expired', sessionIdHash, reason: absolute ? 'absolute' : 'idle' }))
+  const absolute = record.absoluteExpiry + skew <= now
+  if (absolute || record.lastSealed + (record.idleTimeout ?? options.idleTimeout) + skew <= now) {
+    await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'expired', sessionIdHash, reason: absolute ? 'absolute' : 'idle' }))
     return fresh()
   }
-  if (!bindingMatches(envelope.b, binding)) {
+  if (!bindingMatches(record.binding, binding)) {
     emit(options.onEvent, { type: 'invalid', reason: 'binding' })
     return fresh()
   }
-  const session = new SessionState<T>(options, now, incoming.names, envelope, opened.keyId)
-  if (binding?.digest !== undefined && envelope.b === undefined) {
+  const session = new SessionState<T>(options, now, incoming.names, record, opened.keyId)
+  if (binding?.digest !== undefined && record.binding === undefined) {
     session.binding = binding.digest
     session.resealDue = true
   }
-  const status = await checkRevocation(options, envelope, now)
+  const status = await checkRevocation(options, record, now)
   if (status === 'revoked') {
-    await emitHashed(options.onEvent, envelope.i, (sessionIdHash) => ({ type: 'revoked', sessionIdHash }))
+    await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'revoked', sessionIdHash }))
     return fresh()
   }
   if (status === 'unavailable') {
-    const failOpen = options.revocationFailure === 'open'
-    await emitHashed(options.onEvent, envelope.i, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, failOpen }))
-    if (failOpen) return session
+    const { revocationFailure } = options
+    await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, operation: 'check', revocationFailure }))
+    if (revocationFailure === 'open') return session
     // Fail closed: signed out for this request, the cookie kept for the next one, and
     // logout() still revokes the session the client holds.
     const closed = fresh([])
-    closed.holdForRevocation(envelope)
+    closed.holdForRevocation(record)
     closed.keepCookie = true
     return closed
   }
@@ -166,7 +167,7 @@ async function commit<T extends SessionData<T>>({ options, transport, format }: 
   const rotated = session.loadedKeyId !== undefined && session.loadedKeyId !== newest
   const due = !session.isNew && !session.destroyed && (rotated || session.resealDue || now - session.lastSealed >= options.refreshAfter)
   const expiresAt = Math.min(session.absoluteExpiry, now + session.idleTimeout)
-  const token = (session.dirty || due) && expiresAt > now ? await format.seal(session.envelope(now), expiresAt, now) : undefined
+  const token = (session.dirty || due) && expiresAt > now ? await format.seal(session.record(now), expiresAt, now) : undefined
 
   let result: SessionCommit
   try {

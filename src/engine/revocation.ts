@@ -1,4 +1,4 @@
-import type { Envelope } from '../session/envelope.js'
+import type { SessionRecord } from '../session/envelope.js'
 import type { ResolvedOptions } from '../session/options.js'
 import { withTimeout } from '../session/revocation.js'
 
@@ -10,15 +10,15 @@ export type RevocationStatus = 'not-due' | 'valid' | 'revoked' | 'unavailable'
  * of the last check is sealed in the token), so ordinary requests read no store. A check
  * time in the future (beyond the skew) is not trusted and counts as due.
  */
-export async function checkRevocation(options: ResolvedOptions, envelope: Envelope, now: number): Promise<RevocationStatus> {
+export async function checkRevocation(options: ResolvedOptions, record: SessionRecord, now: number): Promise<RevocationStatus> {
   const store = options.revocations
-  const subject = envelope.s
+  const subject = record.subject
   if (store === undefined || subject === undefined) return 'not-due'
-  const checkedAt = envelope.r
+  const checkedAt = record.checkedAt
   const due = checkedAt === undefined || now - checkedAt >= options.revalidateAfter || checkedAt > now + options.clockSkew
   if (!due) return 'not-due'
   try {
-    const revoked = await withTimeout(store.isRevoked({ sessionId: envelope.i, subject, createdAt: envelope.c }), options.revocationTimeout)
+    const revoked = await withTimeout(store.isRevoked({ sessionId: record.id, subject, createdAt: record.createdAt }), options.revocationTimeout)
     return revoked ? 'revoked' : 'valid'
   } catch {
     return 'unavailable'

@@ -23,10 +23,10 @@ import { jweKey, keyIdOf, kidOf } from './keys.js'
 export function jweFormat(): FormatFactory {
   return function jwe(context: FormatContext): SessionFormat {
     return {
-      seal: (envelope, expiresAt) => sealJwe(context, encodeClaims(envelope, expiresAt)),
+      seal: (record, expiresAt) => sealJwe(context, encodeClaims(record, expiresAt)),
       open: async (token, now) => {
         const opened = await openJwe(context, token, now)
-        return opened.ok ? { ok: true, envelope: opened.envelope, keyId: opened.keyId } : opened
+        return opened.ok ? { ok: true, record: opened.record, keyId: opened.keyId } : opened
       },
     }
   }
@@ -58,10 +58,10 @@ export async function openJwe(context: FormatContext, token: string, now: number
   if (plaintext === undefined) return { ok: false, reason: 'decrypt' }
   const decoded = decodeClaims(plaintext)
   if (decoded === undefined) return { ok: false, reason: 'payload' }
-  const { exp, envelope } = decoded
-  if (exp + context.skew <= now) return { ok: false, reason: 'expired' }
+  const { exp, record } = decoded
+  if (exp + context.clockSkew <= now) return { ok: false, reason: 'expired' }
   // Sealed in the future, or an expiry further out than any configured lifetime: no sealer of ours wrote it.
-  if (envelope.a > now + context.skew || exp > envelope.a + context.window) return { ok: false, reason: 'stale-epoch' }
+  if (record.lastSealed > now + context.clockSkew || exp > record.lastSealed + context.maxAgeLimit) return { ok: false, reason: 'stale-epoch' }
   return { ok: true, keyId: secret.id, ...decoded }
 }
 

@@ -15,8 +15,16 @@ export type SessionEvent =
   | { readonly type: 'revoked'; readonly sessionIdHash: string }
   | { readonly type: 'destroyed'; readonly sessionIdHash: string }
   | { readonly type: 'too-large'; readonly sessionIdHash: string; readonly size: number; readonly limit: number }
-  | { readonly type: 'revocation-error'; readonly sessionIdHash: string; readonly failOpen: boolean }
+  | {
+      readonly type: 'revocation-error'
+      readonly sessionIdHash: string
+      /** A revocation check on load, or a revocation written by logout(), regenerate() or login(). */
+      readonly operation: 'check' | 'revoke'
+      /** The configured policy: for a check, what happened to the request. A failed write always throws. */
+      readonly revocationFailure: 'closed' | 'open'
+    }
 
+/** The `type` of a `SessionEvent`: 'created', 'refreshed', 'rotated', 'expired', 'invalid', 'revoked', … */
 export type SessionEventType = SessionEvent['type']
 
 /** The first 8 bytes of SHA-256(session id), hex: stable per session, useless as a credential. */

@@ -1,7 +1,7 @@
 import type { InvalidReason } from '../errors.js'
 import { makeCodec, openString, sealString } from '../keys/codec.js'
 import type { NormalizedSecret } from '../keys/secrets.js'
-import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.js'
+import { decodeEnvelope, encodeEnvelope, type SessionRecord } from './envelope.js'
 
 /** What a session token format is given: the checked secrets and the lifetime policy. */
 export interface FormatContext {
@@ -11,19 +11,24 @@ export interface FormatContext {
   readonly purpose: string
   /** Key epoch length in seconds. */
   readonly epochSeconds: number
-  /** The longest any token may live, in seconds. */
-  readonly window: number
-  /** Tolerated clock skew in seconds. */
-  readonly skew: number
+  /** The longest any session may live, in seconds (the `maxAgeLimit` option): bounds the accepted epochs. */
+  readonly maxAgeLimit: number
+  /** Tolerated clock difference between machines, in seconds (the `clockSkew` option). */
+  readonly clockSkew: number
+  /** The `cipher` option: 'webcrypto' keeps the v1 token on `crypto.subtle` only. @default 'auto' */
+  readonly cipher?: 'auto' | 'webcrypto'
 }
 
+/** What `SessionFormat.open()` returns: the record and the key id that opened it, or why not. */
 export type OpenedSession =
-  | { readonly ok: true; readonly envelope: Envelope; readonly keyId: number }
+  | { readonly ok: true; readonly record: SessionRecord; readonly keyId: number }
   | { readonly ok: false; readonly reason: InvalidReason }
 
-/** Turns session envelopes into tokens and back. Opening never throws. */
+/** Turns session records into tokens and back. Opening never throws. */
 export interface SessionFormat {
-  seal(envelope: Envelope, expiresAt: number, now: number): Promise<string>
+  /** Seals a record that expires at `expiresAt` (Unix seconds), at time `now`. */
+  seal(record: SessionRecord, expiresAt: number, now: number): Promise<string>
+  /** Opens a token at time `now`; a refusal carries its reason. */
   open(token: string, now: number): Promise<OpenedSession>
 }
 
@@ -32,14 +37,14 @@ export type FormatFactory = (context: FormatContext) => SessionFormat
 
 /** The v1 token (docs/FORMAT.md): the default, and the smallest and fastest. */
 export const v1Format: FormatFactory = (context) => {
-  const codec = makeCodec(context.secrets, context.purpose, context.epochSeconds, context.window, context.skew)
+  const codec = makeCodec(context.secrets, context.purpose, context.epochSeconds, context.maxAgeLimit, context.clockSkew, context.cipher)
   return {
-    seal: (envelope, expiresAt, now) => sealString(codec, encodeEnvelope(envelope), expiresAt, now),
+    seal: (record, expiresAt, now) => sealString(codec, encodeEnvelope(record), expiresAt, now),
     open: async (token, now) => {
       const opened = await openString(codec, token, now)
       if (!opened.ok) return opened
-      const envelope = decodeEnvelope(opened.plaintext)
-      return envelope === undefined ? { ok: false, reason: 'payload' } : { ok: true, envelope, keyId: opened.header.keyId }
+      const record = decodeEnvelope(opened.plaintext)
+      return record === undefined ? { ok: false, reason: 'payload' } : { ok: true, record, keyId: opened.header.keyId }
     },
   }
 }

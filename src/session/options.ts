@@ -23,7 +23,7 @@ export interface SessionOptions {
    * characters of random text each: `generateSecret()` or `npx sealed-session secret`.
    */
   readonly secrets: Secrets
-  /** Cookie name and attributes. @default { name: '__Host-session', secure: true, httpOnly: true, sameSite: 'Lax', path: '/' } */
+  /** Cookie name and attributes. @default `{ name: '__Host-session', secure: true, httpOnly: true, sameSite: 'Lax', path: '/' }` */
   readonly cookie?: CookieOptions
   /** Absolute lifetime from creation or `login()`. @default 604800 (7 days) */
   readonly maxAge?: number
@@ -77,6 +77,13 @@ export interface SessionOptions {
   readonly tokenHeader?: string
   /** The token format. @default the v1 token (docs/FORMAT.md); `jweFormat()` from `sealed-session/jwe` for interop */
   readonly format?: FormatFactory
+  /**
+   * The AES-GCM implementation of the v1 token. 'auto' uses the runtime's synchronous
+   * `node:crypto` cipher where `process.getBuiltinModule` offers one (Node ≥ 20.16, Bun,
+   * Deno) and Web Crypto elsewhere; 'webcrypto' always uses `crypto.subtle`. Same tokens
+   * either way (docs/SECURITY.md, "Cipher paths"). @default 'auto'
+   */
+  readonly cipher?: 'auto' | 'webcrypto'
 }
 
 export type { HeaderReader }
@@ -101,6 +108,7 @@ export interface ResolvedOptions {
   readonly binding: SessionOptions['binding']
   readonly transport: 'cookie' | 'bearer'
   readonly tokenHeader: string
+  readonly cipher: 'auto' | 'webcrypto' | undefined
 }
 
 /** Checks every option now, so a mistake fails at start-up and never at a user's request. */
@@ -165,5 +173,6 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     binding: options.binding,
     transport,
     tokenHeader,
+    cipher: options.cipher,
   }
 }

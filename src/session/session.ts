@@ -1,8 +1,8 @@
-import { ConfigurationError, RevocationUnavailableError } from '../errors.js'
+import { RevocationUnavailableError } from '../errors.js'
 import { encodeBase64url } from '../format/base64url.js'
-import { duration, nowSeconds } from '../limits.js'
+import { nowSeconds } from '../limits.js'
 import { maskCsrfToken, newCsrfSecret, verifyCsrfToken } from './csrf.js'
-import type { Envelope, Json } from './envelope.js'
+import type { Json, SessionRecord } from './envelope.js'
 import { emitHashed } from './events.js'
 import type { ResolvedOptions } from './options.js'
 import { withTimeout, type RevokedSession } from './revocation.js'
@@ -44,8 +44,11 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   readonly expiresAt: Date
   /** The session ends if unused until then; each refresh moves it forward. */
   readonly idleExpiresAt: Date
+  /** The value stored under `key`, or undefined. */
   get<K extends keyof T & string>(key: K): T[K] | undefined
+  /** Stores a JSON value under `key`; the session is sealed again on commit. */
   set<K extends keyof T & string>(key: K, value: T[K]): void
+  /** Removes `key`; the session is sealed again on commit. */
   delete(key: keyof T & string): void
   /** Keep a value for the next request only (a message after a redirect). */
   flash(key: string, value: Json): void
@@ -80,6 +83,15 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   csrfToken(): string
   /** Whether `token` is a CSRF token of this session; compared in constant time. */
   verifyCsrf(token: unknown): boolean
+}
+
+/** A `login()` lifetime: whole seconds from 1 to `maxAgeLimit`; RangeError otherwise. */
+function loginLifetime(name: string, value: number | undefined, fallback: number, limit: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > limit) {
+    throw new RangeError(`login() ${name} must be whole seconds from 1 to maxAgeLimit (${limit}); got ${String(value)}. Raise maxAgeLimit in the session options for longer sessions`)
+  }
+  return value
 }
 
 /** A fresh session id: 16 bytes from the platform CSPRNG (OWASP ASVS 5.0 V7.2.3: at least 128 bits). */
@@ -121,25 +133,25 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   keepCookie = false
   readonly #options: ResolvedOptions
 
-  constructor(options: ResolvedOptions, now: number, cookieNames: readonly string[], envelope?: Envelope, keyId?: number) {
+  constructor(options: ResolvedOptions, now: number, cookieNames: readonly string[], record?: SessionRecord, keyId?: number) {
     this.#options = options
     this.cookieNames = cookieNames
-    this.cookiesCurrent = envelope !== undefined
+    this.cookiesCurrent = record !== undefined
     this.loadedKeyId = keyId
-    if (envelope !== undefined) this.holdForRevocation(envelope)
-    this.isNew = envelope === undefined
-    this.id = envelope?.i ?? newSessionId()
-    this.subject = envelope?.s
-    this.created = envelope?.c ?? now
-    this.absoluteExpiry = envelope?.x ?? now + options.maxAge
-    this.lastSealed = envelope?.a ?? now
-    this.idle = envelope?.t
-    this.checkedAt = envelope?.r
-    this.binding = envelope?.b
-    this.csrfSecret = envelope?.k
+    if (record !== undefined) this.holdForRevocation(record)
+    this.isNew = record === undefined
+    this.id = record?.id ?? newSessionId()
+    this.subject = record?.subject
+    this.created = record?.createdAt ?? now
+    this.absoluteExpiry = record?.absoluteExpiry ?? now + options.maxAge
+    this.lastSealed = record?.lastSealed ?? now
+    this.idle = record?.idleTimeout
+    this.checkedAt = record?.checkedAt
+    this.binding = record?.binding
+    this.csrfSecret = record?.csrfSecret
     // Copies with null prototypes: keys like "__proto__" stay plain data (no prototype pollution).
-    this.values = Object.assign(Object.create(null), envelope?.d)
-    this.flashes = envelope?.f === undefined ? undefined : Object.assign(Object.create(null), envelope.f)
+    this.values = Object.assign(Object.create(null), record?.data)
+    this.flashes = record?.flashes === undefined ? undefined : Object.assign(Object.create(null), record.flashes)
   }
 
   /**
@@ -148,8 +160,8 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
    * moment the engine could still accept it. Called also for a session that a failing
    * store made load as signed out.
    */
-  holdForRevocation(envelope: Envelope): void {
-    this.#issued = envelope.s === undefined ? undefined : { sessionId: envelope.i, subject: envelope.s, expiresAt: envelope.x + this.#options.clockSkew }
+  holdForRevocation(record: SessionRecord): void {
+    this.#issued = record.subject === undefined ? undefined : { sessionId: record.id, subject: record.subject, expiresAt: record.absoluteExpiry + this.#options.clockSkew }
   }
 
   get data(): Readonly<Partial<T>> {
@@ -207,17 +219,13 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   }
 
   async login(subject: string, options: LoginOptions = {}): Promise<void> {
+    // A bad argument at run time is the caller's bug, not a configuration mistake: TypeError and RangeError.
     if (typeof subject !== 'string' || subject.length === 0) {
-      throw new ConfigurationError('login(subject) needs a non-empty string subject, such as the user id')
+      throw new TypeError('login(subject) needs a non-empty string subject, such as the user id')
     }
     const limit = this.#options.maxAgeLimit
-    const maxAge = duration('login maxAge', options.maxAge, this.#options.maxAge, 1)
-    const idle = duration('login idleTimeout', options.idleTimeout, this.#options.idleTimeout, 1)
-    if (maxAge > limit || idle > limit) {
-      throw new ConfigurationError(
-        `login() asked for maxAge ${maxAge} s and idleTimeout ${idle} s, above maxAgeLimit ${limit} s; raise maxAgeLimit in the session options`,
-      )
-    }
+    const maxAge = loginLifetime('maxAge', options.maxAge, this.#options.maxAge, limit)
+    const idle = loginLifetime('idleTimeout', options.idleTimeout, this.#options.idleTimeout, limit)
     await this.#revokeCurrent()
     const now = this.#now()
     this.id = newSessionId()
@@ -278,22 +286,22 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     return verifyCsrfToken(this.csrfSecret, token)
   }
 
-  /** The plaintext to seal now. */
-  envelope(now: number): Envelope {
-    const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = {
-      i: this.id,
-      c: this.created,
-      x: this.absoluteExpiry,
-      a: now,
-      d: this.values,
+  /** The record to seal now. */
+  record(now: number): SessionRecord {
+    const record: { -readonly [K in keyof SessionRecord]: SessionRecord[K] } = {
+      id: this.id,
+      createdAt: this.created,
+      absoluteExpiry: this.absoluteExpiry,
+      lastSealed: now,
+      data: this.values,
     }
-    if (this.idle !== undefined) envelope.t = this.idle
-    if (this.subject !== undefined) envelope.s = this.subject
-    if (this.checkedAt !== undefined) envelope.r = this.checkedAt
-    if (this.flashes !== undefined && Object.keys(this.flashes).length > 0) envelope.f = this.flashes
-    if (this.binding !== undefined) envelope.b = this.binding
-    if (this.csrfSecret !== undefined) envelope.k = this.csrfSecret
-    return envelope
+    if (this.idle !== undefined) record.idleTimeout = this.idle
+    if (this.subject !== undefined) record.subject = this.subject
+    if (this.checkedAt !== undefined) record.checkedAt = this.checkedAt
+    if (this.flashes !== undefined) record.flashes = this.flashes
+    if (this.binding !== undefined) record.binding = this.binding
+    if (this.csrfSecret !== undefined) record.csrfSecret = this.csrfSecret
+    return record
   }
 
   async #revokeCurrent(): Promise<void> {
@@ -305,7 +313,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     try {
       await withTimeout(store.revoke(issued), this.#options.revocationTimeout)
     } catch (cause) {
-      await emitHashed(this.#options.onEvent, issued.sessionId, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, failOpen: false }))
+      await emitHashed(this.#options.onEvent, issued.sessionId, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, operation: 'revoke', revocationFailure: this.#options.revocationFailure }))
       throw new RevocationUnavailableError('The revocation store could not revoke the session; a copy of its cookie stays valid. Try again.', { cause })
     }
     this.#issued = undefined

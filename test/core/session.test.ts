@@ -113,8 +113,12 @@ describe('identity changes', () => {
   it('refuses an empty subject and a login lifetime above maxAgeLimit', async () => {
     const { sessions } = harness({ maxAgeLimit: 30 * 86_400 })
     const s = await sessions.load('')
+    // Bad arguments at run time are TypeError / RangeError, not configuration errors.
+    await expect(s.login('')).rejects.toThrow(TypeError)
     await expect(s.login('')).rejects.toThrow(/non-empty string subject/)
-    await expect(s.login('u', { maxAge: 31 * 86_400 })).rejects.toThrow(/above maxAgeLimit/)
+    await expect(s.login('u', { maxAge: 31 * 86_400 })).rejects.toThrow(RangeError)
+    await expect(s.login('u', { maxAge: 31 * 86_400 })).rejects.toThrow(/maxAgeLimit \(2592000\).*Raise maxAgeLimit/)
+    await expect(s.login('u', { idleTimeout: 0.5 })).rejects.toThrow(RangeError)
   })
 })
 

@@ -7,14 +7,17 @@
  *
  * A block that is deliberately a fragment is marked with the line
  * `<!-- docs-test: partial -->` right before its fence; it is counted, not checked.
+ * A block whose first line names a file (`// app/actions.ts`) is written at that path in
+ * a folder per Markdown section, so the files of one quickstart import each other as
+ * they would in the reader's project.
  *
  *   npm run build && npm run test:docs       (node test/docs/check.mjs [file.md …])
  *
  * A failure names the Markdown file and line. Ends with `N passed, M failed`.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 import { codeBlocks, installPackedPackage, linkFromRoot, ROOT, tempProject } from './project.mjs'
 
 const started = performance.now()
@@ -28,22 +31,34 @@ let passed = 0
 let failed = 0
 try {
   installPackedPackage(project)
-  linkFromRoot(project, ['hono', 'jose', 'next', '@cloudflare/workers-types'])
+  linkFromRoot(project, ['hono', 'jose', 'next', 'react', 'react-dom', 'react-router', '@types/react', 'redis', 'ioredis', '@cloudflare/workers-types'])
   const blocks = []
   let partial = 0
   for (const file of files) {
+    const headings = readFileSync(file, 'utf8').split('\n').map((line, index) => (line.startsWith('## ') ? index + 1 : 0))
+    const slug = relative(ROOT, file).replace(/[^\w-]+/g, '_')
     for (const block of codeBlocks(file)) {
       if (!LANGS.has(block.lang)) continue
       if (block.partial) {
         partial++
         continue
       }
-      const name = `${relative(ROOT, file).replace(/[^\w-]+/g, '_')}-L${block.line}.${block.lang === 'tsx' ? 'tsx' : 'ts'}`
-      blocks.push({ ...block, file: relative(ROOT, file), module: `blocks/${name}`, errors: [] })
+      const named = block.code.split('\n', 1)[0].match(/^\/\/\s*([\w@()[\].-]+(?:\/[\w@()[\].-]+)*\.tsx?)\b/)
+      let module
+      if (named !== null) {
+        const section = headings.filter((line) => line > 0 && line < block.line).at(-1) ?? 0
+        module = `blocks/${slug}-S${section}/${named[1]}`
+      } else {
+        module = `blocks/${slug}-L${block.line}.${block.lang === 'tsx' ? 'tsx' : 'ts'}`
+      }
+      blocks.push({ ...block, file: relative(ROOT, file), module, errors: [] })
     }
   }
   mkdirSync(join(project, 'blocks'))
-  for (const block of blocks) writeFileSync(join(project, block.module), `${block.code}\n`)
+  for (const block of blocks) {
+    mkdirSync(dirname(join(project, block.module)), { recursive: true })
+    writeFileSync(join(project, block.module), `${block.code}\n`)
+  }
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'docs-check', private: true, type: 'module' }))
   // No @types/node in the repository: the one Node global the docs use, as @types/node declares it.
   writeFileSync(join(project, 'node-globals.d.ts'), 'declare var process: { env: Record<string, string | undefined> }\n')
@@ -55,7 +70,7 @@ try {
       moduleDetection: 'force', // each block is its own module, even without import/export
       lib: ['ES2022', 'DOM', 'DOM.Iterable'],
       types: ['@cloudflare/workers-types'],
-      jsx: 'preserve',
+      jsx: 'react-jsx',
       strict: true,
       skipLibCheck: true,
       noEmit: true,
@@ -70,7 +85,7 @@ try {
   let last // the block of the previous diagnostic: indented lines continue its message
   for (const line of `${tsc.stdout}\n${tsc.stderr}`.split('\n')) {
     if (line.trim() === '') continue
-    const match = line.match(/^(blocks\/[^(]+)\((\d+),(\d+)\): (error .*)$/)
+    const match = line.match(/^(blocks\/.+?)\((\d+),(\d+)\): (error .*)$/)
     const block = match === null ? undefined : blocks.find((b) => b.module === match[1])
     if (block !== undefined) {
       // Line n of the module is line (fence + n) of the Markdown file.

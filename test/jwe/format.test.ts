@@ -1,7 +1,7 @@
 import { compactDecrypt, decodeProtectedHeader } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
-import type { Envelope } from '../../src/session/envelope.js'
+import type { SessionRecord } from '../../src/session/envelope.js'
 import { v1Format, type FormatContext } from '../../src/session/format.js'
 import { jweFormat } from '../../src/jwe/index.js'
 import { jweDecryptions, openJwe } from '../../src/jwe/format.js'
@@ -11,7 +11,7 @@ import { claims, forge, rawKey } from './forge.js'
 const NOW = 1_795_000_000
 
 function context(secrets: string | string[] = SECRET_A, purpose = '__Host-session', window = 86_400): FormatContext {
-  return { secrets: normalizeSecrets(secrets), purpose, epochSeconds: 3600, window, skew: 30 }
+  return { secrets: normalizeSecrets(secrets), purpose, epochSeconds: 3600, maxAgeLimit: window, clockSkew: 30 }
 }
 
 const idOf = (secret: string): string => String(normalizeSecrets(secret)[0]!.id)
@@ -88,20 +88,19 @@ describe('jweFormat() with createSessions', () => {
 describe('openJwe', () => {
   async function realToken(ctx = context(), now = NOW): Promise<string> {
     const format = jweFormat()(ctx)
-    return format.seal({ i: 'AAAAAAAAAAAAAAAAAAAAAA', c: now, x: now + 86_400, a: now, d: { hello: 'world' } }, now + 3600, now)
+    return format.seal({ id: 'AAAAAAAAAAAAAAAAAAAAAA', createdAt: now, absoluteExpiry: now + 86_400, lastSealed: now, data: { hello: 'world' } }, now + 3600, now)
   }
 
-  it('carries every envelope key exactly as v1 does', async () => {
-    // Includes keys this file does not know about: whatever v1 keeps, JWE must keep.
-    const envelope = {
-      i: 'AAAAAAAAAAAAAAAAAAAAAA', c: NOW - 60, x: NOW + 86_400, a: NOW, t: 7200, s: 'user-1', r: NOW - 5,
-      d: { cart: ['apple'], nested: { deep: [1, null, true] } }, f: { notice: 'saved' }, b: 'binding', k: 'BBBBBBBBBBBBBBBBBBBBBB', z: 1,
-    } as Envelope
+  it('carries every session field exactly as v1 does', async () => {
+    const record: SessionRecord = {
+      id: 'AAAAAAAAAAAAAAAAAAAAAA', createdAt: NOW - 60, absoluteExpiry: NOW + 86_400, lastSealed: NOW, idleTimeout: 7200, subject: 'user-1', checkedAt: NOW - 5,
+      data: { cart: ['apple'], nested: { deep: [1, null, true] } }, flashes: { notice: 'saved' }, binding: 'binding', csrfSecret: 'BBBBBBBBBBBBBBBBBBBBBB',
+    }
     const v1 = v1Format(context())
     const jwe = jweFormat()(context())
-    const viaV1 = await v1.open(await v1.seal(envelope, NOW + 3600, NOW), NOW)
-    const viaJwe = await jwe.open(await jwe.seal(envelope, NOW + 3600, NOW), NOW)
-    expect(viaV1.ok && viaV1.envelope.d).toEqual(envelope.d)
+    const viaV1 = await v1.open(await v1.seal(record, NOW + 3600, NOW), NOW)
+    const viaJwe = await jwe.open(await jwe.seal(record, NOW + 3600, NOW), NOW)
+    expect(viaV1.ok && viaV1.record).toEqual(record)
     expect(viaJwe).toEqual(viaV1)
   })
 

@@ -42,7 +42,7 @@ const COMPRESSED = {
     '.VILuUwuIxaLVmh5X-T7kmA',
 }
 
-const sessionContext = { secrets: normalizeSecrets(SECRET_A), purpose: '__Host-session', epochSeconds: 3600, window: 86_400, skew: 30 }
+const sessionContext = { secrets: normalizeSecrets(SECRET_A), purpose: '__Host-session', epochSeconds: 3600, maxAgeLimit: 86_400, clockSkew: 30 }
 
 describe('RFC 7520 §5.6: direct encryption using AES-GCM', () => {
   it('decodes with our reader, given its key', async () => {

@@ -2,14 +2,14 @@ import { CompactEncrypt } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { jweFormat } from '../../src/jwe/index.js'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
-import { encodeEnvelope, type Envelope } from '../../src/session/envelope.js'
+import { encodeEnvelope, type SessionRecord } from '../../src/session/envelope.js'
 import { v1Format, type FormatContext } from '../../src/session/format.js'
 import { SECRET_A } from '../helpers.js'
 import { rawKey } from './forge.js'
 
 const NOW = 1_795_000_000
 // A two-digit key id, as most derived ids are; each digit more or less moves the header by about one character.
-const ctx: FormatContext = { secrets: normalizeSecrets([{ id: 12, secret: SECRET_A }]), purpose: '__Host-session', epochSeconds: 3600, window: 86_400, skew: 30 }
+const ctx: FormatContext = { secrets: normalizeSecrets([{ id: 12, secret: SECRET_A }]), purpose: '__Host-session', epochSeconds: 3600, maxAgeLimit: 86_400, clockSkew: 30 }
 
 describe('JWE token size (docs/JWE.md §Size)', () => {
   it('puts a 100-byte plaintext in 230 characters, against 184 for v1', async () => {
@@ -21,9 +21,9 @@ describe('JWE token size (docs/JWE.md §Size)', () => {
   })
 
   it('seals a session whose v1 payload is 100 bytes in 267 characters, against 184 for v1', async () => {
-    const base: Envelope = { i: 'AAAAAAAAAAAAAAAAAAAAAA', c: NOW, x: NOW + 604_800, a: NOW, d: {} }
-    const filler = 100 - encodeEnvelope({ ...base, d: { n: '' } }).length
-    const envelope: Envelope = { ...base, d: { n: 'x'.repeat(filler) } }
+    const base: SessionRecord = { id: 'AAAAAAAAAAAAAAAAAAAAAA', createdAt: NOW, absoluteExpiry: NOW + 604_800, lastSealed: NOW, data: {} }
+    const filler = 100 - encodeEnvelope({ ...base, data: { n: '' } }).length
+    const envelope: SessionRecord = { ...base, data: { n: 'x'.repeat(filler) } }
     expect(encodeEnvelope(envelope).length).toBe(100)
     const v1 = await v1Format(ctx).seal(envelope, NOW + 86_400, NOW)
     const jwe = await jweFormat()(ctx).seal(envelope, NOW + 86_400, NOW)

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createSessions, type SessionEvent } from '../../src/index.js'
-import { cookieHeader, SECRET_A } from '../helpers.js'
+import { normalizeSecrets } from '../../src/keys/secrets.js'
+import { v1Format } from '../../src/session/format.js'
+import { cookieHeader, SECRET_A, tokenOf } from '../helpers.js'
 
 const ua = (agent: string, cookie = '') => new Headers({ 'user-agent': agent, cookie })
 
@@ -68,8 +70,10 @@ describe('client binding', () => {
     const { sessions } = engine()
     const s = await sessions.load(ua('UniqueAgentString/1.0'))
     await s.login('di')
-    const envelope = (s as unknown as { envelope(now: number): { b?: string } }).envelope(0)
-    expect(envelope.b).toMatch(/^[A-Za-z0-9_-]{22}$/)
-    expect(envelope.b).not.toContain('Unique')
+    const token = tokenOf(await sessions.commit(s))
+    const opened = await v1Format({ secrets: normalizeSecrets(SECRET_A), purpose: '__Host-session', epochSeconds: 3600, maxAgeLimit: 604_800, clockSkew: 30 }).open(token, Math.floor(Date.now() / 1000))
+    const binding = opened.ok ? opened.record.binding : undefined
+    expect(binding).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(binding).not.toContain('Unique')
   })
 })
