@@ -6,6 +6,7 @@
 const COLORS = {
   'sealed-session': '#2563eb',
   raw: '#9ca3af',
+  native: '#6b7280',
   jose: '#f59e0b',
   iron: '#dc2626',
   authjs: '#7c3aed',
@@ -29,7 +30,7 @@ export function chartSvg(entries, { payloadId = '1KB', subtitle = '' } = {}) {
   const contenders = entries[0][1].contenders
   const payloadLabel = entries[0][1].payloads.find((p) => p.id === payloadId)?.label ?? payloadId
   const values = []
-  for (const [, r] of entries) for (const c of r.cells) if (c.payload === payloadId) for (const { id } of contenders) values.push(c.results[id].meanUs)
+  for (const [, r] of entries) for (const c of r.cells) if (c.payload === payloadId) for (const { id } of contenders) if (c.results[id]) values.push(c.results[id].meanUs)
   const lo = 10 ** Math.floor(Math.log10(Math.max(0.1, Math.min(...values))))
   const max = Math.max(...values)
   const decade = 10 ** Math.floor(Math.log10(max))
@@ -72,8 +73,11 @@ export function chartSvg(entries, { payloadId = '1KB', subtitle = '' } = {}) {
     entries.forEach(([key, r], g) => {
       const gy = top + g * (groupHeight + groupGap)
       if (p === 0) out.push(`<text x="${left - 8}" y="${(gy + groupHeight / 2 + 4).toFixed(1)}" text-anchor="end" font-weight="600" fill="#111827">${esc(key)}</text>`)
+      // Which AES-GCM path sealed-session took on this runtime (src/format/cipher.ts).
+      if (p === 0 && r.runtime.cipherPath) out.push(`<text x="${left - 8}" y="${(gy + groupHeight / 2 + 16).toFixed(1)}" text-anchor="end" font-size="9" fill="#4b5563">${r.runtime.cipherPath === 'native' ? 'native cipher' : 'Web Crypto'}</text>`)
       const cell = r.cells.find((c) => c.op === op && c.payload === payloadId)
       contenders.forEach(({ id, label }, i) => {
+        if (!cell.results[id]) return
         const us = cell.results[id].meanUs
         const by = gy + i * (bar + barGap)
         const w = Math.max(1, x(Math.max(us, lo)))

@@ -78,14 +78,28 @@ export const base64 = (() => {
   }
 })()
 
+/**
+ * The runtime's synchronous `node:crypto`, reached as sealed-session reaches it
+ * (`process.getBuiltinModule`), for the second floor: the bare native cipher. Present on
+ * Node ≥ 20.16, Bun, Deno and workerd; where it is missing the row is left out.
+ */
+const NATIVE = (() => {
+  try {
+    const nc = globalThis.process?.getBuiltinModule?.('node:crypto')
+    return typeof nc?.createCipheriv === 'function' && typeof nc.createSecretKey === 'function' ? nc : undefined
+  } catch {
+    return undefined
+  }
+})()
+
 function randomKeyBytes() {
   return crypto.getRandomValues(new Uint8Array(32))
 }
 
 /** sealed-session: `seal()`/`unseal()` for values, `createSessions()` for the request cycle. */
-async function sealedSession(secret) {
-  const options = { secrets: secret, purpose: 'bench', ttl: HOUR }
-  const sessions = createSessions({ secrets: secret })
+async function sealedSession(secret, cipher) {
+  const options = { secrets: secret, purpose: 'bench', ttl: HOUR, ...(cipher ? { cipher } : {}) }
+  const sessions = createSessions({ secrets: secret, ...(cipher ? { cipher } : {}) })
   return {
     async prepare(payload) {
       const token = await seal(payload, options)
@@ -133,6 +147,30 @@ async function raw() {
   const unsealRaw = async (token) => {
     const bytes = base64.decode(token)
     const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, 12) }, key, bytes.subarray(12))
+    return JSON.parse(decoder.decode(plaintext))
+  }
+  return simple('session', HOUR, sealRaw, unsealRaw)
+}
+
+/** The same floor through the bare native cipher: one synchronous createCipheriv/createDecipheriv with a KeyObject made once. */
+async function rawNative() {
+  const key = NATIVE.createSecretKey(randomKeyBytes())
+  const sealRaw = (value) => {
+    const plaintext = encoder.encode(JSON.stringify(value))
+    const out = new Uint8Array(12 + plaintext.length + 16)
+    const iv = crypto.getRandomValues(out.subarray(0, 12))
+    const cipher = NATIVE.createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 })
+    out.set(cipher.update(plaintext), 12)
+    cipher.final()
+    out.set(cipher.getAuthTag(), 12 + plaintext.length)
+    return base64.encode(out)
+  }
+  const unsealRaw = (token) => {
+    const bytes = base64.decode(token)
+    const decipher = NATIVE.createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12), { authTagLength: 16 })
+    decipher.setAuthTag(bytes.subarray(bytes.length - 16))
+    const plaintext = decipher.update(bytes.subarray(12, bytes.length - 16))
+    decipher.final()
     return JSON.parse(decoder.decode(plaintext))
   }
   return simple('session', HOUR, sealRaw, unsealRaw)
@@ -210,18 +248,24 @@ export function cookieValue(line, name) {
 export const CONTENDERS = [
   { id: 'sealed-session', label: 'sealed-session' },
   { id: 'raw', label: 'raw AES-GCM (floor)' },
+  ...(NATIVE ? [{ id: 'native', label: 'bare native cipher (floor)' }] : []),
   { id: 'jose', label: 'jose JWE dir+A256GCM' },
   { id: 'iron', label: 'iron-webcrypto (iron-session)' },
   { id: 'authjs', label: 'Auth.js encode/decode' },
 ]
 export const OPERATIONS = ['seal', 'unseal', 'cycle']
 
-/** Builds every contender with fresh secrets. Call inside a request on workerd (no crypto at global scope). */
-export async function makeContenders() {
+/**
+ * Builds every contender with fresh secrets. Call inside a request on workerd (no crypto at
+ * global scope). `cipher` is passed to sealed-session ('webcrypto' for the no-cipher pass,
+ * whose stub replaces only Web Crypto).
+ */
+export async function makeContenders({ cipher } = {}) {
   const secret = generateSecret()
   return {
-    'sealed-session': await sealedSession(secret),
+    'sealed-session': await sealedSession(secret, cipher),
     raw: await raw(),
+    ...(NATIVE ? { native: await rawNative() } : {}),
     jose: await joseJwe(),
     iron: await iron(secret),
     authjs: await authJs(secret),

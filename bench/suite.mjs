@@ -5,6 +5,7 @@
  * request handler (bench/worker.mjs) and is timed from outside.
  */
 import { createSessions, generateSecret } from '../dist/index.js'
+import { nativeCrypto } from '../dist/format/cipher.js'
 import { base64, CONTENDERS, cookieHeader, cookieValue, makeContenders, OPERATIONS, verifyPrepared } from './contenders.mjs'
 import { identityAesGcm, measureInterleaved, subtleCallsPerOp, subtleCounter } from './measure.mjs'
 import { makePayload, nextVisits, PAYLOADS } from './payloads.mjs'
@@ -19,6 +20,10 @@ export const TIMING = { warmupMs: 150, sampleMs: 100, rounds: 10 }
 export const PROFILE_TIMING = { warmupMs: 60, sampleMs: 40, rounds: 8 }
 
 export function describeRuntime() {
+  return { ...whichRuntime(), cipherPath: nativeCrypto() ? 'native' : 'webcrypto' }
+}
+
+function whichRuntime() {
   const g = globalThis
   if (g.Deno) return { name: 'deno', version: g.Deno.version.deno, engine: `V8 ${g.Deno.version.v8}` }
   if (g.Bun) return { name: 'bun', version: g.Bun.version, engine: `JavaScriptCore ${g.process?.versions?.webkit ?? ''}`.trim() }
@@ -153,7 +158,8 @@ export const ONE_CALL_CONTENDERS = ['sealed-session', 'raw', 'jose']
 /** Prepares the one-call contenders under the identity AES-GCM stub (their tokens open only under it). */
 export async function prepareNoCrypto() {
   return withNoCrypto(async () => {
-    const contenders = await makeContenders()
+    // sealed-session on Web Crypto here: the stub replaces crypto.subtle only.
+    const contenders = await makeContenders({ cipher: 'webcrypto' })
     const prepared = {}
     for (const payload of PAYLOADS) {
       const value = makePayload(payload.bytes)

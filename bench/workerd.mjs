@@ -46,6 +46,8 @@ const mf = new Miniflare({
       config: {
         name: 'sealed-session-bench',
         compatibilityDate: COMPATIBILITY_DATE,
+        // For the bare native floor row (node:crypto through process.getBuiltinModule); sealed-session stays on Web Crypto here.
+        compatibilityFlags: ['nodejs_compat'],
         manifest: { mainModule: 'worker.mjs', modules: { 'worker.mjs': { type: 'esm', contents: script } } },
       },
     },
