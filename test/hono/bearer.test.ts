@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createSessions, type SessionEvent } from 'sealed-session'
 import { session } from 'sealed-session/hono'
 import { memoryRevocations } from 'sealed-session/memory'
-import { readBearer } from '../../src/transport/bearer.js'
-import { Clock, SECRET_A } from '../helpers.js'
+import { Clock, SECRET_A, SECRET_B } from '../support/index.js'
 
 function api() {
   const clock = new Clock()
@@ -73,25 +72,56 @@ describe('Bearer tokens through the Hono middleware', () => {
     expect(events.filter((e) => e.type === 'invalid').length).toBeGreaterThanOrEqual(4)
   })
 
-  it('re-seals under the newest secret and on refresh, returning the new token', async () => {
-    const { engine, clock } = api()
+  it('re-seals a token from an older secret under the newest one, and the old secret can then go', async () => {
+    const clock = new Clock()
+    const events: SessionEvent[] = []
+    const before = createSessions({ secrets: SECRET_A, transport: 'bearer', now: clock.now })
+    const old = await before.load(null)
+    await old.login('u')
+    const first = (await before.commit(old)).token!
+    // Rotation: SECRET_B is new and seals; SECRET_A still opens.
+    const app = new Hono()
+      .use(session({ secrets: [SECRET_B, SECRET_A], transport: 'bearer', now: clock.now, onEvent: (e) => events.push(e) }))
+      .get('/me', (c) => c.json({ subject: c.get('session').subject ?? null }))
+    clock.advance(1)
+    const response = await app.request('/me', bearer(first))
+    expect(await response.json()).toEqual({ subject: 'u' })
+    const second = response.headers.get('session-token')!
+    expect(second).toMatch(/^[A-Za-z0-9_-]{100,}$/)
+    expect(second).not.toBe(first)
+    expect(events).toContainEqual(expect.objectContaining({ type: 'rotated' }))
+    // Only the newest secret left: the re-sealed token opens, the original does not.
+    const after = createSessions({ secrets: SECRET_B, transport: 'bearer', now: clock.now })
+    expect((await after.load(new Headers({ authorization: `Bearer ${second}` }))).subject).toBe('u')
+    expect((await after.load(new Headers({ authorization: `Bearer ${first}` }))).subject).toBeUndefined()
+  })
+
+  it('re-seals an unchanged token once refreshAfter has passed, returning the new token', async () => {
+    const clock = new Clock()
+    // idleTimeout 3600: refreshAfter defaults to a quarter, 900 s.
+    const engine = createSessions({ secrets: SECRET_A, transport: 'bearer', now: clock.now, idleTimeout: 3600 })
     const s = await engine.load(null)
     await s.login('u')
     const first = (await engine.commit(s)).token!
-    clock.advance(901)
-    const again = await engine.load(new Headers({ authorization: `Bearer ${first}` }))
-    const refreshed = await engine.commit(again)
-    expect(refreshed.token).toBeDefined()
+    clock.advance(899)
+    expect((await engine.commit(await engine.load(new Headers({ authorization: `Bearer ${first}` })))).token).toBeUndefined()
+    clock.advance(2)
+    const refreshed = await engine.commit(await engine.load(new Headers({ authorization: `Bearer ${first}` })))
+    expect(refreshed.token).toMatch(/^[A-Za-z0-9_-]{100,}$/)
     expect(refreshed.token).not.toBe(first)
   })
-})
 
-describe('readBearer', () => {
-  it('reads only the Bearer scheme, strictly', () => {
-    expect(readBearer(null)).toEqual({ names: [] })
-    expect(readBearer('Bearer abc')).toEqual({ names: [], token: 'abc' })
-    expect(readBearer('Basic abc')).toEqual({ names: [] })
-    expect(readBearer('Bearer')).toEqual({ names: [], reason: 'malformed' })
-    expect(readBearer('Bearer a b')).toEqual({ names: [], reason: 'malformed' })
+  it('reads only the Bearer scheme, strictly: other schemes are no token, a broken Bearer is invalid', async () => {
+    const { engine, events } = api()
+    for (const authorization of [null, 'Basic abc', 'Digest x', 'Bearerabc']) {
+      const before = events.length
+      expect((await engine.load(new Headers(authorization === null ? {} : { authorization }))).isNew).toBe(true)
+      expect(events.slice(before), String(authorization)).toEqual([])
+    }
+    for (const authorization of ['Bearer', 'Bearer ', 'Bearer a b', 'Bearer abc']) {
+      const before = events.length
+      expect((await engine.load(new Headers({ authorization }))).isNew).toBe(true)
+      expect(events.slice(before), authorization).toEqual([expect.objectContaining({ type: 'invalid', reason: 'malformed' })])
+    }
   })
 })

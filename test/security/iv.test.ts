@@ -1,39 +1,92 @@
-import { describe, expect, it } from 'vitest'
-import { IV_LENGTH, HEADER_LENGTH, sealToken } from '../../src/format/token.js'
-import { resolveOptions } from '../../src/session/options.js'
-import { MAX_EPOCH_SECONDS } from '../../src/limits.js'
-import { SECRET_A } from '../helpers.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createSessions, seal, unseal, type SealOptions } from 'sealed-session'
+import { SECRET_A, tokenOf } from '../support/index.ts'
 
-describe('IVs and the per-key seal bound', () => {
-  it('never repeats an IV over 1,000,000 seals under one key', async () => {
-    const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt'])
-    const seen = new Set<string>()
-    const empty = new Uint8Array(0)
-    let seals = 0
-    for (let batch = 0; batch < 1000; batch++) {
-      const tokens = await Promise.all(Array.from({ length: 1000 }, () => sealToken(key, { keyId: 1, epoch: 1, expiresAt: 2 }, empty)))
-      for (const token of tokens) {
-        const iv = token.subarray(HEADER_LENGTH, HEADER_LENGTH + IV_LENGTH)
-        seen.add(String.fromCharCode(...iv))
-        seals++
-      }
+// docs/FORMAT.md: header (10 bytes) | IV (12) | ciphertext | tag (16).
+const IV_START = 10
+const IV_END = 22
+const ivOf = (token: string): string => Buffer.from(token, 'base64url').subarray(IV_START, IV_END).toString('hex')
+
+/**
+ * Replaces the platform RNG with a counter: the n-th 12-byte request is filled with
+ * bytes n, n+1, … so every IV a seal draws is known. Other sizes (session ids) keep the
+ * real generator.
+ */
+function deterministicIvs(): string[] {
+  const real = crypto.getRandomValues.bind(crypto)
+  const drawn: string[] = []
+  vi.spyOn(crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+    if (array instanceof Uint8Array && array.length === IV_END - IV_START) {
+      const n = drawn.length + 1
+      for (let i = 0; i < array.length; i++) array[i] = (n * 17 + i) & 255
+      drawn.push(Buffer.from(array).toString('hex'))
+      return array
     }
-    expect(seals).toBe(1_000_000)
-    expect(seen.size).toBe(1_000_000)
-  }, 120_000)
+    return real(array as never) as T
+  })
+  return drawn
+}
 
-  it('keeps seals per epoch key under 2^32 at 10^6 seals per second (NIST SP 800-38D §8.3)', () => {
-    const bound = 2 ** 32
-    const rate = 1_000_000
-    // The written calculation: one hour is 3.6e9 seals at 1e6/s, below 2^32 ≈ 4.29e9.
-    const defaultEpoch = 3600
-    expect(defaultEpoch * rate).toBe(3.6e9)
-    expect(defaultEpoch * rate).toBeLessThan(bound)
-    // The default the engine really uses, and the largest epoch it accepts.
-    const resolved = resolveOptions({ secrets: SECRET_A })
-    expect(resolved.epochSeconds).toBe(defaultEpoch)
-    expect(MAX_EPOCH_SECONDS * rate).toBeLessThan(bound)
-    expect((MAX_EPOCH_SECONDS + 1) * rate).toBeGreaterThan(bound)
-    expect(() => resolveOptions({ secrets: SECRET_A, epochSeconds: MAX_EPOCH_SECONDS + 1 })).toThrow(/2\^32/)
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+describe('IVs: a fresh one from crypto.getRandomValues in every token', () => {
+  for (const cipher of ['auto', 'webcrypto'] as const) {
+    it(`seal() writes each drawn IV into bytes 10-21 and encrypts under it (cipher: ${cipher})`, async () => {
+      const options: SealOptions = { secrets: SECRET_A, purpose: 'iv-test', ttl: 600, cipher }
+      const drawn = deterministicIvs()
+      const tokens = [await seal({ n: 1 }, options), await seal({ n: 1 }, options), await seal({ n: 1 }, options)]
+      expect(drawn).toHaveLength(3)
+      expect(tokens.map(ivOf)).toEqual(drawn)
+      vi.restoreAllMocks()
+      // The IV in the token is the one the cipher used: each token opens.
+      for (const token of tokens) expect(await unseal(token, options)).toMatchObject({ ok: true, value: { n: 1 } })
+    })
+
+    it(`a session cookie carries the IV drawn for it, new on every commit (cipher: ${cipher})`, async () => {
+      const sessions = createSessions({ secrets: SECRET_A, refreshAfter: 0, cipher })
+      const drawn = deterministicIvs()
+      const session = await sessions.load(null)
+      session.set('n', 1)
+      const first = tokenOf(await sessions.commit(session))
+      const second = tokenOf(await sessions.commit(await sessions.load(`__Host-session=${first}`)))
+      expect(drawn).toHaveLength(2)
+      expect([ivOf(first), ivOf(second)]).toEqual(drawn)
+      vi.restoreAllMocks()
+      expect((await sessions.load(`__Host-session=${second}`)).get('n')).toBe(1)
+    })
+  }
+
+  it('never reuses an IV: the same value sealed 20,000 times with the real generator', async () => {
+    const options: SealOptions = { secrets: SECRET_A, purpose: 'iv-test', ttl: 600 }
+    const seen = new Set<string>()
+    for (let batch = 0; batch < 20; batch++) {
+      const tokens = await Promise.all(Array.from({ length: 1000 }, () => seal('same', options)))
+      for (const token of tokens) seen.add(ivOf(token))
+    }
+    expect(seen.size).toBe(20_000)
+    expect(seen.has('00'.repeat(12))).toBe(false)
+  })
+})
+
+describe('seals per key stay under NIST SP 800-38D §8.3 (2^32)', () => {
+  it('moves to a new epoch key every epochSeconds: the token header names the epoch', async () => {
+    let ms = Date.UTC(2026, 10, 22, 12, 0, 0)
+    const options: SealOptions = { secrets: SECRET_A, purpose: 'iv-test', ttl: 600, epochSeconds: 600, now: () => ms }
+    const epochOf = (token: string): number => Buffer.from(token, 'base64url').readUInt32BE(2)
+    const first = epochOf(await seal(1, options))
+    expect(first).toBe(Math.floor(ms / 1000 / 600))
+    ms += 599_000 - (ms % 600_000)
+    expect(epochOf(await seal(1, options))).toBe(first)
+    ms += 1000
+    expect(epochOf(await seal(1, options))).toBe(first + 1)
+  })
+
+  it('accepts epochs up to 4294 s (2^32 seals at 10^6 per second) and refuses longer ones', async () => {
+    expect(() => createSessions({ secrets: SECRET_A, epochSeconds: 4294 })).not.toThrow()
+    expect(() => createSessions({ secrets: SECRET_A, epochSeconds: 4295 })).toThrow(/2\^32/)
+    await expect(seal(1, { secrets: SECRET_A, purpose: 'p', ttl: 60, epochSeconds: 4294 })).resolves.toBeTypeOf('string')
+    await expect(seal(1, { secrets: SECRET_A, purpose: 'p', ttl: 60, epochSeconds: 4295 })).rejects.toThrow(/2\^32/)
   })
 })
