@@ -1,6 +1,7 @@
 // The Bun and @upstash/redis wrappers of docs/REVOCATION.md, type-checked (npm run
-// typecheck) against those clients' declared signatures. Neither package is installed
-// here; the node-redis and ioredis wrappers run for real in redis.test.ts.
+// typecheck) against those clients' declared signatures: neither bun-types nor
+// @upstash/redis is installed here. The Bun wrapper also runs for real on Bun
+// (client.mjs); node-redis and ioredis run in redis.test.ts.
 import type { RedisLike } from 'sealed-session/redis'
 
 /** Bun's built-in `Bun.RedisClient`, the method used, as bun-types declares it. */

@@ -7,6 +7,7 @@ import { keyOf } from '../../src/stores/kv.js'
 import { parseRecord } from '../../src/stores/record.js'
 import { Clock, SECRET_A } from '../helpers.js'
 import { revocationConformance, type Backend } from '../stores/conformance.js'
+import { runClient } from './runtimes.mjs'
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -72,17 +73,16 @@ describe.skipIf(url === undefined)('redisRevocations() on a real redis-server', 
   it('Redis drops the key by itself when its last entry expires (a TTL in milliseconds)', async () => {
     const clock = new Clock(Date.now())
     const b = backend(clients['node-redis']!(), clock)
-    // The record matters until second S; the store's clock stands 20 ms before S.
+    // The record matters until second S; the store's clock stands 200 ms before S.
     const until = clock.seconds + 1
-    clock.ms = until * 1000 - 20
+    clock.ms = until * 1000 - 200
     await b.store.revoke({ sessionId: 'a', subject: 'ada', expiresAt: until })
     const key = await keyOf(b.prefix, 'ada')
     const ttl = await nodeRedis.pTTL(key)
-    expect(ttl).toBeGreaterThan(0)
-    expect(ttl).toBeLessThanOrEqual(20)
-    // Redis's own clock, not ours: poll until it has expired the key (bounded: 500 polls, 2 ms apart).
+    expect(ttl === -2 || (ttl > 0 && ttl <= 200), `PTTL ${ttl}`).toBe(true) // -2: a slow machine, already gone
+    // Redis's own clock, not ours: poll until it has expired the key (bounded: 1000 polls, 2 ms apart).
     let polls = 0
-    while ((await nodeRedis.exists(key)) === 1 && polls < 500) {
+    while ((await nodeRedis.exists(key)) === 1 && polls < 1000) {
       polls++
       await new Promise((resolve) => setTimeout(resolve, 2))
     }
@@ -125,6 +125,15 @@ describe.skipIf(url === undefined)('redisRevocations() on a real redis-server', 
     const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: b.store })
     await expect(sessions.revokeSubject('ada')).rejects.toThrow(/could not record/)
   })
+
+  for (const runtime of ['bun', 'deno'] as const) {
+    it(`works through ${runtime === 'bun' ? "Bun's built-in RedisClient on Bun" : 'node-redis on Deno'}, with the documented wrapper`, async () => {
+      const result = await runClient(runtime, url!)
+      expect(result.code, result.stderr).toBe(0)
+      const outcome = JSON.parse(result.stdout.trim().split('\n').at(-1)!)
+      expect(outcome).toEqual({ runtime: expect.stringMatching(new RegExp(`^${runtime} `)), revoked: true, other: false, raced: 20, notBefore: 31, none: null })
+    }, 60_000)
+  }
 
   it('sees a revocation made through one client from another at once (one primary, no propagation)', async () => {
     const clock = new Clock(Date.now())
