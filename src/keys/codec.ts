@@ -3,6 +3,7 @@ import { decodeBase64url, encodeBase64url } from '../format/base64url.js'
 import { nativeCrypto, type CipherOption, type CipherPath, type NativeCrypto } from '../format/cipher.js'
 import { openToken, openTokenNative, parseToken, sealToken, sealTokenNative, type TokenHeader } from '../format/token.js'
 import { epochKey, nativeEpochKey } from './ring.js'
+import { DEFAULT_TOKEN_CACHE_BYTES, forgetToken, rememberToken, reserveTokenCache, reusedToken } from './reuse.js'
 import type { NormalizedSecret } from './secrets.js'
 
 /** Everything needed to seal and open tokens for one purpose (a cookie name). */
@@ -24,6 +25,8 @@ export interface Codec {
   readonly cipher: CipherPath
   /** The native cipher when `cipher` is 'native'. */
   readonly native: NativeCrypto | undefined
+  /** Whether this codec reads and fills the isolate's cache of opened tokens (src/keys/reuse.ts). */
+  readonly tokenCache: boolean
 }
 
 export type Opened =
@@ -37,10 +40,15 @@ export function makeCodec(
   window: number,
   skew: number,
   cipher: CipherOption = 'auto',
+  tokenCache: number | false = DEFAULT_TOKEN_CACHE_BYTES,
 ): Codec {
   if (cipher !== 'auto' && cipher !== 'webcrypto') {
     throw new ConfigurationError(`cipher must be 'auto' or 'webcrypto', got ${JSON.stringify(cipher)}`)
   }
+  if (tokenCache !== false && !(Number.isSafeInteger(tokenCache) && tokenCache >= 0)) {
+    throw new ConfigurationError(`tokenCache must be a number of bytes or false, got ${JSON.stringify(tokenCache)}`)
+  }
+  if (tokenCache) reserveTokenCache(tokenCache)
   const native = cipher === 'auto' ? nativeCrypto() : undefined
   return {
     secrets,
@@ -52,6 +60,7 @@ export function makeCodec(
     scope: `${epochSeconds}:${purpose}`,
     cipher: native === undefined ? 'webcrypto' : 'native',
     native,
+    tokenCache: tokenCache !== false && tokenCache > 0,
   }
 }
 
@@ -84,6 +93,20 @@ export async function sealString(
  * key the header names; never a second attempt with another key.
  */
 export async function openString(codec: Codec, token: string, now: number): Promise<Opened> {
+  if (codec.tokenCache) {
+    const seen = reusedToken(token)
+    if (seen !== undefined) {
+      const { header } = seen
+      // Only for the same purpose, epoch length and the same secret under the same key id.
+      if (seen.purpose === codec.purpose && seen.epochSeconds === codec.epochSeconds && codec.byId.get(header.keyId)?.secret === seen.secret) {
+        const refused = refuseHeader(codec, header, now)
+        if (refused === undefined) return { ok: true, plaintext: seen.plaintext, header }
+        if (refused === 'expired') forgetToken(token)
+        return { ok: false, reason: refused }
+      }
+      if (!codec.byId.has(header.keyId)) forgetToken(token)
+    }
+  }
   const bytes = decodeBase64url(token)
   if (bytes === undefined) return { ok: false, reason: 'malformed' }
   const parsed = parseToken(bytes)
@@ -91,13 +114,8 @@ export async function openString(codec: Codec, token: string, now: number): Prom
   const { header } = parsed
   const secret = codec.byId.get(header.keyId)
   if (secret === undefined) return { ok: false, reason: 'unknown-key' }
-  if (header.expiresAt + codec.skew <= now) return { ok: false, reason: 'expired' }
-  const epochStart = header.epoch * codec.epochSeconds
-  const latestExpiry = epochStart + codec.epochSeconds + codec.window
-  // With the expiry check above, this bounds the epoch to the accepted window.
-  if (epochStart > now + codec.skew || header.expiresAt > latestExpiry) {
-    return { ok: false, reason: 'stale-epoch' }
-  }
+  const refused = refuseHeader(codec, header, now)
+  if (refused !== undefined) return { ok: false, reason: refused }
   const { native } = codec
   let plaintext: Uint8Array<ArrayBuffer> | undefined
   if (native !== undefined) {
@@ -111,5 +129,29 @@ export async function openString(codec: Codec, token: string, now: number): Prom
     plaintext = await openToken(key, parsed)
   }
   if (plaintext === undefined) return { ok: false, reason: 'decrypt' }
+  decryptions++
+  if (codec.tokenCache) {
+    rememberToken(token, { secret: secret.secret, purpose: codec.purpose, epochSeconds: codec.epochSeconds, header, plaintext }, now)
+  }
   return { ok: true, plaintext, header }
+}
+
+/**
+ * The cleartext header checks, on every open (cached or not): expired, or an epoch outside
+ * [now - window - epochSeconds - skew, now + skew].
+ */
+function refuseHeader(codec: Codec, header: TokenHeader, now: number): 'expired' | 'stale-epoch' | undefined {
+  if (header.expiresAt + codec.skew <= now) return 'expired'
+  const epochStart = header.epoch * codec.epochSeconds
+  const latestExpiry = epochStart + codec.epochSeconds + codec.window
+  // With the expiry check above, this bounds the epoch to the accepted window.
+  if (epochStart > now + codec.skew || header.expiresAt > latestExpiry) return 'stale-epoch'
+  return undefined
+}
+
+let decryptions = 0
+
+/** How many tokens this isolate has decrypted successfully: tests use it to prove a cache hit skipped the cipher. */
+export function tokenDecryptions(): number {
+  return decryptions
 }
