@@ -13,7 +13,8 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
-import { cleanUp, createSuite, equal, expect, freePort, ROOT, sleep, startWrangler } from './harness.mjs'
+import { cleanUp, freePort, ROOT, sleep, startWrangler } from '../support/processes.mjs'
+import { assert as expect, createSuite, equal, finish } from '../support/runner.mjs'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const COOKIE = '__Host-session'
@@ -29,21 +30,18 @@ if (!existsSync(CHROMIUM)) {
   const message = `Chromium not found at ${CHROMIUM} — install it with \`apt-get install -y chromium\` or run \`npm run test:browser\` on a machine that has it`
   if (process.env.REQUIRE_BROWSER === '1') {
     console.log(`FAILED: ${message} (REQUIRE_BROWSER=1)`)
-    console.log('0 passed, 1 failed')
-    process.exit(1)
+    finish({ passed: 0, failed: 1 })
   }
   console.log(`SKIPPED: ${message}`)
-  console.log('0 passed, 0 failed')
-  process.exit(0)
+  finish({ passed: 0, failed: 0 }, { allowEmpty: true })
 }
 
 const { chromium } = await import('playwright-core')
 mkdirSync(ARTIFACTS, { recursive: true })
 const deadline = setTimeout(() => {
   console.log(`browser suite: over ${DEADLINE_MS / 1000} s, stopping everything`)
-  console.log('0 passed, 1 failed')
   cleanUp()
-  process.exit(1)
+  finish({ passed: 0, failed: 1 })
 }, DEADLINE_MS)
 
 const started = performance.now()
@@ -75,8 +73,7 @@ try {
   clearTimeout(deadline)
 }
 console.log(`browser suite: ${((performance.now() - started) / 1000).toFixed(1)} s; artifacts in ${ARTIFACTS}`)
-console.log(`${result.passed} passed, ${result.failed} failed`)
-process.exit(result.failed === 0 ? 0 : 1)
+finish(result)
 
 function suite(base, probe, browser) {
   const { test, run } = createSuite({ timeoutMs: 45_000 })

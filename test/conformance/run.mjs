@@ -11,7 +11,9 @@
 // any failure.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { freePort, run, start, summaryOf } from './processes.mjs'
+import { freePort, run, start, waitForHttp } from '../support/processes.mjs'
+import { CookieJar } from '../support/jar.mjs'
+import { finish } from '../support/runner.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const bin = (name) => `${root}node_modules/.bin/${name}`
@@ -43,8 +45,7 @@ for (const name of asked) {
 }
 if (!existsSync(`${root}dist/index.js`) || !existsSync(`${root}dist/hono/index.js`)) {
   console.error('dist/ is missing: run `npm run build` first')
-  console.log('0 passed, 1 failed')
-  process.exit(1)
+  finish({ passed: 0, failed: 1 })
 }
 
 const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', NO_COLOR: '1' }
@@ -57,7 +58,7 @@ for (const name of asked.length > 0 ? asked : Object.keys(runtimes)) {
     continue
   }
   const result = await run(command, args, { cwd: root, env, timeoutMs: 60_000, onLine: (line) => console.log(line) })
-  const summary = summaryOf(result.lines)
+  const { summary } = result
   const version = /^\[(\S+ \S+)\]/.exec(result.lines.find((line) => line.startsWith('[')) ?? '')?.[1] ?? '?'
   let { passed = 0, failed = 0 } = summary ?? {}
   if (result.timedOut || result.code !== 0 || summary === undefined) {
@@ -78,10 +79,7 @@ console.log('\nruntime       version          passed  failed  time')
 for (const row of rows) {
   console.log(`${row.name.padEnd(13)} ${row.version.padEnd(16)} ${String(row.passed).padStart(6)}  ${String(row.failed).padStart(6)}  ${(row.ms / 1000).toFixed(1)} s`)
 }
-const passed = rows.reduce((sum, row) => sum + row.passed, 0)
-const failed = rows.reduce((sum, row) => sum + row.failed, 0)
-console.log(`${passed} passed, ${failed} failed`)
-process.exit(failed === 0 ? 0 : 1)
+finish({ passed: rows.reduce((sum, row) => sum + row.passed, 0), failed: rows.reduce((sum, row) => sum + row.failed, 0) })
 
 /** Starts examples/<name> on a free port and signs in and out through it. */
 async function driveExample(name) {
@@ -93,24 +91,15 @@ async function driveExample(name) {
   const server = start(command, args, { cwd: root, env: { ...env, PORT: String(port), SESSION_SECRET: secret }, onLine: (line) => log.push(line) })
   const title = `examples/${name} serves a visit counter with sign-in and sign-out (${[command.replace(root, ''), ...args].join(' ')})`
   try {
-    let ready = false
-    for (let i = 0; i < 50 && !ready; i++) {
-      try {
-        const response = await fetch(`${origin}/`, { signal: AbortSignal.timeout(2000) })
-        await response.body?.cancel()
-        ready = response.status === 200
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 200))
-      }
-    }
-    if (!ready) throw new Error(`no answer on ${origin} within 10 s`)
+    if (!(await waitForHttp(`${origin}/`, { proc: server, timeoutMs: 10_000, intervalMs: 200 }))) throw new Error(`no answer on ${origin} within 10 s`)
     const get = async (cookie) => {
       const response = await fetch(`${origin}/`, { headers: cookie ? { cookie } : {} })
       return { response, html: await response.text() }
     }
     const post = (path, cookie, body) =>
       fetch(`${origin}${path}`, { method: 'POST', redirect: 'manual', body, headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' } })
-    const cookieOf = (response) => (response.headers.getSetCookie()[0] ?? '').split(';')[0]
+    const jar = new CookieJar()
+    const cookieOf = (response) => jar.update(response).header()
     const first = await get()
     const visits = (html) => /id="visits">(\d+)</.exec(html)?.[1]
     if (visits(first.html) !== '1') throw new Error(`first visit shows ${visits(first.html)}`)

@@ -16,6 +16,9 @@ import { sealToken, sealTokenNative } from '../../dist/format/token.js'
 import { makeCodec, openString, sealString } from '../../dist/keys/codec.js'
 import { epochKey, nativeEpochKey } from '../../dist/keys/ring.js'
 import { normalizeSecrets } from '../../dist/keys/secrets.js'
+import { cookieHeader, tokenOf } from '../support/jar.mjs'
+import { RUNTIME_HAS_NATIVE_BASE64, nativeCalls, withBase64Path } from '../support/native-base64.mjs'
+import { assert, createSuite, deepEqual, equal, finish } from '../support/runner.mjs'
 import vectors from '../vectors/v1.json' with { type: 'json' }
 
 const SECRET_A = 'k3Jz0q2p9QmV8uYc1tXwE4rB7nL5sH6dF0gA2iK9oPz'
@@ -30,28 +33,11 @@ const runtime =
       ? { name: 'bun', version: globalThis.Bun.version, server: 'Bun.serve' }
       : { name: 'node', version: globalThis.process.versions.node, server: 'node:http' }
 
-// ---------------------------------------------------------------- a tiny harness
+// ---------------------------------------------------------------- the shared harness
 
-const checks = []
-function check(name, fn) {
-  checks.push({ name, fn })
-}
-
-class Failure extends Error {}
-function assert(condition, message) {
-  if (!condition) throw new Failure(message)
-}
-function equal(actual, expected, what) {
-  if (!Object.is(actual, expected)) throw new Failure(`${what}: expected ${show(expected)}, got ${show(actual)}`)
-}
-function deepEqual(actual, expected, what) {
-  const a = JSON.stringify(actual)
-  const b = JSON.stringify(expected)
-  if (a !== b) throw new Failure(`${what}: expected ${b}, got ${a}`)
-}
-function show(value) {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value)
-}
+const label = `[${runtime.name} ${runtime.version}]`
+const suite = createSuite({ label, timeoutMs: 30_000 })
+const check = suite.test
 
 /** A clock the checks move by hand; sessions read it through the `now` option. */
 function clock(start = START) {
@@ -66,25 +52,7 @@ function engine({ clock: time = clock(), ...options } = {}) {
 }
 
 /** The Cookie header a browser sends after applying `commit` (Max-Age=0 removes). */
-function browserCookie(commit, previous = '') {
-  const jar = new Map()
-  for (const pair of previous.split(';')) {
-    const eq = pair.indexOf('=')
-    if (eq > 0) jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim())
-  }
-  for (const line of commit.setCookie ?? commit) {
-    const pair = line.split(';')[0]
-    const eq = pair.indexOf('=')
-    if (/;\s*Max-Age=0(;|$)/i.test(line)) jar.delete(pair.slice(0, eq))
-    else jar.set(pair.slice(0, eq), pair.slice(eq + 1))
-  }
-  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
-}
-
-function tokenOf(commit) {
-  const line = commit.setCookie[0]
-  return line.slice(line.indexOf('=') + 1, line.indexOf(';'))
-}
+const browserCookie = cookieHeader
 
 async function signedIn(e, data = { cart: ['apple'] }) {
   const s = await e.sessions.load(null)
@@ -327,6 +295,38 @@ check('seal() and unseal() round-trip a value and bind it to its purpose', async
   equal((await unseal(token, options)).ok, false, 'after its ttl')
 })
 
+/**
+ * A fresh copy of dist/format/base64url.js (it reads the platform's base64 once, when it is
+ * evaluated), loaded from a data: URL: the one way to load a module twice that Deno, Bun
+ * and Node all take. The module has no imports.
+ */
+async function freshBase64url(tag) {
+  const { readFile } = await import('node:fs/promises')
+  const text = await readFile(new URL('../../dist/format/base64url.js', import.meta.url), 'utf8')
+  const bytes = new TextEncoder().encode(`${text}\n// ${tag}\n`)
+  let binary = ''
+  for (const b of bytes) binary += String.fromCharCode(b)
+  return import(`data:text/javascript;base64,${btoa(binary)}`)
+}
+
+check(`base64url: the native path (${RUNTIME_HAS_NATIVE_BASE64 ? "the runtime's own" : 'TC39 reference'}) and the fallback agree, and both are strict`, async () => {
+  const native = await withBase64Path('native', () => freshBase64url('native'))
+  const fallback = await withBase64Path('fallback', () => freshBase64url('fallback'))
+  const before = nativeCalls.toBase64 + nativeCalls.fromBase64
+  for (let n = 0; n < 70; n++) {
+    const bytes = crypto.getRandomValues(new Uint8Array(n))
+    const text = fallback.encodeBase64url(bytes)
+    equal(native.encodeBase64url(bytes), text, `encoding of ${n} bytes`)
+    deepEqual([...native.decodeBase64url(text)], [...bytes], `native decoding of ${n} bytes`)
+    deepEqual([...fallback.decodeBase64url(text)], [...bytes], `fallback decoding of ${n} bytes`)
+  }
+  equal(nativeCalls.toBase64 + nativeCalls.fromBase64 - before, 140, 'calls into the native pair (the fallback makes none)')
+  for (const bad of ['Zg==', 'Zm8=', 'Zm9v=', 'ab+c', 'ab/c', 'ab c', 'Zm9v\n', 'abc\u00e9', 'A', 'Zh', 'Zm9']) {
+    equal(native.decodeBase64url(bad), undefined, `native refuses ${JSON.stringify(bad)}`)
+    equal(fallback.decodeBase64url(bad), undefined, `fallback refuses ${JSON.stringify(bad)}`)
+  }
+})
+
 // ---------------------------------------------------------------- over HTTP, on this runtime's server
 
 /** Serves `fetch` on 127.0.0.1 with the runtime's own server; returns its origin and a stop(). */
@@ -404,20 +404,5 @@ check(`serves the Hono middleware with ${runtime.server} on 127.0.0.1: sign in, 
 
 // ---------------------------------------------------------------- run
 
-const label = `[${runtime.name} ${runtime.version}]`
-console.log(`${label} conformance suite against dist/, ${checks.length} checks`)
-let passed = 0
-let failed = 0
-for (const { name, fn } of checks) {
-  try {
-    await fn()
-    passed++
-    console.log(`${label} ok - ${name}`)
-  } catch (error) {
-    failed++
-    console.log(`${label} not ok - ${name}\n    ${error instanceof Failure ? error.message : (error?.stack ?? error)}`)
-  }
-}
-console.log(`${passed} passed, ${failed} failed`)
-if (typeof globalThis.Deno !== 'undefined') globalThis.Deno.exit(failed === 0 ? 0 : 1)
-else globalThis.process.exit(failed === 0 ? 0 : 1)
+console.log(`${label} conformance suite against dist/, ${suite.size} checks`)
+finish(await suite.run())

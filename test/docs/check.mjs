@@ -18,6 +18,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
+import { createTally, finish } from '../support/runner.mjs'
 import { codeBlocks, installPackedPackage, linkFromRoot, ROOT, tempProject } from './project.mjs'
 
 const started = performance.now()
@@ -27,8 +28,7 @@ const files = process.argv.length > 2
 
 const LANGS = new Set(['ts', 'tsx', 'typescript'])
 const project = tempProject('sealed-session-docs-')
-let passed = 0
-let failed = 0
+const tally = createTally({ label: ' ' })
 try {
   installPackedPackage(project)
   linkFromRoot(project, ['hono', 'jose', 'next', 'react', 'react-dom', 'react-router', '@types/react', 'redis', 'ioredis', '@cloudflare/workers-types'])
@@ -99,26 +99,15 @@ try {
     }
   }
   for (const block of blocks) {
-    if (block.errors.length === 0) {
-      passed++
-      console.log(`  ✓ ${block.file}:${block.line}`)
-    } else {
-      failed++
-      console.log(`  ✗ ${block.file}:${block.line}`)
-      for (const error of block.errors) console.log(`      ${error}`)
-    }
+    if (block.errors.length === 0) tally.pass(`${block.file}:${block.line}`)
+    else tally.fail(`${block.file}:${block.line}`, block.errors.join('\n'))
   }
-  if (other.length > 0 || (tsc.status !== 0 && failed === 0)) {
-    failed++
-    console.log(`  ✗ tsc did not run cleanly (exit ${tsc.status}):\n${other.join('\n')}`)
-  }
+  if (other.length > 0 || (tsc.status !== 0 && tally.failed === 0)) tally.fail(`tsc did not run cleanly (exit ${tsc.status})`, other.join('\n'))
   console.log(`docs check: ${blocks.length} blocks checked in ${files.length} files, ${partial} marked partial, ${((performance.now() - started) / 1000).toFixed(1)} s`)
 } catch (error) {
-  failed++
-  console.log(`docs check could not run: ${error instanceof Error ? error.message : String(error)}`)
+  tally.fail('docs check could not run', error instanceof Error ? error.message : String(error))
 } finally {
   if (process.env.KEEP_DOCS_PROJECT === '1') console.log(`kept ${project}`)
   else rmSync(project, { recursive: true, force: true })
 }
-console.log(`${passed} passed, ${failed} failed`)
-process.exit(failed === 0 ? 0 : 1)
+finish(tally)

@@ -12,10 +12,12 @@
  *
  * Ends with `N passed, M failed`; every server it starts is stopped by PID.
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createSuite, equal, expect, freePort, sleep, tail } from '../browser/harness.mjs'
+import { CookieJar } from '../support/jar.mjs'
+import { cleanUp, startWrangler } from '../support/processes.mjs'
+import { assert as expect, createSuite, equal, finish } from '../support/runner.mjs'
 import { codeBlocks, installPackedPackage, linkFromRoot, ROOT, tempProject } from './project.mjs'
 
 const SECTION = '## Hono on Cloudflare Workers'
@@ -64,60 +66,13 @@ function assemble(dir) {
 }
 
 /** `npx wrangler dev` in the project, on free ports, local KV in a temp dir; stop() kills its process group. */
-async function startWranglerDev(dir) {
-  const port = await freePort()
-  const inspectorPort = await freePort()
-  const logFile = join(dir, 'wrangler.log')
-  const log = openSync(logFile, 'w')
-  const child = spawn(process.execPath, [
-    join(dir, 'node_modules/wrangler/bin/wrangler.js'), 'dev',
-    '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', join(dir, '.kv'), '--show-interactive-dev-session=false',
-  ], { cwd: dir, detached: true, stdio: ['ignore', log, log], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } })
-  closeSync(log)
-  let exited = false
-  const exit = new Promise((done) => child.once('exit', () => {
-    exited = true
-    done()
-  }))
-  const kill = (signal) => {
-    try {
-      process.kill(-child.pid, signal)
-    } catch {
-      // Already gone.
-    }
-  }
-  process.once('exit', () => kill('SIGKILL'))
-  const handle = {
-    url: `http://127.0.0.1:${port}`,
-    kill: () => kill('SIGKILL'),
-    async stop() {
-      if (exited) return
-      kill('SIGTERM')
-      if (!(await Promise.race([exit.then(() => true), sleep(5_000).then(() => false)]))) {
-        kill('SIGKILL')
-        await Promise.race([exit, sleep(2_000)])
-      }
-    },
-  }
-  const readyBy = Date.now() + 90_000
-  while (Date.now() < readyBy) {
-    if (exited) throw new Error(`wrangler dev exited before it was ready:\n${tail(readFileSync(logFile, 'utf8'))}`)
-    try {
-      const response = await fetch(handle.url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) })
-      await response.arrayBuffer()
-      return handle
-    } catch {
-      await sleep(250)
-    }
-  }
-  await handle.stop()
-  throw new Error(`wrangler dev did not answer on ${handle.url} within 90 s:\n${tail(readFileSync(logFile, 'utf8'))}`)
+function startWranglerDev(dir) {
+  return startWrangler({ cwd: dir, wrangler: join(dir, 'node_modules/wrangler/bin/wrangler.js'), logFile: join(dir, 'wrangler.log') })
 }
 
 /** A cookie jar over fetch; posts forms with the page's `_csrf` and our Origin unless told otherwise. */
 class Client {
-  jar = new Map()
+  jar = new CookieJar()
   setCookie = []
   constructor(base) {
     this.base = base
@@ -125,7 +80,7 @@ class Client {
 
   async request(path, { form, headers = {} } = {}) {
     const sent = new Headers(headers)
-    if (this.jar.size > 0) sent.set('cookie', [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '))
+    if (this.jar.size > 0) sent.set('cookie', this.jar.header())
     const response = await fetch(`${this.base}${path}`, {
       method: form === undefined ? 'GET' : 'POST',
       body: form === undefined ? undefined : new URLSearchParams(form),
@@ -134,12 +89,7 @@ class Client {
       signal: AbortSignal.timeout(10_000),
     })
     this.setCookie = response.headers.getSetCookie()
-    for (const line of this.setCookie) {
-      const pair = line.slice(0, line.indexOf(';'))
-      const name = pair.slice(0, pair.indexOf('='))
-      if (/; Max-Age=0(;|$)/i.test(line)) this.jar.delete(name)
-      else this.jar.set(name, pair.slice(name.length + 1))
-    }
+    this.jar.update(this.setCookie)
     return { status: response.status, headers: response.headers, text: await response.text() }
   }
 
@@ -243,10 +193,9 @@ async function main() {
   let result = { passed: 0, failed: 0 }
   const deadline = setTimeout(() => {
     console.log(`quickstart: over ${DEADLINE_MS / 1000} s, stopping`)
-    server?.kill()
+    cleanUp()
     rmSync(project, { recursive: true, force: true })
-    console.log('0 passed, 1 failed')
-    process.exit(1)
+    finish({ passed: 0, failed: 1 })
   }, DEADLINE_MS)
 
   try {
@@ -273,8 +222,7 @@ async function main() {
     rmSync(project, { recursive: true, force: true })
   }
   console.log(`quickstart: ${((performance.now() - started) / 1000).toFixed(1)} s`)
-  console.log(`${result.passed} passed, ${result.failed} failed`)
-  process.exit(result.failed === 0 ? 0 : 1)
+  finish(result)
 }
 
 await main()

@@ -23,7 +23,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { cleanUp, ROOT, sleep, startWrangler, tomlString } from '../browser/harness.mjs'
+import { cleanUp, ROOT, sleep, startWrangler, tomlString } from '../support/processes.mjs'
+import { createTally, finish } from '../support/runner.mjs'
 import { createSessions } from '../../dist/index.js'
 
 const REQUESTS = countFrom(process.env.LOAD_REQUESTS, 300)
@@ -53,16 +54,10 @@ const runTimer = setTimeout(() => {
 }, RUN_TIMEOUT_MS)
 runTimer.unref()
 
-let passed = 0
-let failed = 0
-const failures = []
+const results = createTally({ label: ' ' })
+/** One check; `detail` (rates, counts) is printed either way. */
 function check(name, ok, detail = '') {
-  if (ok) passed++
-  else {
-    failed++
-    failures.push(name)
-  }
-  console.log(`  ${ok ? '✓' : '✗'} ${name}${detail ? ` — ${detail}` : ''}`)
+  return results.check(detail ? `${name} — ${detail}` : name, ok === true)
 }
 
 // ---- Cookies -------------------------------------------------------------------------
@@ -288,9 +283,7 @@ try {
   }
   await server.stop()
 } catch (error) {
-  failed++
-  failures.push(`the run stopped: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)
-  console.log(`  ✗ ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+  results.fail(`the run stopped: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, error)
 } finally {
   cleanUp()
 }
@@ -299,7 +292,7 @@ const seconds = (performance.now() - started) / 1000
 const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
 const date = new Date().toISOString()
 const references = kinds.map(({ name, fault, reference, counts }) => ({ name, fault, answer: reference && { status: reference.status, setCookie: reference.setCookie, view: reference.view }, counts }))
-writeFileSync(join(ARTIFACTS, 'results.json'), JSON.stringify({ date, machine, requests: REQUESTS, hangRequests: HANG_REQUESTS, concurrency: CONCURRENCY, seconds: Number(seconds.toFixed(1)), passed, failed, failures, references, rows }, null, 2) + '\n')
+writeFileSync(join(ARTIFACTS, 'results.json'), JSON.stringify({ date, machine, requests: REQUESTS, hangRequests: HANG_REQUESTS, concurrency: CONCURRENCY, seconds: Number(seconds.toFixed(1)), passed: results.passed, failed: results.failed, failures: results.failures, references, rows }, null, 2) + '\n')
 const table = rows
   .map((r) => `| ${r.name} | ${r.requests} | ${r.rps} | ${r.p50} | ${r.p90} | ${r.p99} | ${Object.entries(r.statuses).map(([c, n]) => `${c}: ${n}`).join(', ')} | ${r.mismatches.length} | ${Object.entries(r.counts).sort().map(([k, n]) => `${k.replace(/^event:/, '')} ${n}`).join(', ') || 'none'} |`)
   .join('\n')
@@ -311,9 +304,8 @@ writeFileSync(
 | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |
 ${table}
 
-Checks: ${passed} passed, ${failed} failed${failures.map((name) => `\n- failed: ${name}`).join('')}
+Checks: ${results.passed} passed, ${results.failed} failed${results.failures.map((name) => `\n- failed: ${name}`).join('')}
 `,
 )
 console.log(`load run: ${seconds.toFixed(1)} s; results in test-results/load/RESULTS.md`)
-console.log(`${passed} passed, ${failed} failed`)
-process.exit(failed === 0 ? 0 : 1)
+finish(results)
