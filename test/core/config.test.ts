@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigurationError, createSessions, generateSecret } from '../../src/index.js'
+import { ConfigurationError, createSessions, generateSecret } from 'sealed-session'
 import { deriveKeyId, normalizeSecrets } from '../../src/keys/secrets.js'
-import { cookieHeader, SECRET_A, SECRET_B } from '../helpers.js'
+import { cookieHeader, SECRET_A, SECRET_B } from '../support/index.js'
 
 function refuses(options: Parameters<typeof createSessions>[0], message: RegExp): void {
   expect(() => createSessions(options)).toThrowError(ConfigurationError)

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { resolveCookie } from '../../src/cookie/options.js'
 import { readCookies } from '../../src/cookie/parse.js'
 import { cookieOf, expiredCookie, layOut } from '../../src/cookie/serialize.js'
-import { applyCommit, cookieHeaderAfter, createSessions, SessionTooLargeError } from '../../src/index.js'
+import { applyCommit, cookieHeaderAfter, createSessions, SessionTooLargeError } from 'sealed-session'
 import { MAX_COOKIE_BYTES } from '../../src/limits.js'
-import { SECRET_A } from '../helpers.js'
+import { SECRET_A } from '../support/index.js'
 
 const plain = resolveCookie()
 const chunked = resolveCookie({ maxChunks: 3 })

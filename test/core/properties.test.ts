@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeBase64url, encodeBase64url } from '../../src/format/base64url.js'
-import { cookieHeader, harness, tokenOf } from '../helpers.js'
+import { cookieHeader, harness, tokenOf } from '../support/index.js'
 
 const SEED = 20261122
 

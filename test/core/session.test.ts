@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createSessions, SessionTooLargeError } from '../../src/index.js'
-import { Clock, cookieHeader, harness, SECRET_A, SECRET_B, tokenOf } from '../helpers.js'
+import { createSessions, SessionTooLargeError } from 'sealed-session'
+import { Clock, cookieHeader, harness, SECRET_A, SECRET_B, tokenOf } from '../support/index.js'
 
 type Cart = { cart: string[]; note: string }
 

@@ -4,7 +4,7 @@ import { HEADER_LENGTH, IV_LENGTH, TAG_LENGTH } from '../../src/format/token.js'
 import { makeCodec, openString, sealString, type Codec } from '../../src/keys/codec.js'
 import { keyDerivations } from '../../src/keys/ring.js'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
-import { SECRET_A, SECRET_B, SECRET_C } from '../helpers.js'
+import { SECRET_A, SECRET_B, SECRET_C } from '../support/index.js'
 
 const NOW = 1_795_000_000
 const plaintext = new TextEncoder().encode('{"hello":"world","n":42}')

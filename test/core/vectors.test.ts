@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import file from '../vectors/v1.json' with { type: 'json' }
 import { makeCodec, openString } from '../../src/keys/codec.js'
-import { createSessions } from '../../src/index.js'
+import { createSessions } from 'sealed-session'
 
 /**
  * An independent decoder written from docs/FORMAT.md alone: plain Web Crypto, no code

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createSessions } from '../../src/index.js'
-import { SECRET_A } from '../helpers.js'
+import { createSessions } from 'sealed-session'
+import { SECRET_A } from '../support/index.js'
 import { NODE_ONLY } from './setup.js'
 
 declare global {

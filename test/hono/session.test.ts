@@ -4,7 +4,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest'
 import { ConfigurationError, SessionTooLargeError, type Session } from 'sealed-session'
 import { session } from 'sealed-session/hono'
 import { memoryRevocations } from 'sealed-session/memory'
-import { Clock, SECRET_A, SECRET_B } from '../helpers.js'
+import { Clock, SECRET_A, SECRET_B } from '../support/index.js'
 
 type Data = { cart: string[] }
 

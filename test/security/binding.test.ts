@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createSessions, type SessionEvent } from '../../src/index.js'
+import { createSessions, type SessionEvent } from 'sealed-session'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
 import { v1Format } from '../../src/session/format.js'
-import { cookieHeader, SECRET_A, tokenOf } from '../helpers.js'
+import { cookieHeader, SECRET_A, tokenOf } from '../support/index.js'
 
 const ua = (agent: string, cookie = '') => new Headers({ 'user-agent': agent, cookie })
 

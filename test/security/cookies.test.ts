@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createSessions, type SessionEvent } from '../../src/index.js'
-import { SECRET_A, tokenOf } from '../helpers.js'
+import { createSessions, type SessionEvent } from 'sealed-session'
+import { SECRET_A, tokenOf } from '../support/index.js'
 
 async function engine(maxChunks = 1) {
   const events: SessionEvent[] = []

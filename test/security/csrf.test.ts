@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { createSessions } from '../../src/index.js'
-import { session } from '../../src/hono/index.js'
-import { cookieHeader, SECRET_A } from '../helpers.js'
+import { createSessions } from 'sealed-session'
+import { session } from 'sealed-session/hono'
+import { cookieHeader, SECRET_A } from '../support/index.js'
 
 describe('CSRF tokens', () => {
   it('differ on every call, verify for their session only, and refuse tampering', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createSessions, type SessionEvent } from '../../src/index.js'
-import { memoryRevocations } from '../../src/memory.js'
-import { Clock, cookieHeader, SECRET_A, SECRET_B, tokenOf } from '../helpers.js'
+import { createSessions, type SessionEvent } from 'sealed-session'
+import { memoryRevocations } from 'sealed-session/memory'
+import { Clock, cookieHeader, SECRET_A, SECRET_B, tokenOf } from '../support/index.js'
 
 describe('events for monitoring', () => {
   it('cover the lifecycle and never carry the token, the id or a secret', async () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createSessions } from '../../src/index.js'
+import { createSessions } from 'sealed-session'
 import { decodeBase64url, encodeBase64url } from '../../src/format/base64url.js'
-import { SECRET_A, tokenOf } from '../helpers.js'
+import { SECRET_A, tokenOf } from '../support/index.js'
 
 const SEED = 424242
 const RUNS = 100_000

@@ -3,7 +3,7 @@ import { createSessions, RevocationUnavailableError, type RevocationStore, type 
 import { kvRevocations, type KVLike } from 'sealed-session/kv'
 import { memoryRevocations } from 'sealed-session/memory'
 import { keyOf } from '../../src/stores/kv.js'
-import { Clock, cookieHeader, SECRET_A } from '../helpers.js'
+import { Clock, cookieHeader, SECRET_A } from '../support/index.js'
 
 const SKEW = 30
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createSessions, type SessionEvent } from '../../src/index.js'
+import { createSessions, type SessionEvent } from 'sealed-session'
 import { decodeBase64url, encodeBase64url } from '../../src/format/base64url.js'
 import { keyDerivations } from '../../src/keys/ring.js'
-import { Clock, cookieHeader, SECRET_A, SECRET_B, tokenOf } from '../helpers.js'
+import { Clock, cookieHeader, SECRET_A, SECRET_B, tokenOf } from '../support/index.js'
 
 /** An engine, a clock, and real tokens of several sizes to attack. */
 async function setup(options: Parameters<typeof createSessions>[0] = { secrets: SECRET_A }) {

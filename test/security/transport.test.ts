@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import file from '../vectors/v1.json' with { type: 'json' }
-import { createSessions, type SessionEvent } from '../../src/index.js'
+import { createSessions, type SessionEvent } from 'sealed-session'
 import { readBearer } from '../../src/transport/bearer.js'
-import { SECRET_A, tokenOf } from '../helpers.js'
+import { SECRET_A, tokenOf } from '../support/index.js'
 
 describe('cookie and bearer tokens are not interchangeable', () => {
   function engines() {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { memoryRevocations } from 'sealed-session/memory'
 import { createSessions } from 'sealed-session'
 import { isRevokedBy, parseRecord, withNotBefore, withSession } from '../../src/stores/record.js'
-import { Clock, SECRET_A } from '../helpers.js'
+import { Clock, SECRET_A } from '../support/index.js'
 
 describe('subject records', () => {
   it('revoke by id, and by not-before for older sessions only', () => {
