@@ -37,16 +37,27 @@ export interface SessionRecord {
  * (docs/FORMAT.md §Session payload). Only the formats use these names.
  */
 export interface Envelope {
+  /** `SessionRecord.id`. */
   readonly i: string
+  /** `SessionRecord.createdAt`. */
   readonly c: number
+  /** `SessionRecord.absoluteExpiry`. */
   readonly x: number
+  /** `SessionRecord.lastSealed`. */
   readonly a: number
+  /** `SessionRecord.idleTimeout`. */
   readonly t?: number
+  /** `SessionRecord.subject`. */
   readonly s?: string
+  /** `SessionRecord.checkedAt`. */
   readonly r?: number
+  /** `SessionRecord.data`. */
   readonly d: { readonly [key: string]: Json }
+  /** `SessionRecord.flashes`. */
   readonly f?: { readonly [key: string]: Json }
+  /** `SessionRecord.binding`. */
   readonly b?: string
+  /** `SessionRecord.csrfSecret`. */
   readonly k?: string
 }
 
