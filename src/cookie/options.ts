@@ -16,7 +16,7 @@ export interface CookieOptions {
   readonly sameSite?: 'Strict' | 'Lax' | 'None'
   /** The cookie's path; the `__Host-` prefix requires '/'. @default '/' */
   readonly path?: string
-  /** Omit (the default) to keep the cookie to this exact host. */
+  /** Omit (the default) to keep the cookie to this exact host. @default undefined (host-only) */
   readonly domain?: string
   /** CHIPS partitioned cookie; needs Secure. @default false */
   readonly partitioned?: boolean

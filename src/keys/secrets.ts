@@ -110,6 +110,12 @@ export function deriveKeyId(secret: string): number {
 /**
  * A new secret: 32 bytes from `crypto.getRandomValues` as 43 base64url characters
  * (256 bits, the AES-256 key size; NIST SP 800-90A randomness from the platform).
+ * Keep it out of source control: a secret store, or `wrangler secret put SESSION_SECRETS`.
+ *
+ * @example
+ * ```ts
+ * console.log(generateSecret()) // 43 characters; the same as `npx sealed-session secret`
+ * ```
  */
 export function generateSecret(): string {
   return encodeBase64url(crypto.getRandomValues(new Uint8Array(32)))
