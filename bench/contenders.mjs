@@ -99,7 +99,10 @@ function randomKeyBytes() {
 /** sealed-session: `seal()`/`unseal()` for values, `createSessions()` for the request cycle. */
 async function sealedSession(secret, cipher) {
   const options = { secrets: secret, purpose: 'bench', ttl: HOUR, ...(cipher ? { cipher } : {}) }
+  // First-time opens: the cache of opened tokens off, as for a token never seen before.
+  const firstOptions = { ...options, tokenCache: false }
   const sessions = createSessions({ secrets: secret, ...(cipher ? { cipher } : {}) })
+  const firstSessions = createSessions({ secrets: secret, tokenCache: false, ...(cipher ? { cipher } : {}) })
   return {
     async prepare(payload) {
       const token = await seal(payload, options)
@@ -114,15 +117,28 @@ async function sealedSession(secret, cipher) {
         sessionToken,
         seal: () => seal(payload, options),
         unseal: async () => {
+          const opened = await unseal(token, firstOptions)
+          if (!opened.ok) throw new Error(`sealed-session unseal failed: ${opened.reason}`)
+          return opened.value
+        },
+        'unseal-seen': async () => {
           const opened = await unseal(token, options)
           if (!opened.ok) throw new Error(`sealed-session unseal failed: ${opened.reason}`)
           return opened.value
         },
+        // A session that changes on every request brings a new cookie every time: first-time opens.
         cycle: async () => {
-          const session = await sessions.load(header)
+          const session = await firstSessions.load(header)
           session.set('visits', nextVisits(session.get('visits')))
-          const commit = await sessions.commit(session)
+          const commit = await firstSessions.commit(session)
           return commit.setCookie[0]
+        },
+        'cycle-unchanged': async () => {
+          const session = await sessions.load(header)
+          if (session.isNew) throw new Error('sealed-session cycle-unchanged lost its session')
+          const commit = await sessions.commit(session)
+          if (commit.setCookie.length !== 0) throw new Error('sealed-session cycle-unchanged wrote a cookie')
+          return session.get('visits')
         },
         readBack: async (line) => {
           const session = await sessions.load(cookieHeader(sessions.cookieName, cookieValue(line, sessions.cookieName)))
@@ -226,11 +242,14 @@ function simple(cookieName, maxAge, sealValue, unsealValue) {
         token,
         seal: () => sealValue(payload),
         unseal: () => unsealValue(token),
+        // No cache: a token seen before costs what a new one does.
+        'unseal-seen': () => unsealValue(token),
         cycle: async () => {
           const data = await unsealValue(readCookie(header, cookieName))
           data.visits = nextVisits(data.visits)
           return setCookie(cookieName, await sealValue(data), maxAge)
         },
+        'cycle-unchanged': async () => (await unsealValue(readCookie(header, cookieName))).visits,
         readBack: (line) => unsealValue(cookieValue(line, cookieName)),
         cookieName,
       }
@@ -253,7 +272,16 @@ export const CONTENDERS = [
   { id: 'iron', label: 'iron-webcrypto (iron-session)' },
   { id: 'authjs', label: 'Auth.js encode/decode' },
 ]
-export const OPERATIONS = ['seal', 'unseal', 'cycle']
+export const OPERATIONS = ['seal', 'unseal', 'unseal-seen', 'cycle', 'cycle-unchanged']
+/** The operations of the first benchmark, run by every contender (and by the no-cipher pass). */
+export const CORE_OPERATIONS = ['seal', 'unseal', 'cycle']
+/** Issue 15's reuse operations: only sealed-session has a cache, so only the floors run beside it. */
+const FLOOR_IDS = ['sealed-session', 'raw', 'native']
+
+/** The contenders timed for one operation. */
+export function contendersFor(op) {
+  return CORE_OPERATIONS.includes(op) ? CONTENDERS : CONTENDERS.filter((c) => FLOOR_IDS.includes(c.id))
+}
 
 /**
  * Builds every contender with fresh secrets. Call inside a request on workerd (no crypto at

@@ -6,7 +6,7 @@
  */
 import { createSessions, generateSecret } from '../dist/index.js'
 import { nativeCrypto } from '../dist/format/cipher.js'
-import { base64, CONTENDERS, cookieHeader, cookieValue, makeContenders, OPERATIONS, verifyPrepared } from './contenders.mjs'
+import { base64, CONTENDERS, contendersFor, CORE_OPERATIONS, cookieHeader, cookieValue, makeContenders, OPERATIONS, verifyPrepared } from './contenders.mjs'
 import { identityAesGcm, measureInterleaved, subtleCallsPerOp, subtleCounter } from './measure.mjs'
 import { makePayload, nextVisits, PAYLOADS } from './payloads.mjs'
 import { profileCases } from './profile-cases.mjs'
@@ -81,7 +81,7 @@ export async function subtleCounts(state) {
   try {
     for (const { id } of CONTENDERS) {
       out[id] = {}
-      for (const op of OPERATIONS) out[id][op] = await subtleCallsPerOp(counter, state.prepared[PAYLOADS[0].id][id][op])
+      for (const op of CORE_OPERATIONS) out[id][op] = await subtleCallsPerOp(counter, state.prepared[PAYLOADS[0].id][id][op])
     }
   } finally {
     counter.restore()
@@ -192,7 +192,7 @@ export async function jsOverhead(timing, log = () => {}) {
   const prepared = await prepareNoCrypto()
   return withNoCrypto(async () => {
     const cells = []
-    for (const op of OPERATIONS) {
+    for (const op of CORE_OPERATIONS) {
       for (const payload of PAYLOADS) {
         const entries = ONE_CALL_CONTENDERS.map((id) => ({ id, fn: prepared[payload.id][id][op] }))
         const results = await measureInterleaved(entries, timing)
@@ -216,10 +216,10 @@ export async function runSuite({ timeScale = 1, log = () => {} } = {}) {
   const cells = []
   for (const op of OPERATIONS) {
     for (const payload of PAYLOADS) {
-      const entries = CONTENDERS.map(({ id }) => ({ id, fn: state.prepared[payload.id][id][op] }))
+      const entries = contendersFor(op).map(({ id }) => ({ id, fn: state.prepared[payload.id][id][op] }))
       const results = await measureInterleaved(entries, timing)
       cells.push({ op, payload: payload.id, results })
-      log(`${op} ${payload.label}: ${CONTENDERS.map(({ id }) => `${id} ${results[id].meanUs.toFixed(2)} µs`).join(', ')}`)
+      log(`${op} ${payload.label}: ${contendersFor(op).map(({ id }) => `${id} ${results[id].meanUs.toFixed(2)} µs`).join(', ')}`)
     }
   }
   return {

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { CONTENDERS, OPERATIONS } from './contenders.mjs'
+import { CONTENDERS, contendersFor, CORE_OPERATIONS, OPERATIONS } from './contenders.mjs'
 import { round, summarize } from './measure.mjs'
 import { PAYLOADS } from './payloads.mjs'
 import { ONE_CALL_CONTENDERS, PROFILE_TIMING, TIMING } from './suite.mjs'
@@ -68,19 +68,19 @@ async function suite() {
   const requestMs = Math.max(10, REQUEST_MS * Math.min(1, timeScale))
   await timed('/run?op=seal&payload=100B&contender=raw&n=1') // prepares the contenders
   // A JIT warm-up pass over every operation before anything is calibrated or timed.
-  for (const op of OPERATIONS) for (const { id } of CONTENDERS) await timed(runUrl('/run', op, '1KB')(id, 200))
+  for (const op of OPERATIONS) for (const { id } of contendersFor(op)) await timed(runUrl('/run', op, '1KB')(id, 200))
 
   const cells = []
   for (const op of OPERATIONS) {
     for (const payload of PAYLOADS) {
-      const cell = await measureCell(runUrl('/run', op, payload.id), CONTENDERS.map((c) => c.id), timing, requestMs)
+      const cell = await measureCell(runUrl('/run', op, payload.id), contendersFor(op).map((c) => c.id), timing, requestMs)
       cells.push({ op, payload: payload.id, ...cell })
-      log(`${op} ${payload.label}: ${CONTENDERS.map(({ id }) => `${id} ${cell.results[id].meanUs.toFixed(2)} µs`).join(', ')} (empty request ${cell.emptyRequestMs} ms)`)
+      log(`${op} ${payload.label}: ${contendersFor(op).map(({ id }) => `${id} ${cell.results[id].meanUs.toFixed(2)} µs`).join(', ')} (empty request ${cell.emptyRequestMs} ms)`)
     }
   }
   const overheadCells = []
   const halfTiming = { warmupMs: timing.warmupMs / 2, sampleMs: timing.sampleMs / 2, rounds: timing.rounds }
-  for (const op of OPERATIONS) {
+  for (const op of CORE_OPERATIONS) {
     for (const payload of PAYLOADS) {
       const cell = await measureCell(runUrl('/run-no-crypto', op, payload.id), ONE_CALL_CONTENDERS, halfTiming, requestMs)
       overheadCells.push({ op, payload: payload.id, ...cell })

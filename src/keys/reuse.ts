@@ -17,9 +17,9 @@ import type { TokenHeader } from '../format/token.js'
  */
 
 /** The default budget: 1 MiB, about 2,000 session cookies of 300 characters. */
-export const DEFAULT_TOKEN_CACHE_BYTES = 1 << 20
+export const DEFAULT_TOKEN_CACHE_BYTES: number = 1 << 20
 /** No configuration may ask for more than this. */
-export const MAX_TOKEN_CACHE_BYTES = 64 << 20
+export const MAX_TOKEN_CACHE_BYTES: number = 64 << 20
 /**
  * What one entry costs beyond its token (one byte per character: tokens are base64url, so
  * V8 and JavaScriptCore store them as one-byte strings) and its plaintext: the Map slot,
