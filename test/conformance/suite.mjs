@@ -13,7 +13,7 @@ import { applyCommit, createSessions, seal, SessionTooLargeError, unseal } from 
 import { session } from '../../dist/hono/index.js'
 import { nativeCrypto } from '../../dist/format/cipher.js'
 import { sealToken, sealTokenNative } from '../../dist/format/token.js'
-import { makeCodec, openString, sealString } from '../../dist/keys/codec.js'
+import { makeCodec, openString, sealString, tokenDecryptions } from '../../dist/keys/codec.js'
 import { epochKey, nativeEpochKey } from '../../dist/keys/ring.js'
 import { normalizeSecrets } from '../../dist/keys/secrets.js'
 import { cookieHeader, tokenOf } from '../support/jar.mjs'
@@ -257,6 +257,22 @@ check('a token sealed by either path opens with the other (codec, seal(), sessio
     const loaded = await to.load(browserCookie(await from.commit(s)))
     deepEqual(loaded.get('cart'), ['apple'], `session ${what}`)
   }
+})
+
+check('a cookie seen before opens without a decryption; expiry and a removed secret still refuse it', async () => {
+  const time = clock()
+  const options = () => ({ secrets: [SECRET_A], now: time.now, maxAge: 3600, idleTimeout: 600 })
+  const first = createSessions(options())
+  const s = await first.load('')
+  await s.login('ada')
+  const cookie = browserCookie(await first.commit(s))
+  equal((await createSessions(options()).load(cookie)).subject, 'ada', 'first open')
+  const before = tokenDecryptions()
+  equal((await createSessions(options()).load(cookie)).subject, 'ada', 'seen before, new engine')
+  equal(tokenDecryptions(), before, 'no decryption for a token seen before')
+  equal((await createSessions({ ...options(), secrets: [SECRET_B] }).load(cookie)).isNew, true, 'secret removed')
+  time.advance(601 + 30)
+  equal((await createSessions(options()).load(cookie)).isNew, true, 'idle timeout with the cache warm')
 })
 
 check('both paths give the same bytes for the same key and IV', async () => {
