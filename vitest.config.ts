@@ -11,6 +11,7 @@ const alias = {
   'sealed-session/memory': src('memory.ts'),
   'sealed-session/redis': src('redis.ts'),
   'sealed-session/jwe': src('jwe/index.ts'),
+  'sealed-session/react-router': src('react-router/index.ts'),
   'sealed-session': src('index.ts'),
 }
 

@@ -1,0 +1,347 @@
+// Builds examples/react-router with React Router's own toolchain (`react-router build`,
+// vite), starts it with `react-router-serve` on 127.0.0.1 and drives it over HTTP: sign in
+// with a form action, read the session in a loader, change it in an action (and through
+// the middleware's context session), a flash message, a tampered and an expired cookie,
+// an oversized session, sign out, and Cache-Control: no-store on every Set-Cookie.
+//
+//   node test/react-router/run.mjs            type-check, build, serve, drive
+//   node test/react-router/run.mjs install    only install the packed package into the
+//                                             example, to run it by hand
+//
+// The example imports `sealed-session/react-router` as an app would: the runner packs this
+// package (`npm pack`, so package.json `files` and `exports` are what is tested) into
+// examples/react-router/node_modules/sealed-session. Needs `npm run build` first. Ends with
+// `N passed, M failed` and exits 1 on any failure.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { freePort, run, start } from '../conformance/processes.mjs'
+import { CookieJar } from '../support/jar.mjs'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const app = join(root, 'examples/react-router')
+const require = createRequire(import.meta.url)
+const packageDir = (name) => dirname(require.resolve(`${name}/package.json`))
+const binOf = (name, bin) => join(packageDir(name), require(`${name}/package.json`).bin[bin])
+const VERSIONS = ['react-router', '@react-router/dev', '@react-router/serve', 'vite', 'react'].map((name) => `${name} ${require(`${name}/package.json`).version}`)
+const { createSessions } = await import(new URL('../../dist/index.js', import.meta.url).href).catch(() => ({}))
+
+const prefix = '[react-router]'
+let passed = 0
+let failed = 0
+const timings = {}
+
+async function check(name, fn) {
+  try {
+    await fn()
+    passed++
+    console.log(`${prefix} ok - ${name}`)
+  } catch (error) {
+    failed++
+    console.log(`${prefix} not ok - ${name}\n    ${error?.message ?? String(error)}`)
+  }
+}
+
+// ---------------------------------------------------------------- setup
+
+/** `npm pack` this package and unpack it as examples/react-router/node_modules/sealed-session. */
+function installPackage() {
+  const scratch = mkdtempSync(join(tmpdir(), 'sealed-session-pack-'))
+  try {
+    const npm = process.env.npm_execpath
+    const pack = ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch]
+    const packed = npm?.endsWith('.js') ? runSync(process.execPath, [npm, ...pack]) : runSync('npm', pack)
+    if (packed.status !== 0) return `npm pack failed: ${packed.stderr}`
+    const tarball = join(scratch, packed.stdout.trim().split('\n').pop())
+    const target = join(app, 'node_modules/sealed-session')
+    rmSync(target, { recursive: true, force: true })
+    mkdirSync(target, { recursive: true })
+    const untar = runSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'])
+    if (untar.status !== 0) return `tar failed: ${untar.stderr}`
+    const entry = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')).exports?.['./react-router']
+    if (entry === undefined) return 'package.json "exports" has no "./react-router" entry'
+    if (!existsSync(join(target, entry.default))) return `"./react-router" points to ${entry.default}, which the packed package does not contain`
+    return true
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+function runSync(command, args) {
+  return spawnSync(command, args, { cwd: root, encoding: 'utf8', timeout: 60_000 })
+}
+
+// ---------------------------------------------------------------- build and serve
+
+async function buildAndDrive() {
+  // No SESSION_SECRET at build time, as on a build server: only the server gets it.
+  const { SESSION_SECRET: _unused, ...inherited } = process.env
+  const env = { ...inherited, NODE_ENV: 'production' }
+
+  const typecheck = await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, env, timeoutMs: 120_000 })
+  timings.typecheck = typecheck.ms
+  await check('the example type-checks (strict) against the packed sealed-session/react-router', () => {
+    if (typecheck.code !== 0) throw new Error(`tsc exit ${typecheck.timedOut ? 'timeout' : typecheck.code}\n${typecheck.lines.slice(-30).join('\n')}`)
+  })
+
+  console.log(`${prefix} react-router build with Node ${process.versions.node} (${VERSIONS.join(', ')})`)
+  rmSync(join(app, 'build'), { recursive: true, force: true })
+  const built = await run(process.execPath, [binOf('@react-router/dev', 'react-router'), 'build'], { cwd: app, env, timeoutMs: 180_000 })
+  timings.build = built.ms
+  await check('react-router build succeeds without SESSION_SECRET', () => {
+    if (built.code !== 0) throw new Error(`exit ${built.timedOut ? 'timeout' : built.code}\n${built.lines.slice(-40).join('\n')}`)
+  })
+  if (built.code !== 0) return
+  await check('the session code stays on the server (no sealed-session in the client build)', () => {
+    const assets = join(app, 'build/client/assets')
+    const scripts = readdirSync(assets).filter((name) => name.endsWith('.js'))
+    assert(scripts.length > 0, 'no client scripts were built')
+    for (const name of scripts) {
+      const code = readFileSync(join(assets, name), 'utf8')
+      for (const marker of ['createSealedSessionStorage', 'SESSION_SECRET', 'SessionTooLargeError']) assert(!code.includes(marker), `${name} contains ${marker}`)
+    }
+  })
+
+  const secret = base64url(crypto.getRandomValues(new Uint8Array(32)))
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const log = []
+  const began = performance.now()
+  // v8 ships its bins as .cjs: run the file itself, so there is one PID to stop.
+  const server = start(process.execPath, [binOf('@react-router/serve', 'react-router-serve'), './build/server/index.js'], {
+    cwd: app,
+    env: { ...env, SESSION_SECRET: secret, PORT: String(port), HOST: '127.0.0.1' },
+    onLine: (line) => log.push(line),
+  })
+  try {
+    const ready = await waitForServer(origin)
+    await check('react-router-serve answers on 127.0.0.1', () => assert(ready, `no answer within 30 s\n${log.slice(-20).join('\n')}`))
+    if (ready) await drive(origin, secret)
+  } finally {
+    await server.stop()
+  }
+  timings.drive = performance.now() - began
+  if (failed > 0) console.log(`${prefix} server log:\n${log.slice(-30).join('\n')}`)
+}
+
+async function waitForServer(origin) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const response = await fetch(`${origin}/login`, { signal: AbortSignal.timeout(2000) })
+      await response.body?.cancel()
+      if (response.status === 200) return true
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  return false
+}
+
+// ---------------------------------------------------------------- the HTTP scenario
+
+async function drive(origin, secret) {
+  const http = client(origin)
+  /** Opens a cookie the server set, as the server would now. */
+  const opened = (header) => createSessions({ secrets: secret }).load(header)
+  /** A signed-in cookie sealed as the example does, on a clock `hoursAgo` back. */
+  const sealedEarlier = async (hoursAgo) => {
+    const then = Date.now() - hoursAgo * 3600 * 1000
+    const engine = createSessions({ secrets: secret, now: () => then })
+    const session = await engine.load(null)
+    await session.login('Zoë Ada')
+    session.set('name', 'Zoë Ada')
+    return CookieJar.from().update((await engine.commit(session)).setCookie).header()
+  }
+
+  await check('signed out: GET / redirects to /login; /login shows the form', async () => {
+    const home = await http.get('/')
+    equal(home.status, 302, 'status')
+    equal(home.headers.get('location'), '/login', 'location')
+    const login = await http.get('/login')
+    equal(login.status, 200, '/login status')
+    assert((await login.text()).includes('name="name"'), 'no sign-in form on /login')
+  })
+
+  await check('an empty name: the action flashes a message, shown once by the loader', async () => {
+    const jar = new CookieJar()
+    const response = await http.post('/login', { name: '' }, jar)
+    equal(response.status, 302, 'status')
+    jar.update(response)
+    const page = await http.get('/login', jar)
+    equal(text(await page.text(), 'message'), 'Enter your name', 'message')
+    jar.update(page)
+    equal(text(await (await http.get('/login', jar)).text(), 'message'), undefined, 'message on the second visit')
+  })
+
+  const jar = new CookieJar()
+  await check('sign in with the form action: one Set-Cookie (the sealed __Host-session), a redirect to /', async () => {
+    const response = await http.post('/login', { name: 'Zoë Ada' })
+    equal(response.status, 302, 'status')
+    equal(response.headers.get('location'), '/', 'location')
+    const lines = response.headers.getSetCookie()
+    equal(lines.length, 1, 'Set-Cookie count')
+    assert(/^__Host-session=[\w-]+; Max-Age=86400; Path=\/; Secure; HttpOnly; SameSite=Lax$/.test(lines[0]), `Set-Cookie: ${lines[0].replace(/=[\w-]+;/, '=…;')}`)
+    jar.update(response)
+    const session = await opened(jar.header())
+    equal(session.subject, 'Zoë Ada', 'the cookie opens as the user')
+  })
+
+  await check('the loader reads the session: GET / shows the user, sets no cookie', async () => {
+    const response = await http.get('/', jar)
+    equal(response.status, 200, 'status')
+    equal(text(await response.text(), 'user'), 'Zoë Ada', 'user')
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
+  })
+
+  await check('an action changes the session (POST /?index): the new name and a flash message', async () => {
+    const response = await http.post('/?index', { name: 'Ada L.' }, jar)
+    equal(response.status, 302, 'status')
+    jar.update(response)
+    const page = await http.get('/', jar)
+    const html = await page.text()
+    equal(text(html, 'user'), 'Ada L.', 'user')
+    equal(text(html, 'message'), 'Name changed', 'message')
+    jar.update(page)
+    equal(text(await (await http.get('/', jar)).text(), 'message'), undefined, 'message on the next visit')
+  })
+
+  await check("React Router's single-fetch action (POST /login.data) sets the cookie too, with no-store", async () => {
+    const response = await http.post('/login.data', { name: 'Bo' })
+    equal(response.status, 202, 'status')
+    equal(response.headers.getSetCookie().length, 1, 'Set-Cookie count')
+    equal((await opened(CookieJar.from().update(response).header())).subject, 'Bo', 'subject')
+  })
+
+  await check('the middleware context session: GET /api/me reads it, POST /api/me changes it (committed by the middleware)', async () => {
+    equal((await (await http.get('/api/me', jar)).json()).name, 'Ada L.', 'name')
+    const response = await http.post('/api/me', { theme: 'dark' }, jar)
+    equal(response.status, 200, 'status')
+    equal(response.headers.getSetCookie().length, 1, 'Set-Cookie count')
+    jar.update(response)
+    const me = await (await http.get('/api/me', jar)).json()
+    equal(me.theme, 'dark', 'theme')
+    equal(me.name, 'Ada L.', 'name kept')
+  })
+
+  await check('a session due for refresh (sealed 7 h ago) is refreshed by the middleware, with no-store', async () => {
+    const cookie = await sealedEarlier(7)
+    const response = await http.get('/api/me', cookie)
+    equal((await response.json()).subject, 'Zoë Ada', 'subject')
+    equal(response.headers.getSetCookie().length, 1, 'Set-Cookie count (the refresh)')
+  })
+
+  await check('a tampered cookie is refused (redirect to /login) and removed', async () => {
+    const value = jar.get('__Host-session')
+    const tampered = `__Host-session=${value.slice(0, 40)}${value[40] === 'A' ? 'B' : 'A'}${value.slice(41)}`
+    const response = await http.get('/', tampered)
+    equal(response.status, 302, 'status')
+    equal(response.headers.get('location'), '/login', 'location')
+    assert(!CookieJar.from(tampered).update(response).has('__Host-session'), 'the tampered cookie is still there')
+  })
+
+  await check('an expired cookie (idle for 25 h, idle timeout 1 day) is refused and removed', async () => {
+    const cookie = await sealedEarlier(25)
+    const response = await http.get('/', cookie)
+    equal(response.status, 302, 'status')
+    equal(response.headers.get('location'), '/login', 'location')
+    assert(!CookieJar.from(cookie).update(response).has('__Host-session'), 'the expired cookie is still there')
+  })
+
+  await check('an oversized session: SessionTooLargeError caught in the action, 413, no cookie; the old one still works', async () => {
+    const response = await http.post('/?index', { intent: 'notes', notes: 'x'.repeat(5000) }, jar)
+    equal(response.status, 413, 'status')
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
+    const message = text(await response.text(), 'error') ?? ''
+    assert(/^ERR_SESSION_TOO_LARGE: \d+ bytes, at most 4096$/.test(message), `error on the page: ${message}`)
+    equal(text(await (await http.get('/', jar)).text(), 'user'), 'Ada L.', 'user after the refusal')
+  })
+
+  await check('sign out (POST /logout, destroySession): the cookie is removed, / redirects to /login', async () => {
+    const copy = jar.header()
+    const response = await http.post('/logout', {}, jar)
+    equal(response.status, 302, 'status')
+    equal(response.headers.get('location'), '/login', 'location')
+    const lines = response.headers.getSetCookie()
+    equal(lines.length, 1, 'Set-Cookie count')
+    assert(lines[0].startsWith('__Host-session=; Max-Age=0;'), `Set-Cookie: ${lines[0]}`)
+    jar.update(response)
+    assert(!jar.has('__Host-session'), 'the cookie is still there')
+    equal((await http.get('/', jar)).status, 302, 'GET / after sign-out')
+    // No revocation store in the example: a copy of the cookie stays valid until it expires.
+    equal((await opened(copy)).subject, 'Zoë Ada', 'a copied cookie without a store')
+  })
+
+  await check('every response above that set a cookie said Cache-Control: no-store (and Vary: Cookie)', () => {
+    assert(http.setCookieResponses > 10, `only ${http.setCookieResponses} responses set a cookie`)
+    assert(http.unsafe.length === 0, http.unsafe.join('\n    '))
+  })
+}
+
+/** Every response that sets a cookie must say no-store (RFC 9111 §5.2.2.5) and Vary: Cookie: the client records each that does not. */
+function client(origin) {
+  const http = {
+    unsafe: [],
+    setCookieResponses: 0,
+    async request(path, { method = 'GET', cookie, form } = {}) {
+      const headers = {}
+      if (cookie !== undefined) headers.cookie = typeof cookie === 'string' ? cookie : cookie.header()
+      const body = form === undefined ? undefined : new URLSearchParams(form)
+      const response = await fetch(`${origin}${path}`, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(20_000) })
+      if (response.headers.getSetCookie().length > 0) {
+        http.setCookieResponses++
+        const cacheControl = response.headers.get('cache-control') ?? ''
+        const vary = response.headers.get('vary') ?? ''
+        if (!/\bno-store\b/.test(cacheControl) || /\b(public|s-maxage)\b/.test(cacheControl) || !/\bcookie\b/i.test(vary)) {
+          http.unsafe.push(`${method} ${path} -> ${response.status} with Set-Cookie, Cache-Control: ${cacheControl || '(none)'}, Vary: ${vary || '(none)'}`)
+        }
+      }
+      return response
+    },
+    get: (path, cookie) => http.request(path, { cookie }),
+    post: (path, form, cookie) => http.request(path, { method: 'POST', form, cookie }),
+  }
+  return http
+}
+
+// ---------------------------------------------------------------- small helpers
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message)
+}
+
+function equal(actual, expected, what) {
+  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`)
+}
+
+/** The text of the element with this id in server-rendered HTML (React escapes text). */
+function text(html, id) {
+  const match = new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(html)
+  return match?.[1].replace(/&amp;/g, '&').replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>')
+}
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+// ---------------------------------------------------------------- main
+
+const began = performance.now()
+if (createSessions === undefined || !existsSync(join(root, 'dist/react-router/index.js'))) {
+  await check('dist/ holds the built package', () => {
+    throw new Error('dist/ is missing or has no react-router/: run `npm run build` first')
+  })
+} else {
+  const installed = installPackage()
+  await check('the packed package exports sealed-session/react-router', () => {
+    if (installed !== true) throw new Error(installed)
+  })
+  if (installed === true && process.argv[2] !== 'install') await buildAndDrive()
+}
+const seconds = (ms) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`)
+console.log(`\ntype-check ${seconds(timings.typecheck)}, build ${seconds(timings.build)}, serve and drive ${seconds(timings.drive)}, total ${seconds(performance.now() - began)}`)
+console.log(`${passed} passed, ${failed} failed`)
+process.exit(failed === 0 ? 0 : 1)
