@@ -24,10 +24,10 @@ function counting(kv: KVLike, clock?: { ms: number }) {
 }
 
 /** Each test signs in its own user: KV state is shared between the tests of a file. */
-function app(kv: KVLike, clock: { ms: number }, events: SessionEvent[] = [], user = 'user-1') {
+function app(kv: KVLike, clock: { ms: number }, events: SessionEvent[] = [], user = 'user-1', revocationFailure: 'closed' | 'open' = 'closed') {
   const now = () => clock.ms
   return new Hono()
-    .use(session({ secrets: env.SESSION_SECRETS, now, revocations: kvRevocations(kv, { now }), onEvent: (e) => events.push(e) }))
+    .use(session({ secrets: env.SESSION_SECRETS, now, revocations: kvRevocations(kv, { now }), revocationFailure, onEvent: (e) => events.push(e) }))
     .post('/login', async (c) => {
       await c.get('session').login(user)
       return c.text('ok')
@@ -104,5 +104,30 @@ describe('revocation against miniflare KV', () => {
     expect(events).toEqual([expect.objectContaining({ type: 'revocation-error', operation: 'check', revocationFailure: 'closed' })])
     // KV back: the same cookie works again.
     expect(await (await app(env.SESSION_REVOCATIONS, clock, [], 'user-3').request('/', { headers: { cookie: header(jar) } })).text()).toBe('user-3')
+  })
+
+  it("fails open when configured: signed in while KV throws, event reported, asked again on the next request", async () => {
+    const clock = { ms: Date.now() }
+    const jar = new CookieJar()
+    updateJar(jar, await app(env.SESSION_REVOCATIONS, clock, [], 'user-4', 'open').request('/login', { method: 'POST' }))
+    let reads = 0
+    const broken: KVLike = {
+      get: () => {
+        reads++
+        return Promise.reject(new Error('KV GET failed: 503'))
+      },
+      put: () => Promise.reject(new Error('KV PUT failed: 503')),
+    }
+    const events: SessionEvent[] = []
+    const down = app(broken, clock, events, 'user-4', 'open')
+    clock.ms += 61_000
+    for (let i = 0; i < 3; i++) {
+      clock.ms += 1000
+      const response = await down.request('/', { headers: { cookie: header(jar) } })
+      expect(await response.text()).toBe('user-4')
+      updateJar(jar, response)
+    }
+    expect(reads).toBe(3)
+    expect(events).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ type: 'revocation-error', operation: 'check', revocationFailure: 'open' })))
   })
 })
