@@ -79,7 +79,7 @@ check('sets no cookie for an unchanged session', async () => {
   const e = engine()
   const { commit } = await signedIn(e)
   const again = await e.sessions.load(browserCookie(commit))
-  deepEqual(await e.sessions.commit(again), { setCookie: [], headers: [] }, 'commit')
+  deepEqual(await e.sessions.commit(again), { cookies: [], setCookie: [], headers: [] }, 'commit')
 })
 
 check('applyCommit merges Set-Cookie, Cache-Control and Vary into a Response', async () => {
@@ -154,7 +154,7 @@ check('expiry with an injected clock: idle timeout, absolute lifetime, rolling r
 
   e.clock.advance(10 * 60)
   s = await e.sessions.load(cookie)
-  deepEqual(await e.sessions.commit(s), { setCookie: [], headers: [] }, 'no refresh 10 min after the last one')
+  deepEqual(await e.sessions.commit(s), { cookies: [], setCookie: [], headers: [] }, 'no refresh 10 min after the last one')
 
   e.clock.advance(2 * HOUR - 10 * 60 + 31) // the idle window (plus 30 s skew) since the refresh
   s = await e.sessions.load(cookie)
