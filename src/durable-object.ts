@@ -1,0 +1,14 @@
+/**
+ * `sealed-session/durable-object`: the revocation store on Cloudflare Durable Objects
+ * (one object per subject, SQLite storage, strongly consistent), and the Durable Object
+ * class the Worker exports for it. Its interface, `RevocationStore`, is exported from
+ * `sealed-session`.
+ * @packageDocumentation
+ */
+export {
+  durableObjectRevocations,
+  type DurableObjectRevocationsOptions,
+  type SessionRevocationsNamespace,
+  type SessionRevocationsStub,
+} from './stores/durable-object.js'
+export { SessionRevocations } from './stores/durable-object-class.js'

@@ -1,0 +1,130 @@
+/// <reference types="@cloudflare/workers-types" />
+// The reference above types `cloudflare:workers` for this file's compilation only: since
+// TypeScript 5.5 a reference directive is not copied into the emitted .d.ts, so the
+// published declarations import `cloudflare:workers` and resolve it with the app's own
+// Workers types (@cloudflare/workers-types or `wrangler types`).
+import { DurableObject } from 'cloudflare:workers'
+
+// One object per subject (durable-object.ts names it after the subject), so these tables
+// hold one user's revocations. Created at the first revocation, never by a check: an object
+// that is only asked stores nothing.
+const SCHEMA = `CREATE TABLE IF NOT EXISTS revoked_sessions (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS not_before (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL, e INTEGER NOT NULL);`
+
+/**
+ * The Durable Object class behind `durableObjectRevocations()`: one object per subject,
+ * holding that user's revoked session ids and "not before" time in its SQLite storage.
+ * Export it from your Worker's entry module and bind it with a `new_sqlite_classes`
+ * migration; call it only through `durableObjectRevocations()`.
+ *
+ * Each method runs its SQL synchronously, so one object's calls never interleave: racing
+ * revocations of one user all land. An alarm at the latest expiry it holds deletes the
+ * object's storage once nothing in it can matter, so storage tracks live revocations.
+ * Times are Unix seconds; `now` is the caller's clock, as for the other stores.
+ *
+ * @example
+ * ```ts
+ * // src/index.ts, the Worker's entry module
+ * export { SessionRevocations } from 'sealed-session/durable-object'
+ * ```
+ */
+export class SessionRevocations extends DurableObject<unknown> {
+  /** Whether this instance has seen its tables (created by a revocation, dropped by cleanup). */
+  #schema = false
+
+  /** Is the session revoked, by its id or by the subject's not-before time? */
+  isRevoked(sessionId: string, createdAt: number, now: number): boolean {
+    check(typeof sessionId === 'string', 'sessionId')
+    checkTimes(createdAt, now)
+    if (!this.#hasSchema()) return false
+    const row = this.ctx.storage.sql
+      .exec<{ revoked: number }>(
+        `SELECT EXISTS (SELECT 1 FROM not_before WHERE ?1 < n AND e > ?2)
+             OR EXISTS (SELECT 1 FROM revoked_sessions WHERE id = ?3 AND expires_at > ?2) AS revoked`,
+        createdAt,
+        now,
+        sessionId,
+      )
+      .one()
+    return row.revoked === 1
+  }
+
+  /** The subject's not-before time while it still matters. */
+  notBefore(now: number): number | undefined {
+    checkTimes(now)
+    if (!this.#hasSchema()) return undefined
+    return this.ctx.storage.sql.exec<{ n: number }>('SELECT n FROM not_before WHERE e > ?', now).toArray()[0]?.n
+  }
+
+  /** Revokes one session until `expiresAt`. */
+  async revokeSession(sessionId: string, expiresAt: number, now: number): Promise<void> {
+    check(typeof sessionId === 'string' && sessionId.length > 0, 'sessionId')
+    checkTimes(expiresAt, now)
+    this.#createSchema()
+    this.ctx.storage.sql.exec(
+      `INSERT INTO revoked_sessions (id, expires_at) VALUES (?, ?)
+       ON CONFLICT (id) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)`,
+      sessionId,
+      expiresAt,
+    )
+    await this.#prune(now)
+  }
+
+  /** Revokes every session created before `notBefore`; neither time ever moves back. */
+  async revokeSubject(notBefore: number, expiresAt: number, now: number): Promise<void> {
+    checkTimes(notBefore, expiresAt, now)
+    this.#createSchema()
+    this.ctx.storage.sql.exec(
+      `INSERT INTO not_before (one, n, e) VALUES (1, ?, ?)
+       ON CONFLICT (one) DO UPDATE SET n = max(n, excluded.n), e = max(e, excluded.e)`,
+      notBefore,
+      expiresAt,
+    )
+    await this.#prune(now)
+  }
+
+  /** Cleanup, at the latest expiry this object holds: by then nothing in it matters. */
+  override async alarm(): Promise<void> {
+    if (this.#hasSchema()) await this.#prune(Math.floor(Date.now() / 1000))
+  }
+
+  /** Drops what can no longer matter; then either deletes everything or sets the alarm for the rest. */
+  async #prune(now: number): Promise<void> {
+    const sql = this.ctx.storage.sql
+    sql.exec('DELETE FROM revoked_sessions WHERE expires_at <= ?', now)
+    sql.exec('DELETE FROM not_before WHERE e <= ?', now)
+    const { latest } = sql
+      .exec<{ latest: number | null }>('SELECT max(t) AS latest FROM (SELECT expires_at AS t FROM revoked_sessions UNION ALL SELECT e FROM not_before)')
+      .one()
+    if (latest === null) {
+      // Nothing left: free the object's storage entirely (tables, alarm and the metadata
+      // Cloudflare bills). The flag goes first: a call that runs while these are pending
+      // must create the tables again.
+      this.#schema = false
+      await this.ctx.storage.deleteAlarm()
+      await this.ctx.storage.deleteAll()
+    } else {
+      await this.ctx.storage.setAlarm(latest * 1000)
+    }
+  }
+
+  #hasSchema(): boolean {
+    if (!this.#schema) {
+      this.#schema = this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'revoked_sessions'").toArray().length > 0
+    }
+    return this.#schema
+  }
+
+  #createSchema(): void {
+    if (!this.#schema) this.ctx.storage.sql.exec(SCHEMA)
+    this.#schema = true
+  }
+}
+
+function check(ok: boolean, name: string): void {
+  if (!ok) throw new TypeError(`SessionRevocations: invalid ${name}`)
+}
+
+function checkTimes(...times: number[]): void {
+  for (const time of times) check(Number.isSafeInteger(time), 'time')
+}

@@ -1,0 +1,37 @@
+/**
+ * The test Worker of the Durable Object store: exports the class (as an application does)
+ * and serves a minimal signed-in app over it, checked on every request (`revalidateAfter: 0`).
+ * Run by vitest-pool-workers (vitest.config.ts here) and by `wrangler dev` (wrangler-dev.mjs).
+ */
+import { Hono } from 'hono'
+import { session } from 'sealed-session/hono'
+import { durableObjectRevocations, type SessionRevocations } from 'sealed-session/durable-object'
+
+export { SessionRevocations } from 'sealed-session/durable-object'
+
+export type Bindings = {
+  SESSION_SECRETS: string
+  REVOCATION_OBJECTS: DurableObjectNamespace<SessionRevocations>
+}
+
+export default new Hono<{ Bindings: Bindings }>()
+  .use(
+    session<Record<string, never>, { Bindings: Bindings }>((c) => ({
+      secrets: c.env.SESSION_SECRETS,
+      revocations: durableObjectRevocations(c.env.REVOCATION_OBJECTS),
+      revalidateAfter: 0,
+    })),
+  )
+  .post('/login/:user', async (c) => {
+    await c.get('session').login(c.req.param('user'))
+    return c.text('ok')
+  })
+  .post('/logout', async (c) => {
+    await c.get('session').logout()
+    return c.text('ok')
+  })
+  .post('/logout-everywhere/:user', async (c) => {
+    await c.get('sessions').revokeSubject(c.req.param('user'))
+    return c.text('ok')
+  })
+  .get('/', (c) => c.text(c.get('session').subject ?? 'anonymous'))
