@@ -1,10 +1,13 @@
 // Builds examples/react-router with React Router's own toolchain (`react-router build`,
-// vite), starts it with `react-router-serve` on 127.0.0.1 and drives it over HTTP: sign in
-// with a form action, read the session in a loader, change it in an action (and through
-// the middleware's context session), a flash message, a tampered and an expired cookie,
-// an oversized session, sign out, and Cache-Control: no-store on every Set-Cookie.
+// vite) and drives it over HTTP on 127.0.0.1: sign in with a form action, read the session
+// in a loader, change it in an action (and through the middleware's context session), a
+// flash message, a refresh, a tampered and an expired cookie, an oversized session, sign
+// out, and Cache-Control: no-store with Vary: Cookie on every response that sets a cookie.
 //
-//   node test/react-router/run.mjs            type-check, build, serve, drive
+//   node test/react-router/run.mjs            type-check, then both modes below
+//   node test/react-router/run.mjs node       served by react-router-serve (Node.js)
+//   node test/react-router/run.mjs workers    the same app/ built by examples/react-router-workers
+//                                             (@cloudflare/vite-plugin), served by wrangler dev
 //   node test/react-router/run.mjs install    only install the packed package into the
 //                                             example, to run it by hand
 //
@@ -18,7 +21,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, run, start } from '../conformance/processes.mjs'
+import { freePort, run, start, startWrangler, tempDir } from '../support/processes.mjs'
 import { CookieJar } from '../support/jar.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -76,27 +79,40 @@ function runSync(command, args) {
 
 // ---------------------------------------------------------------- build and serve
 
-async function buildAndDrive() {
-  // No SESSION_SECRET at build time, as on a build server: only the server gets it.
-  const { SESSION_SECRET: _unused, ...inherited } = process.env
-  const env = { ...inherited, NODE_ENV: 'production' }
+/**
+ * node: examples/react-router, served by react-router-serve. workers: the same app/ folder
+ * built by examples/react-router-workers (@cloudflare/vite-plugin), served by wrangler dev.
+ */
+const MODES = {
+  node: { dir: app, server: 'react-router-serve' },
+  workers: { dir: join(root, 'examples/react-router-workers'), server: 'wrangler dev' },
+}
 
+async function typeCheck(env) {
   const typecheck = await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, env, timeoutMs: 120_000 })
   timings.typecheck = typecheck.ms
   await check('the example type-checks (strict) against the packed sealed-session/react-router', () => {
     if (typecheck.code !== 0) throw new Error(`tsc exit ${typecheck.timedOut ? 'timeout' : typecheck.code}\n${typecheck.lines.slice(-30).join('\n')}`)
   })
+}
 
-  console.log(`${prefix} react-router build with Node ${process.versions.node} (${VERSIONS.join(', ')})`)
-  rmSync(join(app, 'build'), { recursive: true, force: true })
-  const built = await run(process.execPath, [binOf('@react-router/dev', 'react-router'), 'build'], { cwd: app, env, timeoutMs: 180_000 })
-  timings.build = built.ms
-  await check('react-router build succeeds without SESSION_SECRET', () => {
+async function buildAndDrive(mode) {
+  const { dir, server: serverName } = MODES[mode]
+  const label = `[${mode}]`
+  // No SESSION_SECRET at build time, as on a build server: only the server gets it.
+  const { SESSION_SECRET: _unused, ...inherited } = process.env
+  const env = { ...inherited, NODE_ENV: 'production' }
+
+  console.log(`${prefix} ${label} react-router build with Node ${process.versions.node} (${VERSIONS.join(', ')})`)
+  rmSync(join(dir, 'build'), { recursive: true, force: true })
+  const built = await run(process.execPath, [binOf('@react-router/dev', 'react-router'), 'build'], { cwd: dir, env, timeoutMs: 180_000 })
+  timings[`${mode} build`] = built.ms
+  await check(`${label} react-router build succeeds without SESSION_SECRET`, () => {
     if (built.code !== 0) throw new Error(`exit ${built.timedOut ? 'timeout' : built.code}\n${built.lines.slice(-40).join('\n')}`)
   })
   if (built.code !== 0) return
-  await check('the session code stays on the server (no sealed-session in the client build)', () => {
-    const assets = join(app, 'build/client/assets')
+  await check(`${label} the session code stays on the server (no sealed-session in the client build)`, () => {
+    const assets = join(dir, 'build/client/assets')
     const scripts = readdirSync(assets).filter((name) => name.endsWith('.js'))
     assert(scripts.length > 0, 'no client scripts were built')
     for (const name of scripts) {
@@ -106,25 +122,47 @@ async function buildAndDrive() {
   })
 
   const secret = base64url(crypto.getRandomValues(new Uint8Array(32)))
-  const port = await freePort()
-  const origin = `http://127.0.0.1:${port}`
-  const log = []
   const began = performance.now()
-  // v8 ships its bins as .cjs: run the file itself, so there is one PID to stop.
-  const server = start(process.execPath, [binOf('@react-router/serve', 'react-router-serve'), './build/server/index.js'], {
-    cwd: app,
-    env: { ...env, SESSION_SECRET: secret, PORT: String(port), HOST: '127.0.0.1' },
-    onLine: (line) => log.push(line),
-  })
-  try {
+  let origin
+  let stop
+  let log
+  if (mode === 'node') {
+    const port = await freePort()
+    origin = `http://127.0.0.1:${port}`
+    const lines = []
+    // v8 ships its bins as .cjs: run the file itself, so there is one PID to stop.
+    const server = start(process.execPath, [binOf('@react-router/serve', 'react-router-serve'), './build/server/index.js'], {
+      cwd: dir,
+      env: { ...env, SESSION_SECRET: secret, PORT: String(port), HOST: '127.0.0.1' },
+      onLine: (line) => lines.push(line),
+    })
+    stop = () => server.stop()
+    log = () => lines.slice(-30).join('\n')
     const ready = await waitForServer(origin)
-    await check('react-router-serve answers on 127.0.0.1', () => assert(ready, `no answer within 30 s\n${log.slice(-20).join('\n')}`))
-    if (ready) await drive(origin, secret)
-  } finally {
-    await server.stop()
+    await check(`${label} ${serverName} answers on 127.0.0.1`, () => assert(ready, `no answer within 30 s\n${log()}`))
+    if (!ready) origin = undefined
+  } else {
+    // The build writes the Worker's config beside it: build/server/wrangler.json.
+    try {
+      const server = await startWrangler({ config: 'build/server/wrangler.json', cwd: dir, vars: { SESSION_SECRET: secret }, logFile: join(tempDir('sealed-session-rr-'), 'wrangler.log') })
+      origin = server.url
+      stop = () => server.stop()
+      log = () => server.log().split('\n').slice(-30).join('\n')
+      await check(`${label} ${serverName} answers on 127.0.0.1`, () => {})
+    } catch (error) {
+      await check(`${label} ${serverName} answers on 127.0.0.1`, () => {
+        throw error
+      })
+    }
   }
-  timings.drive = performance.now() - began
-  if (failed > 0) console.log(`${prefix} server log:\n${log.slice(-30).join('\n')}`)
+  const failedBefore = failed
+  try {
+    if (origin !== undefined) await drive(origin, secret, label)
+  } finally {
+    await stop?.()
+  }
+  timings[`${mode} serve and drive`] = performance.now() - began
+  if (failed > failedBefore && log !== undefined) console.log(`${prefix} ${label} server log:\n${log()}`)
 }
 
 async function waitForServer(origin) {
@@ -143,7 +181,7 @@ async function waitForServer(origin) {
 
 // ---------------------------------------------------------------- the HTTP scenario
 
-async function drive(origin, secret) {
+async function drive(origin, secret, label) {
   const http = client(origin)
   /** Opens a cookie the server set, as the server would now. */
   const opened = (header) => createSessions({ secrets: secret }).load(header)
@@ -157,7 +195,7 @@ async function drive(origin, secret) {
     return CookieJar.from().update((await engine.commit(session)).setCookie).header()
   }
 
-  await check('signed out: GET / redirects to /login; /login shows the form', async () => {
+  await check(`${label} signed out: GET / redirects to /login; /login shows the form`, async () => {
     const home = await http.get('/')
     equal(home.status, 302, 'status')
     equal(home.headers.get('location'), '/login', 'location')
@@ -166,7 +204,7 @@ async function drive(origin, secret) {
     assert((await login.text()).includes('name="name"'), 'no sign-in form on /login')
   })
 
-  await check('an empty name: the action flashes a message, shown once by the loader', async () => {
+  await check(`${label} an empty name: the action flashes a message, shown once by the loader`, async () => {
     const jar = new CookieJar()
     const response = await http.post('/login', { name: '' }, jar)
     equal(response.status, 302, 'status')
@@ -178,7 +216,7 @@ async function drive(origin, secret) {
   })
 
   const jar = new CookieJar()
-  await check('sign in with the form action: one Set-Cookie (the sealed __Host-session), a redirect to /', async () => {
+  await check(`${label} sign in with the form action: one Set-Cookie (the sealed __Host-session), a redirect to /`, async () => {
     const response = await http.post('/login', { name: 'Zoë Ada' })
     equal(response.status, 302, 'status')
     equal(response.headers.get('location'), '/', 'location')
@@ -190,14 +228,14 @@ async function drive(origin, secret) {
     equal(session.subject, 'Zoë Ada', 'the cookie opens as the user')
   })
 
-  await check('the loader reads the session: GET / shows the user, sets no cookie', async () => {
+  await check(`${label} the loader reads the session: GET / shows the user, sets no cookie`, async () => {
     const response = await http.get('/', jar)
     equal(response.status, 200, 'status')
     equal(text(await response.text(), 'user'), 'Zoë Ada', 'user')
     equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
   })
 
-  await check('an action changes the session (POST /?index): the new name and a flash message', async () => {
+  await check(`${label} an action changes the session (POST /?index): the new name and a flash message`, async () => {
     const response = await http.post('/?index', { name: 'Ada L.' }, jar)
     equal(response.status, 302, 'status')
     jar.update(response)
@@ -209,14 +247,14 @@ async function drive(origin, secret) {
     equal(text(await (await http.get('/', jar)).text(), 'message'), undefined, 'message on the next visit')
   })
 
-  await check("React Router's single-fetch action (POST /login.data) sets the cookie too, with no-store", async () => {
+  await check(`${label} React Router's single-fetch action (POST /login.data) sets the cookie too, with no-store`, async () => {
     const response = await http.post('/login.data', { name: 'Bo' })
     equal(response.status, 202, 'status')
     equal(response.headers.getSetCookie().length, 1, 'Set-Cookie count')
     equal((await opened(CookieJar.from().update(response).header())).subject, 'Bo', 'subject')
   })
 
-  await check('the middleware context session: GET /api/me reads it, POST /api/me changes it (committed by the middleware)', async () => {
+  await check(`${label} the middleware context session: GET /api/me reads it, POST /api/me changes it (committed by the middleware)`, async () => {
     equal((await (await http.get('/api/me', jar)).json()).name, 'Ada L.', 'name')
     const response = await http.post('/api/me', { theme: 'dark' }, jar)
     equal(response.status, 200, 'status')
@@ -227,14 +265,14 @@ async function drive(origin, secret) {
     equal(me.name, 'Ada L.', 'name kept')
   })
 
-  await check('a session due for refresh (sealed 7 h ago) is refreshed by the middleware, with no-store', async () => {
+  await check(`${label} a session due for refresh (sealed 7 h ago) is refreshed by the middleware, with no-store`, async () => {
     const cookie = await sealedEarlier(7)
     const response = await http.get('/api/me', cookie)
     equal((await response.json()).subject, 'Zoë Ada', 'subject')
     equal(response.headers.getSetCookie().length, 1, 'Set-Cookie count (the refresh)')
   })
 
-  await check('a tampered cookie is refused (redirect to /login) and removed', async () => {
+  await check(`${label} a tampered cookie is refused (redirect to /login) and removed`, async () => {
     const value = jar.get('__Host-session')
     const tampered = `__Host-session=${value.slice(0, 40)}${value[40] === 'A' ? 'B' : 'A'}${value.slice(41)}`
     const response = await http.get('/', tampered)
@@ -243,7 +281,7 @@ async function drive(origin, secret) {
     assert(!CookieJar.from(tampered).update(response).has('__Host-session'), 'the tampered cookie is still there')
   })
 
-  await check('an expired cookie (idle for 25 h, idle timeout 1 day) is refused and removed', async () => {
+  await check(`${label} an expired cookie (idle for 25 h, idle timeout 1 day) is refused and removed`, async () => {
     const cookie = await sealedEarlier(25)
     const response = await http.get('/', cookie)
     equal(response.status, 302, 'status')
@@ -251,7 +289,7 @@ async function drive(origin, secret) {
     assert(!CookieJar.from(cookie).update(response).has('__Host-session'), 'the expired cookie is still there')
   })
 
-  await check('an oversized session: SessionTooLargeError caught in the action, 413, no cookie; the old one still works', async () => {
+  await check(`${label} an oversized session: SessionTooLargeError caught in the action, 413, no cookie; the old one still works`, async () => {
     const response = await http.post('/?index', { intent: 'notes', notes: 'x'.repeat(5000) }, jar)
     equal(response.status, 413, 'status')
     equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
@@ -260,7 +298,7 @@ async function drive(origin, secret) {
     equal(text(await (await http.get('/', jar)).text(), 'user'), 'Ada L.', 'user after the refusal')
   })
 
-  await check('sign out (POST /logout, destroySession): the cookie is removed, / redirects to /login', async () => {
+  await check(`${label} sign out (POST /logout, destroySession): the cookie is removed, / redirects to /login`, async () => {
     const copy = jar.header()
     const response = await http.post('/logout', {}, jar)
     equal(response.status, 302, 'status')
@@ -275,7 +313,7 @@ async function drive(origin, secret) {
     equal((await opened(copy)).subject, 'Zoë Ada', 'a copied cookie without a store')
   })
 
-  await check('every response above that set a cookie said Cache-Control: no-store (and Vary: Cookie)', () => {
+  await check(`${label} every response above that set a cookie said Cache-Control: no-store (and Vary: Cookie)`, () => {
     assert(http.setCookieResponses > 10, `only ${http.setCookieResponses} responses set a cookie`)
     assert(http.unsafe.length === 0, http.unsafe.join('\n    '))
   })
@@ -329,6 +367,14 @@ function base64url(bytes) {
 
 // ---------------------------------------------------------------- main
 
+const asked = process.argv.slice(2)
+const installOnly = asked.length === 1 && asked[0] === 'install'
+for (const mode of installOnly ? [] : asked) {
+  if (!(mode in MODES)) {
+    console.error(`unknown mode ${JSON.stringify(mode)}; choose ${Object.keys(MODES).join(', ')} or install`)
+    process.exit(2)
+  }
+}
 const began = performance.now()
 if (createSessions === undefined || !existsSync(join(root, 'dist/react-router/index.js'))) {
   await check('dist/ holds the built package', () => {
@@ -339,9 +385,12 @@ if (createSessions === undefined || !existsSync(join(root, 'dist/react-router/in
   await check('the packed package exports sealed-session/react-router', () => {
     if (installed !== true) throw new Error(installed)
   })
-  if (installed === true && process.argv[2] !== 'install') await buildAndDrive()
+  if (installed === true && !installOnly) {
+    const { SESSION_SECRET: _unused, ...env } = process.env
+    await typeCheck(env)
+    for (const mode of asked.length > 0 ? asked : Object.keys(MODES)) await buildAndDrive(mode)
+  }
 }
-const seconds = (ms) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`)
-console.log(`\ntype-check ${seconds(timings.typecheck)}, build ${seconds(timings.build)}, serve and drive ${seconds(timings.drive)}, total ${seconds(performance.now() - began)}`)
+console.log(`\n${Object.entries(timings).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(', ')}, total ${((performance.now() - began) / 1000).toFixed(1)} s`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed === 0 ? 0 : 1)
