@@ -4,10 +4,12 @@
 // flash message, a refresh, a tampered and an expired cookie, an oversized session, sign
 // out, and Cache-Control: no-store with Vary: Cookie on every response that sets a cookie.
 //
-//   node test/react-router/run.mjs            type-check, then both modes below
+//   node test/react-router/run.mjs            type-check, then every mode below
 //   node test/react-router/run.mjs node       served by react-router-serve (Node.js)
 //   node test/react-router/run.mjs workers    the same app/ built by examples/react-router-workers
 //                                             (@cloudflare/vite-plugin), served by wrangler dev
+//   node test/react-router/run.mjs quickstart a fresh app made of the README's React Router
+//                                             blocks, built, served and driven
 //   node test/react-router/run.mjs install    only install the packed package into the
 //                                             example, to run it by hand
 //
@@ -16,7 +18,7 @@
 // examples/react-router/node_modules/sealed-session. Needs `npm run build` first. Ends with
 // `N passed, M failed` and exits 1 on any failure.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -84,8 +86,39 @@ function runSync(command, args) {
  * built by examples/react-router-workers (@cloudflare/vite-plugin), served by wrangler dev.
  */
 const MODES = {
-  node: { dir: app, server: 'react-router-serve' },
-  workers: { dir: join(root, 'examples/react-router-workers'), server: 'wrangler dev' },
+  node: { dir: app, server: 'react-router-serve', secretName: 'SESSION_SECRET', drive: () => drive },
+  workers: { dir: join(root, 'examples/react-router-workers'), server: 'wrangler dev', secretName: 'SESSION_SECRET', drive: () => drive },
+  quickstart: { dir: join(root, 'test-results/react-router/quickstart'), server: 'react-router-serve', secretName: 'SESSION_SECRETS', drive: () => driveQuickstart, prepare: () => quickstartApp() },
+}
+
+/**
+ * A fresh app made only of the README's React Router section: each ```ts / ```tsx block
+ * there starts with a comment naming its file (`// app/sessions.server.ts`). Around them,
+ * what a React Router template has: package.json, react-router.config.ts, vite.config.ts.
+ * The packed package is its sealed-session; everything else comes from the repository root.
+ */
+function quickstartApp() {
+  const dir = MODES.quickstart.dir
+  rmSync(dir, { recursive: true, force: true })
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  const begin = readme.indexOf('\n## React Router\n')
+  if (begin === -1) throw new Error('README.md has no "## React Router" section')
+  const end = readme.indexOf('\n## ', begin + 3)
+  const files = []
+  for (const [, code] of readme.slice(begin, end === -1 ? undefined : end).matchAll(/```tsx?\n([\s\S]*?)```/g)) {
+    const name = /^\/\/ ([\w./[\]-]+\.tsx?)\b/.exec(code)?.[1]
+    if (name === undefined) throw new Error(`a code block in the README's React Router section names no file:\n${code.slice(0, 120)}`)
+    files.push(name)
+    mkdirSync(dirname(join(dir, name)), { recursive: true })
+    writeFileSync(join(dir, name), code)
+  }
+  for (const needed of ['app/sessions.server.ts', 'app/root.tsx', 'app/routes.ts', 'app/routes/login.tsx', 'app/routes/home.tsx', 'app/routes/logout.ts']) {
+    if (!files.includes(needed)) throw new Error(`the README's React Router section shows no ${needed} (it shows ${files.join(', ')})`)
+  }
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'quickstart', private: true, type: 'module', dependencies: { isbot: '5.2.3' } }, null, 2))
+  writeFileSync(join(dir, 'react-router.config.ts'), "import type { Config } from '@react-router/dev/config'\n\nexport default { ssr: true } satisfies Config\n")
+  writeFileSync(join(dir, 'vite.config.ts'), "import { reactRouter } from '@react-router/dev/vite'\nimport { defineConfig } from 'vite'\n\nexport default defineConfig({ plugins: [reactRouter()] })\n")
+  cpSync(join(app, 'node_modules/sealed-session'), join(dir, 'node_modules/sealed-session'), { recursive: true })
 }
 
 async function typeCheck(env) {
@@ -97,8 +130,16 @@ async function typeCheck(env) {
 }
 
 async function buildAndDrive(mode) {
-  const { dir, server: serverName } = MODES[mode]
+  const { dir, server: serverName, secretName } = MODES[mode]
   const label = `[${mode}]`
+  try {
+    MODES[mode].prepare?.()
+  } catch (error) {
+    await check(`${label} the app is assembled`, () => {
+      throw error
+    })
+    return
+  }
   // No SESSION_SECRET at build time, as on a build server: only the server gets it.
   const { SESSION_SECRET: _unused, ...inherited } = process.env
   const env = { ...inherited, NODE_ENV: 'production' }
@@ -126,14 +167,14 @@ async function buildAndDrive(mode) {
   let origin
   let stop
   let log
-  if (mode === 'node') {
+  if (serverName === 'react-router-serve') {
     const port = await freePort()
     origin = `http://127.0.0.1:${port}`
     const lines = []
     // v8 ships its bins as .cjs: run the file itself, so there is one PID to stop.
     const server = start(process.execPath, [binOf('@react-router/serve', 'react-router-serve'), './build/server/index.js'], {
       cwd: dir,
-      env: { ...env, SESSION_SECRET: secret, PORT: String(port), HOST: '127.0.0.1' },
+      env: { ...env, [secretName]: secret, PORT: String(port), HOST: '127.0.0.1' },
       onLine: (line) => lines.push(line),
     })
     stop = () => server.stop()
@@ -144,7 +185,7 @@ async function buildAndDrive(mode) {
   } else {
     // The build writes the Worker's config beside it: build/server/wrangler.json.
     try {
-      const server = await startWrangler({ config: 'build/server/wrangler.json', cwd: dir, vars: { SESSION_SECRET: secret }, logFile: join(tempDir('sealed-session-rr-'), 'wrangler.log') })
+      const server = await startWrangler({ config: 'build/server/wrangler.json', cwd: dir, vars: { [secretName]: secret }, logFile: join(tempDir('sealed-session-rr-'), 'wrangler.log') })
       origin = server.url
       stop = () => server.stop()
       log = () => server.log().split('\n').slice(-30).join('\n')
@@ -157,7 +198,7 @@ async function buildAndDrive(mode) {
   }
   const failedBefore = failed
   try {
-    if (origin !== undefined) await drive(origin, secret, label)
+    if (origin !== undefined) await MODES[mode].drive()(origin, secret, label)
   } finally {
     await stop?.()
   }
@@ -315,6 +356,57 @@ async function drive(origin, secret, label) {
 
   await check(`${label} every response above that set a cookie said Cache-Control: no-store (and Vary: Cookie)`, () => {
     assert(http.setCookieResponses > 10, `only ${http.setCookieResponses} responses set a cookie`)
+    assert(http.unsafe.length === 0, http.unsafe.join('\n    '))
+  })
+}
+
+/** The README quickstart as a new user tries it: sign in, read, change, sign out. */
+async function driveQuickstart(origin, secret, label) {
+  const http = client(origin)
+  const opened = (header) => createSessions({ secrets: secret }).load(header)
+  const jar = new CookieJar()
+
+  await check(`${label} signed out: / redirects to /login, which shows the form`, async () => {
+    const home = await http.get('/')
+    equal(home.status, 302, 'status')
+    equal(home.headers.get('location'), '/login', 'location')
+    const login = await http.get('/login')
+    equal(login.status, 200, '/login status')
+    assert((await login.text()).includes('name="name"'), 'no sign-in form on /login')
+  })
+
+  await check(`${label} sign in with the form: a redirect to / with the sealed cookie`, async () => {
+    const response = await http.post('/login', { name: 'Zoë Ada' })
+    equal(response.status, 302, 'status')
+    equal(response.headers.get('location'), '/', 'location')
+    jar.update(response)
+    equal((await opened(jar.header())).subject, 'Zoë Ada', 'the cookie opens as the user')
+  })
+
+  await check(`${label} the loader reads it; the action (POST /?index) changes it`, async () => {
+    equal(text(await (await http.get('/', jar)).text(), 'user'), 'Zoë Ada', 'user')
+    const response = await http.post('/?index', { name: 'Ada L.' }, jar)
+    equal(response.status, 302, 'status')
+    jar.update(response)
+    equal(text(await (await http.get('/', jar)).text(), 'user'), 'Ada L.', 'user after the change')
+  })
+
+  await check(`${label} an oversized session: 413 from the catch of SessionTooLargeError, no cookie`, async () => {
+    const response = await http.post('/?index', { name: 'x'.repeat(5000) }, jar)
+    equal(response.status, 413, 'status')
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
+  })
+
+  await check(`${label} sign out: the cookie is removed, / redirects to /login`, async () => {
+    const response = await http.post('/logout', {}, jar)
+    equal(response.status, 302, 'status')
+    jar.update(response)
+    assert(!jar.has('__Host-session'), 'the cookie is still there')
+    equal((await http.get('/', jar)).status, 302, 'GET / after sign-out')
+  })
+
+  await check(`${label} every response that set a cookie said Cache-Control: no-store (the middleware)`, () => {
+    assert(http.setCookieResponses >= 4, `only ${http.setCookieResponses} responses set a cookie`)
     assert(http.unsafe.length === 0, http.unsafe.join('\n    '))
   })
 }
