@@ -23,6 +23,8 @@ export interface SealOptions {
   readonly clockSkew?: number
   /** 'webcrypto' keeps sealing and opening on `crypto.subtle` only; same tokens either way. @default 'auto' (as for sessions) */
   readonly cipher?: 'auto' | 'webcrypto'
+  /** Bytes of the isolate's cache of opened tokens, shared with sessions; false: off for these options. @default 1048576 (as for sessions) */
+  readonly tokenCache?: number | false
 }
 
 /** What `unseal()` returns: the value and its expiry, or why the token was refused. */
@@ -54,7 +56,7 @@ function check(options: SealOptions): Checked {
   // The same rules as createSessions(): one module of limits (src/limits.ts).
   const { epochSeconds, clockSkew } = resolveTiming(options)
   // ':' cannot appear in a cookie name (RFC 6265 token), so no purpose collides with a session cookie's.
-  const codec = makeCodec(normalizeSecrets(options.secrets), `value:${options.purpose}`, epochSeconds, ttl, clockSkew, options.cipher)
+  const codec = makeCodec(normalizeSecrets(options.secrets), `value:${options.purpose}`, epochSeconds, ttl, clockSkew, options.cipher, options.tokenCache)
   const result = { codec, ttl }
   checked.set(options, result)
   return result

@@ -72,6 +72,7 @@ export function createSessions<T extends SessionData<T> = Record<string, Json>>(
     maxAgeLimit: resolved.maxAgeLimit,
     clockSkew: resolved.clockSkew,
     cipher: resolved.cipher,
+    tokenCache: resolved.tokenCache,
   })
   const engine: Engine = { options: resolved, transport, format }
   return {
@@ -108,15 +109,18 @@ async function load<T extends SessionData<T>>({ options, transport, format }: En
     await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'expired', sessionIdHash, reason: absolute ? 'absolute' : 'idle' }))
     return fresh()
   }
-  if (!bindingMatches(record.binding, binding)) {
+  const bound = bindingMatches(record.binding, binding)
+  if (!bound && options.bindingMode === 'strict') {
     emit(options.onEvent, { type: 'invalid', reason: 'binding' })
     return fresh()
   }
   const session = new SessionState<T>(options, now, incoming.names, record, opened.keyId)
-  if (binding?.digest !== undefined && record.binding === undefined) {
+  if (binding?.digest !== undefined && (record.binding === undefined || !bound)) {
     session.binding = binding.digest
     session.resealDue = true
   }
+  // Soft binding: keep the session, report the change (a missing value keeps the old binding).
+  if (!bound) await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'binding-changed', sessionIdHash }))
   const status = await checkRevocation(options, record, now)
   if (status === 'revoked') {
     await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'revoked', sessionIdHash }))

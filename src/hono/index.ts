@@ -10,3 +10,4 @@ export {
   type SessionMiddlewareConfig,
   type CsrfOptions,
 } from './session.js'
+export { requireFresh, type RequireFreshOptions } from './fresh.js'

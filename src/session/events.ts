@@ -13,6 +13,8 @@ export type SessionEvent =
   | { readonly type: 'expired'; readonly sessionIdHash?: string; readonly reason: 'absolute' | 'idle' | 'header' }
   | { readonly type: 'invalid'; readonly reason: InvalidReason | 'binding' }
   | { readonly type: 'revoked'; readonly sessionIdHash: string }
+  /** With `bindingMode: 'soft'`: the client value changed; the session was kept and re-bound. */
+  | { readonly type: 'binding-changed'; readonly sessionIdHash: string }
   | { readonly type: 'destroyed'; readonly sessionIdHash: string }
   | { readonly type: 'too-large'; readonly sessionIdHash: string; readonly size: number; readonly limit: number }
   | {

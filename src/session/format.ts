@@ -17,6 +17,8 @@ export interface FormatContext {
   readonly clockSkew: number
   /** The `cipher` option: 'webcrypto' keeps the v1 token on `crypto.subtle` only. @default 'auto' */
   readonly cipher?: 'auto' | 'webcrypto'
+  /** The `tokenCache` option: bytes of the isolate's cache of opened tokens, or false. @default 1048576 */
+  readonly tokenCache?: number | false
 }
 
 /** What `SessionFormat.open()` returns: the record and the key id that opened it, or why not. */
@@ -37,7 +39,7 @@ export type FormatFactory = (context: FormatContext) => SessionFormat
 
 /** The v1 token (docs/FORMAT.md): the default, and the smallest and fastest. */
 export const v1Format: FormatFactory = (context) => {
-  const codec = makeCodec(context.secrets, context.purpose, context.epochSeconds, context.maxAgeLimit, context.clockSkew, context.cipher)
+  const codec = makeCodec(context.secrets, context.purpose, context.epochSeconds, context.maxAgeLimit, context.clockSkew, context.cipher, context.tokenCache)
   return {
     seal: (record, expiresAt, now) => sealString(codec, encodeEnvelope(record), expiresAt, now),
     open: async (token, now) => {

@@ -45,7 +45,7 @@ export interface SessionOptions {
   readonly clockSkew?: number
   /** The clock, in milliseconds since the Unix epoch. @default Date.now */
   readonly now?: () => number
-  /** Optional revocation store (`kvRevocations`, `memoryRevocations`, or your own). */
+  /** Optional revocation store (`kvRevocations`, `memoryRevocations`, or your own). @default none: no revocation checks */
   readonly revocations?: RevocationStore
   /** Ask the revocation store about a session at most once per this many seconds. @default 60 */
   readonly revalidateAfter?: number
@@ -57,7 +57,7 @@ export interface SessionOptions {
    * next request. @default 'closed'
    */
   readonly revocationFailure?: 'closed' | 'open'
-  /** Receives lifecycle and failure events. Never receives tokens, ids or secrets. */
+  /** Receives lifecycle and failure events. Never receives tokens, ids or secrets. @default none */
   readonly onEvent?: (event: SessionEvent) => void
   /**
    * Binds each session to a value derived from the request, such as the User-Agent. A
@@ -66,6 +66,13 @@ export interface SessionOptions {
    * on mobile networks and behind proxies (docs/SECURITY.md). @default none
    */
   readonly binding?: (headers: HeaderReader) => string | undefined | Promise<string | undefined>
+  /**
+   * What a binding mismatch does. 'strict' refuses the session (event `invalid`, reason
+   * `binding`). 'soft' keeps it, binds it to the new value and emits `binding-changed`:
+   * an anomaly signal for monitoring (OWASP session management cheat sheet: detect, then
+   * decide) instead of signing the user out when, say, their browser updates. @default 'strict'
+   */
+  readonly bindingMode?: 'strict' | 'soft'
   /**
    * How the token travels. 'cookie' (the default) reads and writes the session cookie.
    * 'bearer' reads only `Authorization: Bearer <token>` (API and mobile clients) and
@@ -84,6 +91,14 @@ export interface SessionOptions {
    * either way (docs/SECURITY.md, "Cipher paths"). @default 'auto'
    */
   readonly cipher?: 'auto' | 'webcrypto'
+  /**
+   * Bytes of the per-isolate cache of opened tokens: a cookie seen before skips its
+   * decryption (expiry, idle timeout, binding and revocation are still checked on every
+   * request). One cache per isolate, sized by the largest budget any configuration asks
+   * for; about 256 bytes plus the token and its plaintext per entry. `false` turns it off
+   * for this configuration. @default 1048576 (1 MiB)
+   */
+  readonly tokenCache?: number | false
 }
 
 export type { HeaderReader }
@@ -106,9 +121,11 @@ export interface ResolvedOptions {
   readonly revocationFailure: 'closed' | 'open'
   readonly onEvent: ((event: SessionEvent) => void) | undefined
   readonly binding: SessionOptions['binding']
+  readonly bindingMode: 'strict' | 'soft'
   readonly transport: 'cookie' | 'bearer'
   readonly tokenHeader: string
   readonly cipher: 'auto' | 'webcrypto' | undefined
+  readonly tokenCache: number | false | undefined
 }
 
 /** Checks every option now, so a mistake fails at start-up and never at a user's request. */
@@ -137,6 +154,8 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (options.now !== undefined && typeof options.now !== 'function') throw new ConfigurationError('now must be a function returning milliseconds')
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new ConfigurationError('onEvent must be a function')
   if (options.binding !== undefined && typeof options.binding !== 'function') throw new ConfigurationError('binding must be a function of the request headers')
+  const bindingMode = options.bindingMode ?? 'strict'
+  if (bindingMode !== 'strict' && bindingMode !== 'soft') throw new ConfigurationError(`bindingMode must be 'strict' or 'soft', got ${JSON.stringify(bindingMode)}`)
   if (options.format !== undefined && typeof options.format !== 'function') throw new ConfigurationError('format must be a format factory such as jweFormat()')
   const transport = options.transport ?? 'cookie'
   if (transport !== 'cookie' && transport !== 'bearer') {
@@ -171,8 +190,10 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     revocationFailure: failure,
     onEvent: options.onEvent,
     binding: options.binding,
+    bindingMode,
     transport,
     tokenHeader,
     cipher: options.cipher,
+    tokenCache: options.tokenCache,
   }
 }

@@ -40,6 +40,21 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   readonly data: Readonly<Partial<T>>
   /** When the session was created (or last logged in). */
   readonly createdAt: Date
+  /**
+   * When the user signed in (`login()`), for freshness checks; undefined when anonymous.
+   * After a sign-out-everywhere it may read up to `clockSkew` + 1 s later than the sign-in.
+   */
+  readonly authenticatedAt: Date | undefined
+  /**
+   * Whether the user signed in at most `maxAge` seconds ago: ask for the password again
+   * before a sensitive action otherwise (OWASP ASVS 5.0 V7.5). False when anonymous.
+   *
+   * @example
+   * ```ts
+   * if (!session.isFresh(300)) return c.redirect('/login?reauth=1')
+   * ```
+   */
+  isFresh(maxAge: number): boolean
   /** Absolute expiry: no refresh extends it. */
   readonly expiresAt: Date
   /** The session ends if unused until then; each refresh moves it forward. */
@@ -170,6 +185,15 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
 
   get createdAt(): Date {
     return new Date(this.created * 1000)
+  }
+
+  get authenticatedAt(): Date | undefined {
+    return this.subject === undefined ? undefined : new Date(this.created * 1000)
+  }
+
+  isFresh(maxAge: number): boolean {
+    if (typeof maxAge !== 'number' || !(maxAge >= 0)) throw new RangeError(`isFresh(maxAge) needs a number of seconds, got ${String(maxAge)}`)
+    return this.subject !== undefined && this.#now() - this.created <= maxAge
   }
 
   get expiresAt(): Date {
