@@ -19,6 +19,11 @@ const ALLOWED_PACKAGES: Record<string, RegExp> = {
   'src/hono/': /^hono(\/[a-z-]+)?$/,
   'src/next/': /^next\/(server|headers)\.js$/,
   'src/jwe/': /^jose$/,
+  'src/react-router/': /^react-router$/,
+  'src/sveltekit/': /^@sveltejs\/kit$/,
+  'src/astro/': /^astro(:middleware)?$/,
+  // The Durable Object class is its own entry point, loaded only by a Worker that exports it.
+  'src/stores/durable-object-class.ts': /^cloudflare:workers$/,
 }
 
 function code(text: string): string {
