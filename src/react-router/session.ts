@@ -74,8 +74,8 @@ export class RouterSessionState<Data, FlashData> implements SealedSession<Data, 
   }
 
   get data(): FlashSessionData<Data, FlashData> {
-    // The sealed session's frozen copy: reading it never changes the session.
-    return this.sealed.data as FlashSessionData<Data, FlashData>
+    // A fresh copy each time, as React Router gives: changing it never changes the session.
+    return { ...this.sealed.data } as FlashSessionData<Data, FlashData>
   }
 
   get subject(): string | undefined {

@@ -1,4 +1,4 @@
-import { createCookieSessionStorage, createSession, RouterContextProvider, type SessionStorage } from 'react-router'
+import { createCookieSessionStorage, createSession, isSession, RouterContextProvider, type SessionStorage } from 'react-router'
 import { describe, expect, it } from 'vitest'
 import { ConfigurationError, createSessions, SessionTooLargeError, type SessionOptions } from '../../src/index.js'
 import { memoryRevocations } from '../../src/memory.js'
@@ -23,6 +23,16 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
     const typed = storage satisfies SessionStorage<Data, Flash>
     const { getSession, commitSession, destroySession } = typed
     expect([getSession, commitSession, destroySession].every((f) => typeof f === 'function')).toBe(true)
+  })
+
+  it("gives sessions that React Router's isSession() accepts, whose data is a copy", async () => {
+    const { storage } = setup()
+    const session = await storage.getSession()
+    expect(isSession(session)).toBe(true)
+    session.set('userId', 'u1')
+    const copy = session.data
+    copy.userId = 'changed'
+    expect(session.get('userId')).toBe('u1')
   })
 
   it('stores a value with commitSession() and reads it back with getSession(), as one Set-Cookie', async () => {
@@ -171,6 +181,21 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
     // A copied cookie stops working at its next revocation check (at most revalidateAfter, 60 s, later).
     clock.advance(61)
     expect((await storage.getSession(cookie)).subject).toBeUndefined()
+  })
+
+  it('revokeSubject() signs a user out everywhere (with a store); without one it throws ConfigurationError', async () => {
+    const clock = new Clock()
+    const storage = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, now: clock.now, revocations: memoryRevocations({ now: clock.now }) })
+    const cookies: string[] = []
+    for (let i = 0; i < 2; i++) {
+      const session = await storage.getSession()
+      await session.login('ada')
+      cookies.push(sentBack(await storage.commitSession(session)))
+    }
+    await storage.revokeSubject('ada')
+    clock.advance(61)
+    for (const cookie of cookies) expect((await storage.getSession(cookie)).subject).toBeUndefined()
+    await expect(setup().storage.revokeSubject('ada')).rejects.toThrow(ConfigurationError)
   })
 
   it('commitSession() after logout() removes the cookie rather than sealing an empty session', async () => {
