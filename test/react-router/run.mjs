@@ -122,11 +122,17 @@ function quickstartApp() {
 }
 
 async function typeCheck(env) {
-  const typecheck = await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, env, timeoutMs: 120_000 })
-  timings.typecheck = typecheck.ms
-  await check('the example type-checks (strict) against the packed sealed-session/react-router', () => {
-    if (typecheck.code !== 0) throw new Error(`tsc exit ${typecheck.timedOut ? 'timeout' : typecheck.code}\n${typecheck.lines.slice(-30).join('\n')}`)
-  })
+  const began = performance.now()
+  for (const [dir, what] of [
+    [app, 'the example type-checks (strict) against the packed sealed-session/react-router'],
+    [MODES.workers.dir, 'the Workers entry and its vite/react-router configs type-check (strict)'],
+  ]) {
+    const typecheck = await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, env, timeoutMs: 120_000 })
+    await check(what, () => {
+      if (typecheck.code !== 0) throw new Error(`tsc exit ${typecheck.timedOut ? 'timeout' : typecheck.code}\n${typecheck.lines.slice(-30).join('\n')}`)
+    })
+  }
+  timings.typecheck = performance.now() - began
 }
 
 async function buildAndDrive(mode) {
