@@ -13,6 +13,7 @@ const alias = {
   'sealed-session/durable-object': src('durable-object.ts'),
   'sealed-session/jwe': src('jwe/index.ts'),
   'sealed-session/react-router': src('react-router/index.ts'),
+  'sealed-session/sveltekit': src('sveltekit/index.ts'),
   'sealed-session/astro': src('astro/index.ts'),
   'sealed-session': src('index.ts'),
 }

@@ -1,0 +1,15 @@
+import { fail, redirect } from '@sveltejs/kit'
+import type { Actions, PageServerLoad } from './$types'
+
+export const load: PageServerLoad = ({ locals }) => ({ csrf: locals.session.csrfToken() })
+
+export const actions: Actions = {
+  default: async ({ request, locals }) => {
+    const name = String((await request.formData()).get('name') ?? '').trim()
+    if (name === '') return fail(400, { error: 'Enter your name' })
+    // A new session id on sign-in (no fixation); the cookie goes out with the 303.
+    await locals.session.login(name)
+    locals.session.set('name', name)
+    redirect(303, '/')
+  },
+}

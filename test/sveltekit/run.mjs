@@ -1,0 +1,436 @@
+// Builds examples/sveltekit with SvelteKit's own toolchain (`vite build`, adapter-node),
+// starts it with `ORIGIN=http://127.0.0.1:PORT node build` and drives it over HTTP: sign in
+// through a form action, the session read in a +page.server.ts load, changed in an action
+// (a plain form post and use:enhance's fetch), a +server.ts endpoint, a tampered and an
+// expired cookie, an oversized session (caught in the action, and uncaught into
+// handleError), SvelteKit's Origin check and the session's CSRF token, sign out, and
+// Cache-Control: no-store on every Set-Cookie.
+//
+//   node test/sveltekit/run.mjs            sync, type-check, build, serve, drive
+//   node test/sveltekit/run.mjs install    only install the packed package into the
+//                                          example, to run it by hand
+//
+// The example imports `sealed-session/sveltekit` as an app would: the runner packs this
+// package (`npm pack`, so package.json `files` and `exports` are what is tested) into
+// examples/sveltekit/node_modules/sealed-session. Needs `npm run build` first. Ends with
+// `N passed, M failed` and exits 1 on any failure.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { freePort, run, start } from '../support/processes.mjs'
+import { CookieJar } from '../support/jar.mjs'
+import { assert, createTally, equal, summaryLine } from '../support/runner.mjs'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const app = join(root, 'examples/sveltekit')
+const require = createRequire(import.meta.url)
+// Read from node_modules directly: not every package exports its package.json.
+const manifest = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8'))
+const binOf = (name, bin) => join(root, 'node_modules', name, manifest(name).bin[bin])
+const VERSIONS = ['@sveltejs/kit', '@sveltejs/adapter-node', '@sveltejs/vite-plugin-svelte', 'svelte', 'vite'].map((name) => `${name} ${manifest(name).version}`)
+const { createSessions } = await import(new URL('../../dist/index.js', import.meta.url).href).catch(() => ({}))
+
+const tally = createTally({ label: '[sveltekit]' })
+const timings = {}
+
+async function check(name, fn) {
+  try {
+    await fn()
+    tally.pass(name)
+  } catch (error) {
+    tally.fail(name, error)
+  }
+}
+
+// ---------------------------------------------------------------- setup
+
+/** `npm pack` this package and unpack it as examples/sveltekit/node_modules/sealed-session. */
+function installPackage() {
+  const scratch = mkdtempSync(join(tmpdir(), 'sealed-session-pack-'))
+  try {
+    const npm = process.env.npm_execpath
+    const pack = ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch]
+    const packed = npm?.endsWith('.js') ? runSync(process.execPath, [npm, ...pack]) : runSync('npm', pack)
+    if (packed.status !== 0) return `npm pack failed: ${packed.stderr}`
+    const tarball = join(scratch, packed.stdout.trim().split('\n').pop())
+    const target = join(app, 'node_modules/sealed-session')
+    rmSync(target, { recursive: true, force: true })
+    mkdirSync(target, { recursive: true })
+    const untar = runSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'])
+    if (untar.status !== 0) return `tar failed: ${untar.stderr}`
+    const entry = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')).exports?.['./sveltekit']
+    if (entry === undefined) return 'package.json "exports" has no "./sveltekit" entry'
+    if (!existsSync(join(target, entry.default))) return `"./sveltekit" points to ${entry.default}, which the packed package does not contain`
+    return true
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+function runSync(command, args) {
+  return spawnSync(command, args, { cwd: root, encoding: 'utf8', timeout: 60_000 })
+}
+
+// ---------------------------------------------------------------- build and serve
+
+async function buildAndDrive() {
+  // No SESSION_SECRET at build time, as on a build server: only the server gets it.
+  const { SESSION_SECRET: _unused, ORIGIN: _origin, ...inherited } = process.env
+  const env = { ...inherited, NODE_ENV: 'production' }
+
+  // `svelte-kit sync` writes .svelte-kit/ (tsconfig, ./$types) that tsc needs.
+  const sync = await run(process.execPath, [binOf('@sveltejs/kit', 'svelte-kit'), 'sync'], { cwd: app, env, timeoutMs: 60_000 })
+  const typecheck = sync.code !== 0 ? sync : await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, env, timeoutMs: 120_000 })
+  timings.typecheck = sync.ms + (typecheck === sync ? 0 : typecheck.ms)
+  await check('the example type-checks (strict, svelte-kit sync + tsc) against the packed sealed-session/sveltekit', () => {
+    if (typecheck.code !== 0) throw new Error(`exit ${typecheck.timedOut ? 'timeout' : typecheck.code}\n${typecheck.lines.slice(-30).join('\n')}`)
+  })
+
+  console.log(`[sveltekit] vite build with Node ${process.versions.node} (${VERSIONS.join(', ')})`)
+  rmSync(join(app, 'build'), { recursive: true, force: true })
+  const built = await run(process.execPath, [binOf('vite', 'vite'), 'build'], { cwd: app, env, timeoutMs: 180_000 })
+  timings.build = built.ms
+  await check('vite build (adapter-node) succeeds without SESSION_SECRET', () => {
+    if (built.code !== 0) throw new Error(`exit ${built.timedOut ? 'timeout' : built.code}\n${built.lines.slice(-40).join('\n')}`)
+  })
+  if (built.code !== 0) return
+  await check('the session code stays on the server (no sealed-session in the client build)', () => {
+    const scripts = filesUnder(join(app, 'build/client')).filter((name) => name.endsWith('.js'))
+    assert(scripts.length > 0, 'no client scripts were built')
+    for (const file of scripts) {
+      const code = readFileSync(file, 'utf8')
+      for (const marker of ['sessionHandle', 'SESSION_SECRET', 'SessionTooLargeError']) assert(!code.includes(marker), `${file} contains ${marker}`)
+    }
+  })
+
+  const secret = base64url(crypto.getRandomValues(new Uint8Array(32)))
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const log = []
+  const began = performance.now()
+  // adapter-node assumes https unless ORIGIN says otherwise; SvelteKit compares a form
+  // post's Origin header with it.
+  const server = start(process.execPath, ['build'], {
+    cwd: app,
+    env: { ...env, SESSION_SECRET: secret, PORT: String(port), HOST: '127.0.0.1', ORIGIN: origin },
+    onLine: (line) => log.push(line),
+  })
+  try {
+    const ready = await waitForServer(origin)
+    await check('node build answers on 127.0.0.1', () => assert(ready, `no answer within 30 s\n${log.slice(-20).join('\n')}`))
+    if (ready) await drive(origin, secret)
+  } finally {
+    await server.stop()
+  }
+  timings.drive = performance.now() - began
+  if (tally.failed > 0) console.log(`[sveltekit] server log:\n${log.slice(-30).join('\n')}`)
+}
+
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? filesUnder(path) : [path]
+  })
+}
+
+async function waitForServer(origin) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const response = await fetch(`${origin}/login`, { signal: AbortSignal.timeout(2000) })
+      await response.body?.cancel()
+      if (response.status === 200) return true
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  return false
+}
+
+// ---------------------------------------------------------------- the HTTP scenario
+
+async function drive(origin, secret) {
+  const http = client(origin)
+  /** Opens a cookie the server set, as the server would now. */
+  const opened = (header) => createSessions({ secrets: secret }).load(header)
+  /** A signed-in cookie sealed as the example does, on a clock `hoursAgo` back. */
+  const sealedEarlier = async (hoursAgo) => {
+    const then = Date.now() - hoursAgo * 3600 * 1000
+    const engine = createSessions({ secrets: secret, now: () => then })
+    const session = await engine.load(null)
+    await session.login('Zoë Ada')
+    session.set('name', 'Zoë Ada')
+    return CookieJar.from().update((await engine.commit(session)).setCookie).header()
+  }
+  /** GET `path` with `jar`, keep its cookies, and return the page with its CSRF token. */
+  const page = async (path, jar) => {
+    const response = await http.get(path, jar)
+    jar.update(response)
+    const html = await response.text()
+    return { response, html, csrf: attribute(html, '_csrf') }
+  }
+
+  await check('signed out: GET / redirects (303, the hook in sequence()) to /login; /login shows the form', async () => {
+    const home = await http.get('/')
+    equal(home.status, 303, 'status')
+    equal(home.headers.get('location'), '/login', 'location')
+    const login = await http.get('/login')
+    equal(login.status, 200, '/login status')
+    assert((await login.text()).includes('name="name"'), 'no sign-in form on /login')
+  })
+
+  await check("SvelteKit's Origin check: a form post without Origin gets 403 before the hook runs", async () => {
+    const jar = new CookieJar()
+    const { csrf } = await page('/login', jar)
+    const response = await http.post('/login', { _csrf: csrf, name: 'Mallory' }, jar, { origin: null })
+    equal(response.status, 403, 'status')
+    equal(await response.text(), 'Cross-site POST form submissions are forbidden', 'body')
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
+  })
+
+  await check('a form post from another origin gets 403 from SvelteKit too', async () => {
+    const jar = new CookieJar()
+    const { csrf } = await page('/login', jar)
+    const response = await http.post('/login', { _csrf: csrf, name: 'Mallory' }, jar, { origin: 'http://evil.example' })
+    equal(response.status, 403, 'status')
+  })
+
+  await check("the session's CSRF token: a same-origin post without it (or with another session's) gets 403 from sessionHandle", async () => {
+    const jar = new CookieJar()
+    await page('/login', jar)
+    const missing = await http.post('/login', { name: 'Mallory' }, jar)
+    equal(missing.status, 403, 'status without a token')
+    equal(await missing.text(), 'Invalid or missing CSRF token', 'body')
+    const other = await page('/login', new CookieJar())
+    equal((await http.post('/login', { _csrf: other.csrf, name: 'Mallory' }, jar)).status, 403, "status with another session's token")
+  })
+
+  await check('an empty name: the action returns fail(400), shown on the page', async () => {
+    const jar = new CookieJar()
+    const { csrf } = await page('/login', jar)
+    const response = await http.post('/login', { _csrf: csrf, name: ' ' }, jar)
+    equal(response.status, 400, 'status')
+    equal(text(await response.text(), 'error'), 'Enter your name', 'error')
+  })
+
+  const jar = new CookieJar()
+  await check('sign in with the form action: redirect(303) carries the sealed __Host-session cookie', async () => {
+    const { response: visit, csrf } = await page('/login', jar)
+    equal(visit.headers.getSetCookie().length, 1, 'the CSRF secret is saved for the anonymous visitor')
+    const response = await http.post('/login', { _csrf: csrf, name: 'Zoë Ada' }, jar)
+    equal(response.status, 303, 'status')
+    equal(response.headers.get('location'), '/', 'location')
+    const lines = response.headers.getSetCookie()
+    equal(lines.length, 1, 'Set-Cookie count')
+    assert(/^__Host-session=[\w-]+; Max-Age=86400; Path=\/; Secure; HttpOnly; SameSite=Lax$/.test(lines[0]), `Set-Cookie: ${lines[0].replace(/=[\w-]+;/, '=…;')}`)
+    const before = jar.get('__Host-session')
+    jar.update(response)
+    assert(jar.get('__Host-session') !== before, 'the cookie did not change')
+    equal((await opened(jar.header())).subject, 'Zoë Ada', 'the cookie opens as the user')
+  })
+
+  await check('the load reads the session: GET / shows the user; only the first visit after sign-in sets a cookie (a new CSRF secret)', async () => {
+    const first = await http.get('/', jar)
+    equal(first.headers.getSetCookie().length, 1, 'Set-Cookie count of the first visit (login() drops the CSRF secret)')
+    jar.update(first)
+    const response = await http.get('/', jar)
+    equal(response.status, 200, 'status')
+    equal(text(await response.text(), 'user'), 'Zoë Ada', 'user')
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
+  })
+
+  await check('an action changes the session (POST /?/rename, a plain form post): the 303 carries the new cookie', async () => {
+    const { csrf } = await page('/', jar)
+    const response = await http.post('/?/rename', { _csrf: csrf, name: 'Ada L.' }, jar)
+    equal(response.status, 303, 'status')
+    equal(response.headers.getSetCookie().length, 1, 'Set-Cookie count')
+    jar.update(response)
+    equal(text(await (await http.get('/', jar)).text(), 'user'), 'Ada L.', 'user')
+  })
+
+  await check("the same action through use:enhance (x-sveltekit-action): the JSON redirect carries the cookie", async () => {
+    const { csrf } = await page('/', jar)
+    const response = await http.post('/?/rename', { _csrf: csrf, name: 'Ada' }, jar, { headers: { 'x-sveltekit-action': 'true', accept: 'application/json' } })
+    equal(response.status, 200, 'status')
+    const result = await response.json()
+    equal(result.type, 'redirect', 'result type')
+    equal(result.location, '/', 'location')
+    equal(response.headers.getSetCookie().length, 1, 'Set-Cookie count')
+    jar.update(response)
+    equal(text(await (await http.get('/', jar)).text(), 'user'), 'Ada', 'user')
+  })
+
+  await check('client-side navigation data (GET /__data.json) reads the same session', async () => {
+    const response = await http.get('/__data.json', jar)
+    equal(response.status, 200, 'status')
+    assert((await response.text()).includes('"Ada"'), 'the name is not in the data')
+  })
+
+  await check('a +server.ts endpoint: GET /api/me reads, POST with x-csrf-token changes the session', async () => {
+    equal((await (await http.get('/api/me', jar)).json()).name, 'Ada', 'name')
+    const { csrf } = await page('/', jar)
+    const refused = await http.request('/api/me', { method: 'POST', cookie: jar, json: { theme: 'dark' } })
+    equal(refused.status, 403, 'status without the header')
+    const response = await http.request('/api/me', { method: 'POST', cookie: jar, json: { theme: 'dark' }, headers: { 'x-csrf-token': csrf } })
+    equal(response.status, 200, 'status')
+    equal(response.headers.getSetCookie().length, 1, 'Set-Cookie count')
+    jar.update(response)
+    const me = await (await http.get('/api/me', jar)).json()
+    equal(me.theme, 'dark', 'theme')
+    equal(me.name, 'Ada', 'name kept')
+  })
+
+  await check('a session due for refresh (sealed 7 h ago) is refreshed by the hook, with no-store', async () => {
+    const cookie = await sealedEarlier(7)
+    const response = await http.get('/api/me', cookie)
+    equal((await response.json()).subject, 'Zoë Ada', 'subject')
+    equal(response.headers.getSetCookie().length, 1, 'Set-Cookie count (the refresh)')
+  })
+
+  await check('a tampered cookie is refused (303 to /login, thrown by the next hook) and removed', async () => {
+    const value = jar.get('__Host-session')
+    const tampered = `__Host-session=${value.slice(0, 40)}${value[40] === 'A' ? 'B' : 'A'}${value.slice(41)}`
+    const response = await http.get('/', tampered)
+    equal(response.status, 303, 'status')
+    equal(response.headers.get('location'), '/login', 'location')
+    const lines = response.headers.getSetCookie()
+    equal(lines.length, 1, 'Set-Cookie count')
+    // Set through event.cookies, serialized by SvelteKit: the same attributes, its own order.
+    const [pair, ...attributes] = lines[0].split('; ')
+    equal(pair, '__Host-session=', 'cookie')
+    equal(attributes.sort().join('; '), 'HttpOnly; Max-Age=0; Path=/; SameSite=Lax; Secure', 'attributes')
+    assert(!CookieJar.from(tampered).update(response).has('__Host-session'), 'the tampered cookie is still there')
+  })
+
+  await check('an expired cookie (idle for 25 h, idle timeout 1 day) is refused and removed', async () => {
+    const cookie = await sealedEarlier(25)
+    const response = await http.get('/', cookie)
+    equal(response.status, 303, 'status')
+    equal(response.headers.get('location'), '/login', 'location')
+    assert(!CookieJar.from(cookie).update(response).has('__Host-session'), 'the expired cookie is still there')
+    const api = await http.get('/api/me', cookie)
+    equal((await api.json()).subject, null, 'subject from the endpoint')
+    assert(!CookieJar.from(cookie).update(api).has('__Host-session'), 'the endpoint left the expired cookie')
+  })
+
+  await check('an oversized session: saveSession() throws SessionTooLargeError in the action, fail(413), no cookie; the old one still works', async () => {
+    const { csrf } = await page('/', jar)
+    const response = await http.post('/?/notes', { _csrf: csrf, notes: 'x'.repeat(5000) }, jar)
+    equal(response.status, 413, 'status')
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
+    const message = text(await response.text(), 'error') ?? ''
+    assert(/^ERR_SESSION_TOO_LARGE: \d+ bytes, at most 4096$/.test(message), `error on the page: ${message}`)
+    equal(text(await (await http.get('/', jar)).text(), 'user'), 'Ada', 'user after the refusal')
+  })
+
+  await check('an oversized session nobody caught (a +server.ts endpoint): handleError shows ERR_SESSION_TOO_LARGE, 500, no cookie', async () => {
+    const { csrf } = await page('/', jar)
+    const response = await http.request('/api/me', { method: 'POST', cookie: jar, json: { theme: 'x'.repeat(5000) }, headers: { 'x-csrf-token': csrf, accept: 'application/json' } })
+    equal(response.status, 500, 'status')
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
+    const { message } = await response.json()
+    assert(/^ERR_SESSION_TOO_LARGE: Session cookie "__Host-session" needs \d+ bytes/.test(message), `message: ${message}`)
+    equal((await (await http.get('/api/me', jar)).json()).theme, 'dark', 'theme after the refusal')
+  })
+
+  await check('sign out (POST /?/logout): the 303 removes the cookie, / redirects to /login', async () => {
+    const copy = jar.header()
+    const { csrf } = await page('/', jar)
+    const response = await http.post('/?/logout', { _csrf: csrf }, jar)
+    equal(response.status, 303, 'status')
+    equal(response.headers.get('location'), '/login', 'location')
+    const lines = response.headers.getSetCookie()
+    equal(lines.length, 1, 'Set-Cookie count')
+    assert(lines[0].startsWith('__Host-session=; Max-Age=0;'), `Set-Cookie: ${lines[0]}`)
+    jar.update(response)
+    assert(!jar.has('__Host-session'), 'the cookie is still there')
+    equal((await http.get('/', jar)).status, 303, 'GET / after sign-out')
+    // No revocation store in the example: a copy of the cookie stays valid until it expires.
+    equal((await opened(copy)).subject, 'Zoë Ada', 'a copied cookie without a store')
+  })
+
+  await check('every response above that set a cookie said Cache-Control: no-store and Vary: Cookie (redirects thrown by a hook: 303, not stored)', () => {
+    assert(http.setCookieResponses > 12, `only ${http.setCookieResponses} responses set a cookie`)
+    assert(http.unsafe.length === 0, http.unsafe.join('\n    '))
+  })
+}
+
+/**
+ * Every response that sets a cookie must say no-store (RFC 9111 §5.2.2.5) and Vary: Cookie:
+ * the client records each that does not. The one exception, by design: a redirect that a
+ * later hook throws is built by SvelteKit, which takes cookies but no headers; a 303 is
+ * not stored by any cache without explicit freshness (RFC 9111 §3, RFC 9110 §15.4.4).
+ * Requests send a browser's Accept header, and posts this origin's Origin header, as
+ * browsers do, unless told otherwise.
+ */
+function client(origin) {
+  const http = {
+    unsafe: [],
+    setCookieResponses: 0,
+    async request(path, { method = 'GET', cookie, form, json, headers: extra = {}, origin: from = origin } = {}) {
+      // A browser's Accept: SvelteKit answers an action with JSON when Accept prefers it (use:enhance).
+      const headers = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', ...extra }
+      if (cookie !== undefined) headers.cookie = typeof cookie === 'string' ? cookie : cookie.header()
+      if (method !== 'GET' && from !== null) headers.origin = from
+      let body
+      if (form !== undefined) body = new URLSearchParams(form)
+      if (json !== undefined) {
+        body = JSON.stringify(json)
+        headers['content-type'] = 'application/json'
+      }
+      const response = await fetch(`${origin}${path}`, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(20_000) })
+      if (response.headers.getSetCookie().length > 0) {
+        http.setCookieResponses++
+        const cacheControl = response.headers.get('cache-control') ?? ''
+        const vary = response.headers.get('vary') ?? ''
+        const thrownRedirect = response.status === 303 && cacheControl === '' && method === 'GET'
+        if (!thrownRedirect && (!/\bno-store\b/.test(cacheControl) || /\b(public|s-maxage)\b/.test(cacheControl) || !/\bcookie\b/i.test(vary))) {
+          http.unsafe.push(`${method} ${path} -> ${response.status} with Set-Cookie, Cache-Control: ${cacheControl || '(none)'}, Vary: ${vary || '(none)'}`)
+        }
+      }
+      return response
+    },
+    get: (path, cookie) => http.request(path, { cookie }),
+    post: (path, form, cookie, options = {}) => http.request(path, { method: 'POST', form, cookie, ...options }),
+  }
+  return http
+}
+
+// ---------------------------------------------------------------- small helpers
+
+/** The text of the element with this id in server-rendered HTML (Svelte escapes text). */
+function text(html, id) {
+  const match = new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(html)
+  return match?.[1].replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>')
+}
+
+/** The value of the first input named `name`. */
+function attribute(html, name) {
+  return new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1]
+}
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+// ---------------------------------------------------------------- main
+
+const began = performance.now()
+if (createSessions === undefined || !existsSync(join(root, 'dist/sveltekit/index.js'))) {
+  await check('dist/ holds the built package', () => {
+    throw new Error('dist/ is missing or has no sveltekit/: run `npm run build` first')
+  })
+} else {
+  const installed = installPackage()
+  await check('the packed package exports sealed-session/sveltekit', () => {
+    if (installed !== true) throw new Error(installed)
+  })
+  if (installed === true && process.argv[2] !== 'install') await buildAndDrive()
+}
+const seconds = (ms) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`)
+console.log(`\ntype-check ${seconds(timings.typecheck)}, build ${seconds(timings.build)}, serve and drive ${seconds(timings.drive)}, total ${seconds(performance.now() - began)}`)
+console.log(summaryLine(tally))
+process.exit(tally.failed === 0 && tally.passed > 0 ? 0 : 1)
