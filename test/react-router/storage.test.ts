@@ -198,6 +198,24 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
     await expect(setup().storage.revokeSubject('ada')).rejects.toThrow(ConfigurationError)
   })
 
+  it("returns '' when a failing revocation store made the request load as signed out (the browser keeps its cookie)", async () => {
+    const clock = new Clock()
+    let failing = false
+    const store = memoryRevocations({ now: clock.now })
+    const flaky = { ...store, isRevoked: (query: Parameters<typeof store.isRevoked>[0]) => (failing ? Promise.reject(new Error('down')) : store.isRevoked(query)) }
+    const storage = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, now: clock.now, revocations: flaky })
+    const session = await storage.getSession()
+    await session.login('ada')
+    const cookie = sentBack(await storage.commitSession(session))
+    clock.advance(61)
+    failing = true
+    const loaded = await storage.getSession(cookie)
+    expect(loaded.subject).toBeUndefined()
+    expect(await storage.commitSession(loaded)).toBe('')
+    failing = false
+    expect((await storage.getSession(cookie)).subject).toBe('ada')
+  })
+
   it('commitSession() after logout() removes the cookie rather than sealing an empty session', async () => {
     const { storage } = setup()
     const session = await storage.getSession()
