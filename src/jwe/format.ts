@@ -65,8 +65,6 @@ export async function openJwe(context: FormatContext, token: string, now: number
   return { ok: true, keyId: secret.id, ...decoded }
 }
 
-let decryptions = 0
-
 /**
  * One jose `compactDecrypt` of a token that `readCompact` already accepted. jose is held
  * to the same algorithms, and decompression is off: jose 6 inflates `zip: "DEF"` by
@@ -79,7 +77,6 @@ export async function decryptChecked(
   enc: ContentEncryption,
 ): Promise<Uint8Array<ArrayBuffer> | undefined> {
   try {
-    decryptions++
     const { plaintext } = await compactDecrypt(token, await key(), {
       keyManagementAlgorithms: ['dir'],
       contentEncryptionAlgorithms: [enc],
@@ -89,9 +86,4 @@ export async function decryptChecked(
   } catch {
     return undefined
   }
-}
-
-/** How many decryptions this isolate attempted: tests prove refused headers cost none. */
-export function jweDecryptions(): number {
-  return decryptions
 }

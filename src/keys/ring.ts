@@ -111,7 +111,6 @@ function cachedKey<K>(cache: KeyCache<K>, secret: NormalizedSecret, scopeKey: st
   }
   const promise = derive()
   const entry: CachedKey<K> = { promise }
-  derivationCount++
   scope.set(epoch, entry)
   perSecret.size++
   const owner = scope
@@ -134,11 +133,4 @@ function baseKey(secret: string): Promise<CryptoKey> {
     key.catch(() => baseKeys.delete(secret))
   }
   return key
-}
-
-let derivationCount = 0
-
-/** How many epoch keys this isolate has derived: tests use it to prove refused epochs derive nothing. */
-export function keyDerivations(): number {
-  return derivationCount
 }

@@ -1,14 +1,9 @@
+/// <reference types="vite/client" />
+// Vite's own typing of import.meta.glob (the static glob import vitest bundles at transform time).
 import { describe, expect, it } from 'vitest'
 import { createSessions } from 'sealed-session'
 import { SECRET_A } from '../support/index.js'
 import { NODE_ONLY } from './setup.js'
-
-declare global {
-  interface ImportMeta {
-    /** Vite's static glob import: the raw text of every matching file, bundled at transform time. */
-    glob(pattern: string | string[], options: { query: '?raw'; import: 'default'; eager: true }): Record<string, string>
-  }
-}
 
 // Every module of the library, as text. The CLI (src/cli) is left out: it runs on a host
 // (Node, Deno, Bun) that hands it argv and stdout, and never runs in a request.
