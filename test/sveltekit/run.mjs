@@ -1,5 +1,6 @@
 // Builds examples/sveltekit with SvelteKit's own toolchain (`vite build`, adapter-node),
-// starts it with `ORIGIN=http://127.0.0.1:PORT node build` and drives it over HTTP: sign in
+// starts it with `ORIGIN=http://127.0.0.1:PORT node build` (on this Node, then on Node 20
+// when that is another binary: /usr/bin/node or $NODE20) and drives it over HTTP: sign in
 // through a form action, the session read in a +page.server.ts load, changed in an action
 // (a plain form post and use:enhance's fetch), a +server.ts endpoint, a tampered and an
 // expired cookie, an oversized session (caught in the action, and uncaught into
@@ -35,13 +36,15 @@ const { createSessions } = await import(new URL('../../dist/index.js', import.me
 
 const tally = createTally({ label: '[sveltekit]' })
 const timings = {}
+/** Which Node serves the app, in each check's name once the build is done. */
+let servedBy = ''
 
 async function check(name, fn) {
   try {
     await fn()
-    tally.pass(name)
+    tally.pass(`${name}${servedBy}`)
   } catch (error) {
-    tally.fail(name, error)
+    tally.fail(`${name}${servedBy}`, error)
   }
 }
 
@@ -106,27 +109,38 @@ async function buildAndDrive() {
     }
   })
 
-  const secret = base64url(crypto.getRandomValues(new Uint8Array(32)))
-  const port = await freePort()
-  const origin = `http://127.0.0.1:${port}`
-  const log = []
+  // The same build served by this Node, then by Node 20 (the package's floor) when it is
+  // another binary: /usr/bin/node here, or NODE20=/path/to/node.
+  const node20 = process.env.NODE20 ?? '/usr/bin/node'
+  const servers = [process.execPath]
+  if (!process.versions.node.startsWith('20.') && existsSync(node20)) servers.push(node20)
   const began = performance.now()
-  // adapter-node assumes https unless ORIGIN says otherwise; SvelteKit compares a form
-  // post's Origin header with it.
-  const server = start(process.execPath, ['build'], {
-    cwd: app,
-    env: { ...env, SESSION_SECRET: secret, PORT: String(port), HOST: '127.0.0.1', ORIGIN: origin },
-    onLine: (line) => log.push(line),
-  })
-  try {
-    const ready = await waitForServer(origin)
-    await check('node build answers on 127.0.0.1', () => assert(ready, `no answer within 30 s\n${log.slice(-20).join('\n')}`))
-    if (ready) await drive(origin, secret)
-  } finally {
-    await server.stop()
+  for (const node of servers) {
+    const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
+    servedBy = ` [node ${version}]`
+    const secret = base64url(crypto.getRandomValues(new Uint8Array(32)))
+    const port = await freePort()
+    const origin = `http://127.0.0.1:${port}`
+    const log = []
+    const failedBefore = tally.failed
+    // adapter-node assumes https unless ORIGIN says otherwise; SvelteKit compares a form
+    // post's Origin header with it.
+    const server = start(node, ['build'], {
+      cwd: app,
+      env: { ...env, SESSION_SECRET: secret, PORT: String(port), HOST: '127.0.0.1', ORIGIN: origin },
+      onLine: (line) => log.push(line),
+    })
+    try {
+      const ready = await waitForServer(origin)
+      await check('node build answers on 127.0.0.1', () => assert(ready, `no answer within 30 s\n${log.slice(-20).join('\n')}`))
+      if (ready) await drive(origin, secret)
+    } finally {
+      await server.stop()
+    }
+    if (tally.failed > failedBefore) console.log(`[sveltekit] server log (node ${version}):\n${log.slice(-30).join('\n')}`)
   }
+  servedBy = ''
   timings.drive = performance.now() - began
-  if (tally.failed > 0) console.log(`[sveltekit] server log:\n${log.slice(-30).join('\n')}`)
 }
 
 function filesUnder(dir) {
