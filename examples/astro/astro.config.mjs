@@ -9,9 +9,7 @@ export default defineConfig({
     // Read by the server at run time (optional, so a build without it succeeds).
     schema: { SESSION_SECRET: envField.string({ context: 'server', access: 'secret', optional: true }) },
   },
-  security: {
-    // checkOrigin (on by default) refuses cross-site form posts before the middleware runs.
-    // Astro compares Origin with the URL it rebuilds from Host: trust these host names.
-    allowedDomains: [{ hostname: '127.0.0.1' }, { hostname: 'localhost' }],
-  },
+  // security.checkOrigin is on by default: a cross-site form post gets 403 before the
+  // middleware runs. It compares Origin with the Host this server sees; behind a proxy that
+  // sets X-Forwarded-Host, list the public host names in security.allowedDomains.
 })

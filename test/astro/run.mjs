@@ -5,9 +5,12 @@
 // Origin check and the session's CSRF token, a prerendered page, sign out, and
 // Cache-Control: no-store with Vary: Cookie on every response that sets a cookie.
 //
-//   node test/astro/run.mjs            build (once with a prerendered page that must be
-//                                      refused), type-check, serve, drive
-//   node test/astro/run.mjs install    only install the packed package into the example
+//   node test/astro/run.mjs              both modes below
+//   node test/astro/run.mjs example      examples/astro: build (once with a prerendered page
+//                                        that must be refused), type-check, serve, drive
+//   node test/astro/run.mjs quickstart   a fresh app made of the README's Astro blocks:
+//                                        build, serve, sign in, read, sign out
+//   node test/astro/run.mjs install      only install the packed package into the example
 //
 // The example imports `sealed-session/astro` as an app would: the runner packs this package
 // (`npm pack`, so package.json `files` and `exports` are what is tested) into
@@ -15,7 +18,7 @@
 // (astro 7): `npm run test:astro` runs it on the `node` devDependency. Ends with
 // `N passed, M failed` and exits 1 on any failure.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -119,25 +122,116 @@ async function buildAndDrive() {
     if (typecheck.code !== 0) throw new Error(`tsc exit ${typecheck.timedOut ? 'timeout' : typecheck.code}\n${typecheck.lines.slice(-30).join('\n')}`)
   })
 
+  await serve(app, env, 'SESSION_SECRET', 'drive', drive)
+}
+
+/**
+ * Starts `dir`'s built server (`node dist/server/entry.mjs`) on a free 127.0.0.1 port with
+ * a fresh secret in `secretName`, runs `driveIt(origin, secret)`, and stops it by PID.
+ */
+async function serve(dir, env, secretName, timing, driveIt) {
   const secret = base64url(crypto.getRandomValues(new Uint8Array(32)))
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   const log = []
   const began = performance.now()
+  const failedBefore = tally.failed
   const server = start(process.execPath, ['dist/server/entry.mjs'], {
-    cwd: app,
-    env: { ...env, SESSION_SECRET: secret, PORT: String(port), HOST: '127.0.0.1' },
+    cwd: dir,
+    env: { ...env, [secretName]: secret, PORT: String(port), HOST: '127.0.0.1' },
     onLine: (line) => log.push(line),
   })
   try {
     const ready = await waitForHttp(`${origin}/login`, { proc: server, timeoutMs: 30_000 })
     await check('the @astrojs/node standalone server answers on 127.0.0.1', () => assert(ready, `no answer within 30 s\n${log.slice(-20).join('\n')}`))
-    if (ready) await drive(origin, secret)
+    if (ready) await driveIt(origin, secret)
   } finally {
     await server.stop()
   }
-  timings.drive = performance.now() - began
-  if (tally.failed > 0) console.log(`[astro] server log:\n${log.slice(-30).join('\n')}`)
+  timings[timing] = performance.now() - began
+  if (tally.failed > failedBefore) console.log(`[astro] server log:\n${log.slice(-30).join('\n')}`)
+}
+
+// ---------------------------------------------------------------- the README quickstart
+
+/**
+ * A fresh app made only of the README's Astro section: each ```ts / ```astro / ```js block
+ * there names its file in its first comment (`// src/middleware.ts`, `// astro.config.mjs`).
+ * Around them only a package.json. The packed package is its sealed-session; astro and
+ * @astrojs/node come from the repository root. Types are the docs check's job
+ * (test/docs/check.mjs); this builds, serves and drives it.
+ */
+async function quickstart(env) {
+  const dir = join(root, 'test-results/astro/quickstart')
+  rmSync(dir, { recursive: true, force: true })
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  const begin = readme.indexOf('\n## Astro\n')
+  const end = readme.indexOf('\n## ', begin + 3)
+  const files = []
+  if (begin !== -1) {
+    for (const [, code] of readme.slice(begin, end === -1 ? undefined : end).matchAll(/```(?:ts|astro|js)\n([\s\S]*?)```/g)) {
+      const name = /^(?:---\n)?\/\/ ([\w./[\]-]+\.(?:tsx?|astro|mjs))\b/.exec(code)?.[1]
+      if (name === undefined) continue
+      files.push(name)
+      mkdirSync(dirname(join(dir, name)), { recursive: true })
+      writeFileSync(join(dir, name), code)
+    }
+  }
+  const needed = ['astro.config.mjs', 'src/middleware.ts', 'src/env.d.ts', 'src/pages/login.astro', 'src/pages/account.astro', 'src/pages/api/login.ts', 'src/pages/api/logout.ts']
+  const missing = needed.filter((name) => !files.includes(name))
+  await check(`the README's Astro section shows a whole app (${needed.length} files)`, () => {
+    assert(begin !== -1, 'README.md has no "## Astro" section')
+    assert(missing.length === 0, `missing: ${missing.join(', ')} (it shows ${files.join(', ')})`)
+  })
+  if (begin === -1 || missing.length > 0) return
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'quickstart', private: true, type: 'module' }, null, 2))
+  cpSync(join(app, 'node_modules/sealed-session'), join(dir, 'node_modules/sealed-session'), { recursive: true })
+
+  const built = await run(process.execPath, [binOf('astro', 'astro'), 'build'], { cwd: dir, env, timeoutMs: 180_000 })
+  timings.quickstartBuild = built.ms
+  await check('the quickstart builds with astro build, without SESSION_SECRETS', () => {
+    if (built.code !== 0) throw new Error(`exit ${built.timedOut ? 'timeout' : built.code}\n${built.lines.slice(-40).join('\n')}`)
+  })
+  if (built.code === 0) await serve(dir, env, 'SESSION_SECRETS', 'quickstart', driveQuickstart)
+}
+
+/** The README quickstart as a new user tries it: sign in, read the session, sign out. */
+async function driveQuickstart(origin) {
+  const http = client(origin)
+  const jar = new CookieJar()
+  const tokenOf = async () => {
+    const page = await http.get('/login', jar)
+    jar.update(page)
+    return attribute(await page.text(), '_csrf')
+  }
+  await check('quickstart: /account redirects to /login when signed out', async () => {
+    const response = await http.get('/account')
+    equal(response.status, 303, 'status')
+    equal(response.headers.get('location'), '/login', 'location')
+  })
+  await check('quickstart: sign in through the form (Origin and _csrf), then /account shows the name', async () => {
+    const token = await tokenOf()
+    assert(token !== undefined, 'no _csrf field on /login')
+    equal((await http.post('/api/login', { name: 'Ada' }, jar)).status, 403, 'status without _csrf')
+    const response = await http.post('/api/login', { _csrf: token, name: 'Ada' }, jar)
+    equal(response.status, 303, 'status')
+    equal(response.headers.get('location'), '/account', 'location')
+    jar.update(response)
+    const account = await http.get('/account', jar)
+    equal(account.status, 200, '/account status')
+    assert((await account.text()).includes('Signed in as <b>Ada</b>'), '/account does not show the name')
+    jar.update(account)
+  })
+  await check('quickstart: sign out removes the cookie; /account redirects again; no-store on every Set-Cookie', async () => {
+    const token = attribute(await (await http.get('/account', jar)).text(), '_csrf')
+    const response = await http.post('/api/logout', { _csrf: token }, jar)
+    equal(response.status, 303, 'status')
+    jar.update(response)
+    assert(!jar.has('__Host-session'), 'the cookie is still there')
+    equal((await http.get('/account', jar)).status, 303, '/account after sign-out')
+    assert(http.setCookieResponses >= 3, `only ${http.setCookieResponses} responses set a cookie`)
+    assert(http.unsafe.length === 0, http.unsafe.join('\n    '))
+  })
 }
 
 function filesUnder(dir) {
@@ -381,8 +475,16 @@ if (createSessions === undefined || !existsSync(join(root, 'dist/astro/index.js'
   await check('the packed package exports sealed-session/astro', () => {
     if (installed !== true) throw new Error(installed)
   })
-  if (installed === true && process.argv[2] !== 'install') await buildAndDrive()
+  const mode = process.argv[2] ?? 'all'
+  if (installed === true && (mode === 'all' || mode === 'example')) await buildAndDrive()
+  if (installed === true && (mode === 'all' || mode === 'quickstart')) {
+    const { SESSION_SECRETS: _unused, ...inherited } = process.env
+    await quickstart({ ...inherited, NODE_ENV: 'production', ASTRO_TELEMETRY_DISABLED: '1' })
+  }
 }
 const seconds = (ms) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`)
-console.log(`\nrefused build ${seconds(timings.refusedBuild)}, build ${seconds(timings.build)}, type-check ${seconds(timings.typecheck)}, serve and drive ${seconds(timings.drive)}, total ${seconds(performance.now() - began)}`)
+console.log(
+  `\nrefused build ${seconds(timings.refusedBuild)}, build ${seconds(timings.build)}, type-check ${seconds(timings.typecheck)}, serve and drive ${seconds(timings.drive)}, ` +
+    `quickstart build ${seconds(timings.quickstartBuild)}, quickstart drive ${seconds(timings.quickstart)}, total ${seconds(performance.now() - began)}`,
+)
 finish(tally)
