@@ -60,8 +60,8 @@ const handled = new WeakSet<object>()
  * Change the session in a page's frontmatter, an API route or a middleware, as with
  * `Astro.cookies`: not in a component rendered while the page streams. A session that no
  * longer fits its cookie throws `SessionTooLargeError` from the middleware: Astro renders
- * src/pages/500.astro with it as `Astro.props.error`, and the browser keeps its previous
- * cookie.
+ * src/pages/500.astro (status 500) with it as `Astro.props.error`, and the browser keeps
+ * its previous cookie.
  *
  * @param options - `SessionOptions` (from `sealed-session`): `secrets` (required), `cookie`
  * (default `__Host-session`, Secure, HttpOnly, SameSite=Lax), `maxAge` (default 7 days),
