@@ -13,6 +13,11 @@ export class SessionError extends Error {
   /** A stable, machine-readable error code. */
   readonly code: string = 'ERR_SESSION'
 
+  /**
+   * Creates the error; the class name becomes its `name`.
+   * @param message - what went wrong and what to do about it.
+   * @param options - `cause`: the error that led to this one.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = new.target.name
@@ -45,6 +50,11 @@ export class SessionTooLargeError extends SessionError {
   /** The most bytes allowed with the configured chunking. */
   readonly limit: number
 
+  /**
+   * Creates the error with a message naming the sizes and the fix.
+   * @param cookieName - the cookie (or header) that would have been set.
+   * @param size - bytes it would need; `limit` - bytes allowed; `hint` - what to do.
+   */
   constructor(cookieName: string, size: number, limit: number, hint: string) {
     super(
       `Session cookie "${cookieName}" needs ${size} bytes (name + value) but at most ${limit} fit ` +

@@ -10,10 +10,15 @@ import { SessionError } from '../errors.js'
  * `cause`.
  */
 export class NextReadonlyCookiesError extends SessionError {
-  /** The stable code of this error, also on each instance as `code`. */
+  /** The stable code of this class: compare `error.code` with it. */
   static override readonly code: string = 'ERR_SESSION_NEXT_READONLY'
+  /** Always 'ERR_SESSION_NEXT_READONLY'. */
   override readonly code: string = NextReadonlyCookiesError.code
 
+  /**
+   * Creates the error with a message saying where `save()` works.
+   * @param options - `cause`: the error Next.js threw.
+   */
   constructor(options: { cause: unknown }) {
     super(
       'sessions.save() cannot set the session cookie here: Next.js allows cookies to be set only in ' +

@@ -155,16 +155,7 @@ export class RouterSessionState<Data, FlashData> implements SealedSession<Data, 
    * a placeholder key is set and removed. Not after a sign-out, which must expire the cookie.
    */
   touch(): void {
-    if (this.signedOut) return
-    const data = this.sealed.data as Record<string, Json>
-    for (const key in data) {
-      this.sealed.set(key, data[key]!)
-      return
-    }
-    this.sealed.set(TOUCH, 0)
-    this.sealed.delete(TOUCH)
+    if (!this.signedOut) this.sealed.touch()
   }
 }
 
-/** Set and removed at once, only in a session with no data: never seen by the application. */
-const TOUCH = '__sealed_session_touch__'

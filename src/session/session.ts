@@ -65,6 +65,12 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   set<K extends keyof T & string>(key: K, value: T[K]): void
   /** Removes `key`; the session is sealed again on commit. */
   delete(key: keyof T & string): void
+  /**
+   * Seal and send the session on this response even though nothing changed, moving its
+   * idle expiry (adapters whose framework always sets the cookie, like React Router's
+   * `commitSession()`). Nothing is sent for a session a failing store made load as signed out.
+   */
+  touch(): void
   /** Keep a value for the next request only (a message after a redirect). */
   flash(key: string, value: Json): void
   /** Read a flash value and forget it. */
@@ -226,6 +232,10 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
       delete this.values[key]
       this.dirty = true
     }
+  }
+
+  touch(): void {
+    if (!this.destroyed) this.dirty = true
   }
 
   flash(key: string, value: Json): void {

@@ -31,7 +31,7 @@ const project = tempProject('sealed-session-docs-')
 const tally = createTally({ label: ' ' })
 try {
   installPackedPackage(project)
-  linkFromRoot(project, ['hono', 'jose', 'next', 'react', 'react-dom', 'react-router', '@types/react', 'redis', 'ioredis', '@cloudflare/workers-types'])
+  linkFromRoot(project, ['hono', 'jose', 'next', 'react', 'react-dom', 'react-router', '@react-router/dev', '@types/react', '@sveltejs/kit', 'svelte', 'astro', 'vite', 'redis', 'ioredis', '@cloudflare/workers-types'])
   const blocks = []
   let partial = 0
   for (const file of files) {
@@ -69,7 +69,8 @@ try {
       moduleResolution: 'bundler',
       moduleDetection: 'force', // each block is its own module, even without import/export
       lib: ['ES2022', 'DOM', 'DOM.Iterable'],
-      types: ['@cloudflare/workers-types'],
+      // Astro's virtual modules (astro:middleware, …) are declared by its client types.
+      types: ['@cloudflare/workers-types', 'astro/client'],
       jsx: 'react-jsx',
       strict: true,
       skipLibCheck: true,
