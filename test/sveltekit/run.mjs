@@ -7,19 +7,22 @@
 // handleError), SvelteKit's Origin check and the session's CSRF token, sign out, and
 // Cache-Control: no-store on every Set-Cookie.
 //
-//   node test/sveltekit/run.mjs            sync, type-check, build, serve, drive
-//   node test/sveltekit/run.mjs install    only install the packed package into the
-//                                          example, to run it by hand
+//   node test/sveltekit/run.mjs              the example, then the README quickstart
+//   node test/sveltekit/run.mjs example      sync, type-check, build, serve, drive the example
+//   node test/sveltekit/run.mjs quickstart   the same for a fresh app made of the README's
+//                                            SvelteKit section (test-results/sveltekit/quickstart)
+//   node test/sveltekit/run.mjs install      only install the packed package into the
+//                                            example, to run it by hand
 //
 // The example imports `sealed-session/sveltekit` as an app would: the runner packs this
 // package (`npm pack`, so package.json `files` and `exports` are what is tested) into
 // examples/sveltekit/node_modules/sealed-session. Needs `npm run build` first. Ends with
 // `N passed, M failed` and exits 1 on any failure.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, run, start } from '../support/processes.mjs'
 import { CookieJar } from '../support/jar.mjs'
@@ -79,33 +82,77 @@ function runSync(command, args) {
 
 // ---------------------------------------------------------------- build and serve
 
-async function buildAndDrive() {
-  // No SESSION_SECRET at build time, as on a build server: only the server gets it.
-  const { SESSION_SECRET: _unused, ORIGIN: _origin, ...inherited } = process.env
+/**
+ * The two apps: the example, and a fresh app made of the README's SvelteKit section. Each
+ * is type-checked, built and served without its secret at build time.
+ */
+const APPS = {
+  example: { dir: app, what: 'the example', secretName: 'SESSION_SECRET', drive: () => drive, node20: true },
+  quickstart: { dir: join(root, 'test-results/sveltekit/quickstart'), what: 'the README quickstart', secretName: 'SESSION_SECRETS', drive: () => driveQuickstart, node20: false },
+}
+
+/**
+ * A fresh app made only of the README's SvelteKit section: each ```ts, ```svelte and ```js
+ * block there starts with a comment naming its file (`// src/hooks.server.ts`,
+ * `<!-- src/routes/login/+page.svelte -->`). Around them, what `npx sv create` gives:
+ * package.json, vite.config.ts, src/app.html, tsconfig.json. The packed package is its
+ * sealed-session; everything else comes from the repository root.
+ */
+function quickstartApp() {
+  const { dir } = APPS.quickstart
+  rmSync(dir, { recursive: true, force: true })
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  const begin = readme.indexOf('\n## SvelteKit\n')
+  if (begin === -1) throw new Error('README.md has no "## SvelteKit" section')
+  const end = readme.indexOf('\n## ', begin + 3)
+  const files = []
+  for (const [, lang, code] of readme.slice(begin, end === -1 ? undefined : end).matchAll(/```(\w+)\n([\s\S]*?)```/g)) {
+    if (!['ts', 'svelte', 'js'].includes(lang)) continue
+    const name = /^(?:\/\/|<!--) ([\w./[\]+$-]+\.(?:ts|svelte|js))\b/.exec(code)?.[1]
+    if (name === undefined) throw new Error(`a code block in the README's SvelteKit section names no file:\n${code.slice(0, 120)}`)
+    files.push(name)
+    mkdirSync(dirname(join(dir, name)), { recursive: true })
+    writeFileSync(join(dir, name), code)
+  }
+  const needed = ['svelte.config.js', 'src/app.d.ts', 'src/lib/session.ts', 'src/hooks.server.ts', 'src/routes/login/+page.server.ts', 'src/routes/login/+page.svelte', 'src/routes/account/+page.server.ts', 'src/routes/account/+page.svelte']
+  for (const name of needed) {
+    if (!files.includes(name)) throw new Error(`the README's SvelteKit section shows no ${name} (it shows ${files.join(', ')})`)
+  }
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'quickstart', private: true, type: 'module' }, null, 2))
+  writeFileSync(join(dir, 'vite.config.ts'), readFileSync(join(app, 'vite.config.ts')))
+  writeFileSync(join(dir, 'src/app.html'), readFileSync(join(app, 'src/app.html')))
+  writeFileSync(join(dir, 'tsconfig.json'), readFileSync(join(app, 'tsconfig.json')))
+  cpSync(join(app, 'node_modules/sealed-session'), join(dir, 'node_modules/sealed-session'), { recursive: true })
+}
+
+async function buildAndDrive(name) {
+  const { dir, what, secretName, node20: alsoNode20 } = APPS[name]
+  // No secret at build time, as on a build server: only the server gets it.
+  const { [secretName]: _unused, ORIGIN: _origin, ...inherited } = process.env
   const env = { ...inherited, NODE_ENV: 'production' }
 
-  // `svelte-kit sync` writes .svelte-kit/ (tsconfig, ./$types) that tsc needs.
-  const sync = await run(process.execPath, [binOf('@sveltejs/kit', 'svelte-kit'), 'sync'], { cwd: app, env, timeoutMs: 60_000 })
-  const typecheck = sync.code !== 0 ? sync : await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, env, timeoutMs: 120_000 })
-  timings.typecheck = sync.ms + (typecheck === sync ? 0 : typecheck.ms)
-  await check('the example type-checks (strict, svelte-kit sync + tsc) against the packed sealed-session/sveltekit', () => {
+  // `svelte-kit sync` writes .svelte-kit/ (tsconfig, ./$types, $env types) that tsc needs.
+  const sync = await run(process.execPath, [binOf('@sveltejs/kit', 'svelte-kit'), 'sync'], { cwd: dir, env, timeoutMs: 60_000 })
+  const typecheck = sync.code !== 0 ? sync : await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, env, timeoutMs: 120_000 })
+  timings.typecheck = (timings.typecheck ?? 0) + sync.ms + (typecheck === sync ? 0 : typecheck.ms)
+  await check(`${what} type-checks (strict, svelte-kit sync + tsc) against the packed sealed-session/sveltekit`, () => {
     if (typecheck.code !== 0) throw new Error(`exit ${typecheck.timedOut ? 'timeout' : typecheck.code}\n${typecheck.lines.slice(-30).join('\n')}`)
   })
 
-  console.log(`[sveltekit] vite build with Node ${process.versions.node} (${VERSIONS.join(', ')})`)
-  rmSync(join(app, 'build'), { recursive: true, force: true })
-  const built = await run(process.execPath, [binOf('vite', 'vite'), 'build'], { cwd: app, env, timeoutMs: 180_000 })
-  timings.build = built.ms
-  await check('vite build (adapter-node) succeeds without SESSION_SECRET', () => {
+  console.log(`[sveltekit] vite build of ${what} with Node ${process.versions.node} (${VERSIONS.join(', ')})`)
+  rmSync(join(dir, 'build'), { recursive: true, force: true })
+  const built = await run(process.execPath, [binOf('vite', 'vite'), 'build'], { cwd: dir, env, timeoutMs: 180_000 })
+  timings.build = (timings.build ?? 0) + built.ms
+  await check(`vite build (adapter-node) of ${what} succeeds without ${secretName}`, () => {
     if (built.code !== 0) throw new Error(`exit ${built.timedOut ? 'timeout' : built.code}\n${built.lines.slice(-40).join('\n')}`)
   })
   if (built.code !== 0) return
-  await check('the session code stays on the server (no sealed-session in the client build)', () => {
-    const scripts = filesUnder(join(app, 'build/client')).filter((name) => name.endsWith('.js'))
+  await check(`the session code stays on the server (no sealed-session in the client build of ${what})`, () => {
+    const scripts = filesUnder(join(dir, 'build/client')).filter((file) => file.endsWith('.js'))
     assert(scripts.length > 0, 'no client scripts were built')
     for (const file of scripts) {
       const code = readFileSync(file, 'utf8')
-      for (const marker of ['sessionHandle', 'SESSION_SECRET', 'SessionTooLargeError']) assert(!code.includes(marker), `${file} contains ${marker}`)
+      for (const marker of ['sessionHandle', secretName, 'SessionTooLargeError']) assert(!code.includes(marker), `${file} contains ${marker}`)
     }
   })
 
@@ -113,11 +160,11 @@ async function buildAndDrive() {
   // another binary: /usr/bin/node here, or NODE20=/path/to/node.
   const node20 = process.env.NODE20 ?? '/usr/bin/node'
   const servers = [process.execPath]
-  if (!process.versions.node.startsWith('20.') && existsSync(node20)) servers.push(node20)
+  if (alsoNode20 && !process.versions.node.startsWith('20.') && existsSync(node20)) servers.push(node20)
   const began = performance.now()
   for (const node of servers) {
     const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
-    servedBy = ` [node ${version}]`
+    servedBy = ` [${name}, node ${version}]`
     const secret = base64url(crypto.getRandomValues(new Uint8Array(32)))
     const port = await freePort()
     const origin = `http://127.0.0.1:${port}`
@@ -126,21 +173,21 @@ async function buildAndDrive() {
     // adapter-node assumes https unless ORIGIN says otherwise; SvelteKit compares a form
     // post's Origin header with it.
     const server = start(node, ['build'], {
-      cwd: app,
-      env: { ...env, SESSION_SECRET: secret, PORT: String(port), HOST: '127.0.0.1', ORIGIN: origin },
+      cwd: dir,
+      env: { ...env, [secretName]: secret, PORT: String(port), HOST: '127.0.0.1', ORIGIN: origin },
       onLine: (line) => log.push(line),
     })
     try {
       const ready = await waitForServer(origin)
       await check('node build answers on 127.0.0.1', () => assert(ready, `no answer within 30 s\n${log.slice(-20).join('\n')}`))
-      if (ready) await drive(origin, secret)
+      if (ready) await APPS[name].drive()(origin, secret)
     } finally {
       await server.stop()
     }
-    if (tally.failed > failedBefore) console.log(`[sveltekit] server log (node ${version}):\n${log.slice(-30).join('\n')}`)
+    if (tally.failed > failedBefore) console.log(`[sveltekit] server log (${name}, node ${version}):\n${log.slice(-30).join('\n')}`)
   }
   servedBy = ''
-  timings.drive = performance.now() - began
+  timings.drive = (timings.drive ?? 0) + performance.now() - began
 }
 
 function filesUnder(dir) {
@@ -372,6 +419,73 @@ async function drive(origin, secret) {
   })
 }
 
+/** The README quickstart as a new user tries it: sign in, read, change, too large, sign out. */
+async function driveQuickstart(origin, secret) {
+  const http = client(origin)
+  const jar = new CookieJar()
+  const page = async (path) => {
+    const response = await http.get(path, jar)
+    jar.update(response)
+    const html = await response.text()
+    return { response, html, csrf: attribute(html, '_csrf') }
+  }
+
+  await check('signed out: /account redirects to /login (the guard hook)', async () => {
+    const response = await http.get('/account')
+    equal(response.status, 303, 'status')
+    equal(response.headers.get('location'), '/login', 'location')
+  })
+
+  await check('a form post without Origin: 403 from SvelteKit; without the CSRF token: 403 from sessionHandle', async () => {
+    const { csrf } = await page('/login')
+    equal((await http.post('/login', { _csrf: csrf, name: 'Ada' }, jar, { origin: null })).status, 403, 'status without Origin')
+    equal((await http.post('/login', { name: 'Ada' }, jar)).status, 403, 'status without the token')
+  })
+
+  await check('sign in: the action redirects (303) to /account with the sealed cookie', async () => {
+    const { csrf } = await page('/login')
+    const response = await http.post('/login', { _csrf: csrf, name: 'Ada' }, jar)
+    equal(response.status, 303, 'status')
+    equal(response.headers.get('location'), '/account', 'location')
+    jar.update(response)
+    equal((await createSessions({ secrets: secret }).load(jar.header())).subject, 'Ada', 'the cookie opens as the user')
+  })
+
+  await check('the account page shows the user; rename changes the session', async () => {
+    const { html, csrf } = await page('/account')
+    assert(html.includes('<b>Ada</b>'), 'the name is not on the page')
+    const response = await http.post('/account?/rename', { _csrf: csrf, name: 'Ada L.' }, jar)
+    equal(response.status, 200, 'status')
+    equal(response.headers.getSetCookie().length, 1, 'Set-Cookie count')
+    jar.update(response)
+    assert((await page('/account')).html.includes('<b>Ada L.</b>'), 'the new name is not on the page')
+  })
+
+  await check('a name too large for the cookie: fail(413) with ERR_SESSION_TOO_LARGE, no cookie, the old one kept', async () => {
+    const { csrf } = await page('/account')
+    const response = await http.post('/account?/rename', { _csrf: csrf, name: 'x'.repeat(5000) }, jar)
+    equal(response.status, 413, 'status')
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
+    assert(/ERR_SESSION_TOO_LARGE: \d+ bytes, at most 4096/.test(await response.text()), 'no error on the page')
+    assert((await page('/account')).html.includes('<b>Ada L.</b>'), 'the old session is gone')
+  })
+
+  await check('sign out: the cookie is removed, /account redirects again', async () => {
+    const { csrf } = await page('/account')
+    const response = await http.post('/account?/logout', { _csrf: csrf }, jar)
+    equal(response.status, 303, 'status')
+    equal(response.headers.get('location'), '/login', 'location')
+    jar.update(response)
+    assert(!jar.has('__Host-session'), 'the cookie is still there')
+    equal((await http.get('/account', jar)).status, 303, 'GET /account after sign-out')
+  })
+
+  await check('every response that set a cookie said Cache-Control: no-store and Vary: Cookie', () => {
+    assert(http.setCookieResponses >= 4, `only ${http.setCookieResponses} responses set a cookie`)
+    assert(http.unsafe.length === 0, http.unsafe.join('\n    '))
+  })
+}
+
 /**
  * Every response that sets a cookie must say no-store (RFC 9111 §5.2.2.5) and Vary: Cookie:
  * the client records each that does not. The one exception, by design: a redirect that a
@@ -442,7 +556,22 @@ if (createSessions === undefined || !existsSync(join(root, 'dist/sveltekit/index
   await check('the packed package exports sealed-session/sveltekit', () => {
     if (installed !== true) throw new Error(installed)
   })
-  if (installed === true && process.argv[2] !== 'install') await buildAndDrive()
+  const mode = process.argv[2]
+  if (installed === true && mode !== 'install') {
+    if (mode === undefined || mode === 'example') await buildAndDrive('example')
+    if (mode === undefined || mode === 'quickstart') {
+      let made = true
+      await check("the README's SvelteKit section makes an app", () => {
+        try {
+          quickstartApp()
+        } catch (error) {
+          made = false
+          throw error
+        }
+      })
+      if (made) await buildAndDrive('quickstart')
+    }
+  }
 }
 const seconds = (ms) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`)
 console.log(`\ntype-check ${seconds(timings.typecheck)}, build ${seconds(timings.build)}, serve and drive ${seconds(timings.drive)}, total ${seconds(performance.now() - began)}`)
