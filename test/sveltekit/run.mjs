@@ -147,6 +147,9 @@ async function buildAndDrive(name) {
     if (built.code !== 0) throw new Error(`exit ${built.timedOut ? 'timeout' : built.code}\n${built.lines.slice(-40).join('\n')}`)
   })
   if (built.code !== 0) return
+  if (name === 'example') {
+    await check('the prerendered page was built (build/prerendered/about.html)', () => assert(existsSync(join(dir, 'build/prerendered/about.html')), 'no about.html'))
+  }
   await check(`the session code stays on the server (no sealed-session in the client build of ${what})`, () => {
     const scripts = filesUnder(join(dir, 'build/client')).filter((file) => file.endsWith('.js'))
     assert(scripts.length > 0, 'no client scripts were built')
@@ -241,6 +244,13 @@ async function drive(origin, secret) {
     const login = await http.get('/login')
     equal(login.status, 200, '/login status')
     assert((await login.text()).includes('name="name"'), 'no sign-in form on /login')
+  })
+
+  await check('a prerendered page (built with the hooks kept out of the build) is served as built, with no cookie', async () => {
+    const response = await http.get('/about')
+    equal(response.status, 200, 'status')
+    assert((await response.text()).includes('A prerendered page'), 'not the about page')
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
   })
 
   await check("SvelteKit's Origin check: a form post without Origin gets 403 before the hook runs", async () => {

@@ -1,3 +1,4 @@
+import { building } from '$app/environment'
 import { env } from '$env/dynamic/private'
 import { redirect, type Handle, type HandleServerError } from '@sveltejs/kit'
 import { sequence } from '@sveltejs/kit/hooks'
@@ -15,7 +16,9 @@ const signedIn: Handle = ({ event, resolve }) => {
   return resolve(event)
 }
 
-export const handle: Handle = sequence(session, signedIn)
+// Prerendered pages (src/routes/about) are rendered by `vite build`, with no visitor and no
+// secret: no session there, so the hooks stay out of the build.
+export const handle: Handle = building ? sequence() : sequence(session, signedIn)
 
 // A session too large that no action caught (SessionTooLargeError from the hook's commit)
 // arrives here: show its code rather than "Internal Error".
