@@ -7,6 +7,18 @@ import type { Session, SessionData } from '../session/session.js'
 import { withCommit, type SessionCommit } from '../transport/commit.js'
 
 /**
+ * What `sessionHandle()` puts on `event.locals`. Declare it in `src/app.d.ts`, whole
+ * (`interface Locals extends SessionLocals<Data> {}`) or the part you use
+ * (`interface Locals { session: Session<Data> }`).
+ */
+export interface SessionLocals<T extends SessionData<T> = Record<string, Json>> {
+  /** This request's session (`locals.session`): read it, change it, sign in and out. */
+  session: Session<T>
+  /** The engine, for `revokeSubject()` (sign a user out everywhere). */
+  sessions: Sessions<T>
+}
+
+/**
  * Options, or a function computing them per request: read secrets at run time
  * (`$env/dynamic/private`, or `event.platform.env` on Cloudflare), so `vite build` never
  * needs them.
@@ -62,12 +74,16 @@ const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b
  * puts on the redirect it builds (without the cache headers, which a 302/303/307 does not
  * need: it is not stored without them).
  *
+ * A response of status 500 or more (an unexpected error in a load or action) leaves the
+ * session as it was, as a thrown error does: no half-finished sign-in is sent.
+ *
  * A session that no longer fits its cookie throws `SessionTooLargeError` into SvelteKit's
  * `handleError` (a 500). To show it instead, call {@link saveSession} in the action and
  * catch it there: the browser then keeps its previous cookie.
  *
- * Declare the type of `locals.session` in `src/app.d.ts`:
- * `namespace App { interface Locals { session: Session<Data> } }`.
+ * Declare the type of `locals.session` (and `locals.sessions`, the engine) in
+ * `src/app.d.ts`: `namespace App { interface Locals extends SessionLocals<Data> {} }`, or
+ * `interface Locals { session: Session<Data> }`.
  *
  * @param options - `SessionOptions` (from `sealed-session`): `secrets` (required), `cookie`
  * (default `__Host-session`, Secure, HttpOnly, SameSite=Lax), `maxAge` (default 7 days),
@@ -102,7 +118,7 @@ export function sessionHandle<T extends SessionData<T> = Record<string, Json>>(o
     const state: Pending = { commit: () => sessions.commit(session), commits: [], refused: false }
     pending.set(session, state)
     // App.Locals is the application's declaration: the library cannot name its type.
-    ;(event.locals as { session?: Session<T> }).session = session
+    Object.assign(event.locals, { session, sessions } satisfies SessionLocals<T>)
     if (csrf !== undefined && !SAFE_METHODS.has(event.request.method)) {
       const token = event.request.headers.get(csrfHeader) ?? (await formField(event.request, csrfField))
       // OWASP CSRF cheat sheet: a synchronizer token on every state-changing request.
@@ -123,7 +139,17 @@ export function sessionHandle<T extends SessionData<T> = Record<string, Json>>(o
       // Anything else leaves the session as it was: no half-finished sign-in is sent.
       throw error
     }
-    for (const commit of await settle(state)) response = withCommit(response, commit)
+    // An unexpected error in a load or action became a 500 page: like a thrown error, it
+    // leaves the session as it was (what saveSession() sent is kept).
+    let commits: readonly SessionCommit[]
+    try {
+      commits = response.status >= 500 ? state.commits : await settle(state)
+    } catch (error) {
+      // The response is replaced by SvelteKit's error page: release its unread body.
+      await response.body?.cancel().catch(() => {})
+      throw error
+    }
+    for (const commit of commits) response = withCommit(response, commit)
     return response
   }
 }

@@ -3,4 +3,4 @@
  * commits it on the response, and `saveSession()` to seal it inside an action.
  * @packageDocumentation
  */
-export { sessionHandle, saveSession, type SessionHandleOptions, type SessionHandleConfig, type CsrfOptions } from './handle.js'
+export { sessionHandle, saveSession, type SessionLocals, type SessionHandleOptions, type SessionHandleConfig, type CsrfOptions } from './handle.js'

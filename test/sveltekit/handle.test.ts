@@ -1,11 +1,11 @@
 import { error as httpError, redirect, type Cookies, type Handle, type RequestEvent } from '@sveltejs/kit'
 import { describe, expect, it } from 'vitest'
 import { ConfigurationError, createSessions, SessionTooLargeError, type Session } from '../../src/index.js'
-import { saveSession, sessionHandle, type SessionHandleConfig } from '../../src/sveltekit/index.js'
+import { saveSession, sessionHandle, type SessionHandleConfig, type SessionLocals } from '../../src/sveltekit/index.js'
 import { Clock, CookieJar, SECRET_A } from '../support/index.js'
 
 type Data = { name: string; notes: string }
-type Locals = { session?: Session<Data> }
+type Locals = Partial<SessionLocals<Data>>
 type CookieCall = { name: string; value: string; options: Parameters<Cookies['set']>[2] }
 
 /**
@@ -134,6 +134,31 @@ describe('sessionHandle: the session on event.locals, committed on the response'
     ).catch((error: unknown) => error)
     expect(thrown).toMatchObject({ status: 500 })
     expect(cookieCalls).toEqual([])
+  })
+
+  it('puts the engine on locals.sessions too (revokeSubject)', async () => {
+    const { run } = setup()
+    const { locals } = await run(get(), () => page())
+    expect(locals.sessions?.cookieName).toBe('__Host-session')
+    expect(typeof locals.sessions?.revokeSubject).toBe('function')
+  })
+
+  it('a 500 response (an unexpected error in a load or action) leaves the session as it was; what saveSession() sent stays', async () => {
+    const { run, signedIn, engine } = setup()
+    const cookie = await signedIn()
+    const failed = await run(get(cookie), async (_event, locals) => {
+      await locals.session!.logout()
+      return new Response('Internal Error', { status: 500 })
+    })
+    expect(failed.response.headers.getSetCookie()).toEqual([])
+    const saved = await run(get(cookie), async (_event, locals) => {
+      locals.session!.set('name', 'saved')
+      await saveSession(locals.session!)
+      locals.session!.set('name', 'lost')
+      return new Response('Internal Error', { status: 500 })
+    })
+    expect(saved.response.headers.getSetCookie()).toHaveLength(1)
+    expect((await engine.load(CookieJar.from(cookie).update(saved.response).header())).get('name')).toBe('saved')
   })
 
   it('checks fixed options when it is built, and calls an options function with the event', async () => {
