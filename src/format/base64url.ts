@@ -24,9 +24,31 @@ interface NativeFromBase64 {
 const nativeTo = (Uint8Array.prototype as NativeBase64).toBase64
 const nativeFrom = (Uint8Array as NativeFromBase64).fromBase64
 
+/** Node's Buffer, for Node versions without the TC39 methods (20, 24): reached at run time, never imported. */
+interface NodeBuffer {
+  from(buffer: ArrayBuffer, byteOffset: number, length: number): { toString(encoding: 'base64url'): string }
+  from(text: string, encoding: 'base64url'): Uint8Array
+}
+const nodeBuffer: NodeBuffer | undefined = nativeTo === undefined || nativeFrom === undefined ? findNodeBuffer() : undefined
+
+function findNodeBuffer(): NodeBuffer | undefined {
+  try {
+    const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule
+    if (typeof getBuiltinModule !== 'function') return undefined
+    const candidate = ((getBuiltinModule as (id: string) => unknown)('node:buffer') as { Buffer?: NodeBuffer } | undefined)?.Buffer
+    // Trust it only if it spells a known value exactly as RFC 4648 §5 does.
+    const probe = Uint8Array.of(0xfb, 0xff, 0xbf, 0x01)
+    if (candidate?.from(probe.buffer, 0, 4).toString('base64url') !== '-_-_AQ') return undefined
+    return candidate
+  } catch {
+    return undefined
+  }
+}
+
 /** Encodes bytes as base64url without padding. */
 export function encodeBase64url(bytes: Uint8Array<ArrayBuffer>): string {
   if (nativeTo !== undefined) return nativeTo.call(bytes, { alphabet: 'base64url', omitPadding: true })
+  if (nodeBuffer !== undefined) return nodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url')
   // ASCII codes into a buffer, then one decode: far fewer string operations than concatenation.
   const n = bytes.length
   const full = n - (n % 3)
@@ -72,6 +94,15 @@ export function decodeBase64url(text: string): Uint8Array<ArrayBuffer> | undefin
       return undefined
     }
     return bytes.length === (n >> 2) * 3 + (rest === 0 ? 0 : rest - 1) ? bytes : undefined
+  }
+  if (nodeBuffer !== undefined) {
+    // Buffer's decoder is lenient (it skips characters, accepts '+', '/' and padding), so
+    // keep the result only if it encodes back to exactly this text: one spelling per byte
+    // string. Copied out of Buffer's shared pool into bytes of its own.
+    const decoded = nodeBuffer.from(text, 'base64url')
+    const bytes = new Uint8Array(decoded.length)
+    bytes.set(decoded)
+    return nodeBuffer.from(bytes.buffer, 0, bytes.length).toString('base64url') === text ? bytes : undefined
   }
   const out = new Uint8Array(((n >> 2) * 3) + (rest === 0 ? 0 : rest - 1))
   const full = n - rest
