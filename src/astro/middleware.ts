@@ -5,7 +5,7 @@ import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
 import { withCommit } from '../transport/commit.js'
-import { csrfTokenOf, type CsrfOptions } from './csrf.js'
+import { csrfCheck, type CsrfOptions } from '../engine/csrf.js'
 
 export type { CsrfOptions }
 
@@ -39,7 +39,6 @@ export interface SessionMiddlewareConfig {
   readonly csrf?: boolean | CsrfOptions
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
 /** The locals this middleware has filled: a nested run (a rewrite) keeps the outer session. */
 const handled = new WeakSet<object>()
@@ -82,7 +81,7 @@ export function sessionMiddleware<T extends SessionData<T> = Record<string, Json
   options: AstroSessionOptions,
   config: SessionMiddlewareConfig = {},
 ): MiddlewareHandler {
-  const csrf = config.csrf === true ? {} : config.csrf === false || config.csrf === undefined ? undefined : config.csrf
+  const checkCsrf = csrfCheck(config.csrf)
   let engineFor: (context: APIContext) => Sessions<T>
   if (typeof options === 'function') {
     engineFor = (context) => createSessions<T>(options(context))
@@ -101,11 +100,9 @@ export function sessionMiddleware<T extends SessionData<T> = Record<string, Json
     const sessions = engineFor(context)
     const session = await sessions.load(context.request)
     Object.assign(context.locals, { session, sessions } satisfies SessionLocals<T>)
-    if (csrf !== undefined && !SAFE_METHODS.has(context.request.method)) {
-      // OWASP CSRF cheat sheet: a synchronizer token on every state-changing request.
-      if (!session.verifyCsrf(await csrfTokenOf(context.request, csrf))) {
-        return new Response('Invalid or missing CSRF token', { status: 403, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
-      }
+    // OWASP CSRF cheat sheet: a synchronizer token on every state-changing request.
+    if (checkCsrf !== undefined && !(await checkCsrf(context.request, session))) {
+      return new Response('Invalid or missing CSRF token', { status: 403, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
     }
     const response = await next()
     let commit

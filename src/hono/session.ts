@@ -2,6 +2,9 @@ import type { Context, Env, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
 import { withCommit } from '../transport/commit.js'
+import { csrfCheck, type CsrfOptions } from '../engine/csrf.js'
+
+export type { CsrfOptions }
 import type { Json } from '../session/envelope.js'
 import { createSessions, type Sessions } from '../engine/engine.js'
 import type { SessionOptions } from '../session/options.js'
@@ -23,14 +26,6 @@ export type SessionMiddlewareOptions<T extends SessionData<T> = Record<string, J
   | SessionOptions
   | ((c: Context<E & SessionEnv<T>>) => SessionOptions)
 
-/** Where the CSRF check looks for the token. */
-export interface CsrfOptions {
-  /** Request header holding the token (for fetch and XHR). @default 'x-csrf-token' */
-  readonly header?: string
-  /** Form field holding the token (urlencoded and multipart forms). @default '_csrf' */
-  readonly field?: string
-}
-
 /** Behaviour of the middleware itself, beside the session options. */
 export interface SessionMiddlewareConfig {
   /**
@@ -40,8 +35,6 @@ export interface SessionMiddlewareConfig {
   readonly csrf?: boolean | CsrfOptions
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
-const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i
 
 /**
  * Session middleware. Loads the session before your handlers, commits it after them:
@@ -78,9 +71,7 @@ export function session<T extends SessionData<T> = Record<string, Json>, E exten
   options: SessionMiddlewareOptions<T, E>,
   config: SessionMiddlewareConfig = {},
 ): MiddlewareHandler<E & SessionEnv<T>> {
-  const csrf = config.csrf === true ? {} : config.csrf === false || config.csrf === undefined ? undefined : config.csrf
-  const csrfHeader = csrf?.header ?? 'x-csrf-token'
-  const csrfField = csrf?.field ?? '_csrf'
+  const checkCsrf = csrfCheck(config.csrf)
   let engineFor: (c: Context<E & SessionEnv<T>>) => Sessions<T>
   if (typeof options === 'function') {
     engineFor = (c) => createSessions<T>(options(c))
@@ -94,14 +85,9 @@ export function session<T extends SessionData<T> = Record<string, Json>, E exten
     const current = await sessions.load(c.req.raw)
     c.set('session', current)
     c.set('sessions', sessions)
-    if (csrf !== undefined && !SAFE_METHODS.has(c.req.method)) {
-      let token: unknown = c.req.header(csrfHeader)
-      if (token === undefined && FORM_TYPES.test(c.req.header('content-type') ?? '')) {
-        // parseBody() caches the body, so the handler can still read the form.
-        token = (await c.req.parseBody())[csrfField]
-      }
-      // OWASP CSRF cheat sheet: a synchronizer token on every state-changing request.
-      if (!current.verifyCsrf(token)) throw new HTTPException(403, { message: 'Invalid or missing CSRF token' })
+    // OWASP CSRF cheat sheet: a synchronizer token on every state-changing request.
+    if (checkCsrf !== undefined && !(await checkCsrf(c.req.raw, current))) {
+      throw new HTTPException(403, { message: 'Invalid or missing CSRF token' })
     }
     await next()
     // A handler that failed leaves the session as it was: no half-finished login is sent.

@@ -5,6 +5,9 @@ import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
 import { withCommit, type SessionCommit } from '../transport/commit.js'
+import { csrfCheck, type CsrfOptions } from '../engine/csrf.js'
+
+export type { CsrfOptions }
 
 /**
  * What `sessionHandle()` puts on `event.locals`. Declare it in `src/app.d.ts`, whole
@@ -24,14 +27,6 @@ export interface SessionLocals<T extends SessionData<T> = Record<string, Json>> 
  * needs them.
  */
 export type SessionHandleOptions = SessionOptions | ((event: RequestEvent) => SessionOptions)
-
-/** Where the synchronizer-token check looks for `session.csrfToken()`. */
-export interface CsrfOptions {
-  /** Request header holding the token (for `fetch` to `+server.ts` endpoints). @default 'x-csrf-token' */
-  readonly header?: string
-  /** Form field holding the token (form actions, urlencoded and multipart). @default '_csrf' */
-  readonly field?: string
-}
 
 /** Behaviour of the hook itself, beside the session options. */
 export interface SessionHandleConfig {
@@ -56,8 +51,6 @@ interface Pending {
 /** Sessions loaded by a `sessionHandle()`, to what they still have to send. */
 const pending = new WeakMap<object, Pending>()
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
-const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i
 
 /**
  * The `handle` hook: loads the session into `event.locals.session` before your loads,
@@ -101,9 +94,7 @@ const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b
  * ```
  */
 export function sessionHandle<T extends SessionData<T> = Record<string, Json>>(options: SessionHandleOptions, config: SessionHandleConfig = {}): Handle {
-  const csrf = config.csrf === true ? {} : config.csrf === false || config.csrf === undefined ? undefined : config.csrf
-  const csrfHeader = csrf?.header ?? 'x-csrf-token'
-  const csrfField = csrf?.field ?? '_csrf'
+  const checkCsrf = csrfCheck(config.csrf)
   let engineFor: (event: RequestEvent) => Sessions<T>
   if (typeof options === 'function') {
     engineFor = (event) => createSessions<T>(options(event))
@@ -119,11 +110,8 @@ export function sessionHandle<T extends SessionData<T> = Record<string, Json>>(o
     pending.set(session, state)
     // App.Locals is the application's declaration: the library cannot name its type.
     Object.assign(event.locals, { session, sessions } satisfies SessionLocals<T>)
-    if (csrf !== undefined && !SAFE_METHODS.has(event.request.method)) {
-      const token = event.request.headers.get(csrfHeader) ?? (await formField(event.request, csrfField))
-      // OWASP CSRF cheat sheet: a synchronizer token on every state-changing request.
-      if (!session.verifyCsrf(token)) return forbidden(event.request, 'Invalid or missing CSRF token')
-    }
+    // OWASP CSRF cheat sheet: a synchronizer token on every state-changing request.
+    if (checkCsrf !== undefined && !(await checkCsrf(event.request, session))) return forbidden(event.request, 'Invalid or missing CSRF token')
     let response: Response
     try {
       response = await resolve(event)
@@ -207,16 +195,6 @@ async function settle(state: Pending): Promise<readonly SessionCommit[]> {
 }
 
 /** The form field `name` of a form post, read from a copy: the action reads the body itself. */
-async function formField(request: Request, name: string): Promise<FormDataEntryValue | null> {
-  if (!FORM_TYPES.test(request.headers.get('content-type') ?? '')) return null
-  try {
-    return (await request.clone().formData()).get(name)
-  } catch {
-    // A malformed body carries no token.
-    return null
-  }
-}
-
 /** A 403 shaped like SvelteKit's own refusal of a cross-site form post. */
 function forbidden(request: Request, message: string): Response {
   const headers = { 'cache-control': 'no-store' }

@@ -61,7 +61,12 @@ try {
   }
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'docs-check', private: true, type: 'module' }))
   // No @types/node in the repository: the one Node global the docs use, as @types/node declares it.
-  writeFileSync(join(project, 'node-globals.d.ts'), 'declare var process: { env: Record<string, string | undefined> }\n')
+  writeFileSync(
+    join(project, 'node-globals.d.ts'),
+    'declare var process: { env: Record<string, string | undefined> }\n' +
+      // SvelteKit's virtual module, as the app's generated types declare it.
+      "declare module '$env/dynamic/private' { export const env: Record<string, string | undefined> }\n",
+  )
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {
       target: 'ES2022',
