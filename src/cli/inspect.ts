@@ -18,15 +18,15 @@ export function inspect(token: string, options: InspectOptions, host: CliHost): 
 
 function inspectV1(token: string, options: InspectOptions, host: CliHost): number {
   const bytes = decodeBase64url(token)
-  const parsed = bytes === undefined ? 'malformed' : parseToken(bytes)
-  if (bytes === undefined || typeof parsed === 'string') {
+  const parsed = bytes === undefined ? ({ ok: false, reason: 'malformed' } as const) : parseToken(bytes)
+  if (bytes === undefined || !parsed.ok) {
     const detail =
       bytes === undefined
         ? 'not base64url (RFC 4648 §5, no padding), and not a compact JWE'
-        : parsed === 'version'
+        : parsed.ok === false && parsed.reason === 'version'
           ? `version byte is ${bytes[0]}, not ${VERSION}`
           : `${bytes.length} bytes; a v1 token has at least ${MIN_TOKEN_LENGTH}`
-    return refused(parsed === 'version' ? 'version' : 'malformed', detail, options, host)
+    return refused(parsed.ok === false ? parsed.reason : 'malformed', detail, options, host)
   }
   const { keyId, epoch, expiresAt } = parsed.header
   const epochStart = epoch * options.epochSeconds

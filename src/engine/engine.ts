@@ -1,6 +1,6 @@
 import { ConfigurationError, RevocationUnavailableError } from '../errors.js'
 import { nowSeconds } from '../limits.js'
-import type { Json } from '../session/envelope.js'
+import type { Json, SessionRecord } from '../session/envelope.js'
 import { emit, emitHashed } from '../session/events.js'
 import { timingSafeEqual } from '../session/csrf.js'
 import type { SessionFormat } from '../session/format.js'
@@ -11,7 +11,7 @@ import { bearerTransport } from '../transport/bearer.js'
 import { NOTHING, type SessionCommit } from '../transport/commit.js'
 import { cookieTransport } from '../transport/cookie.js'
 import type { Incoming, Transport } from '../transport/transport.js'
-import { bindingOf, headersOf, type CookieSource } from './request.js'
+import { bindingOf, headersOf, type Binding, type CookieSource } from './request.js'
 import { checkRevocation } from './revocation.js'
 import { SessionTooLargeError } from '../errors.js'
 
@@ -83,7 +83,8 @@ export function createSessions<T extends SessionData<T> = Record<string, Json>>(
   }
 }
 
-async function load<T extends SessionData<T>>({ options, transport, format }: Engine, source: CookieSource): Promise<SessionState<T>> {
+async function load<T extends SessionData<T>>(engine: Engine, source: CookieSource): Promise<SessionState<T>> {
+  const { options, transport } = engine
   const now = nowSeconds(options.now)
   const headers = headersOf(source)
   const incoming: Incoming = transport.read(headers)
@@ -93,63 +94,75 @@ async function load<T extends SessionData<T>>({ options, transport, format }: En
     session.binding = binding?.digest
     return session
   }
+  const accepted = await accept(engine, incoming, binding, now)
+  if (!accepted.ok) return fresh()
+  const { record } = accepted
+  const session = new SessionState<T>(options, now, incoming.names, record, accepted.keyId)
+  if (binding?.digest !== undefined && (record.binding === undefined || !accepted.bound)) {
+    session.binding = binding.digest
+    session.resealDue = true
+  }
+  const status = await checkRevocation(options, record, now)
+  if (status === 'valid') {
+    session.checkedAt = now
+    session.resealDue = true
+  }
+  if (status === 'valid' || status === 'not-due') return session
+  await emitHashed(options.onEvent, record.id, (sessionIdHash) =>
+    status === 'revoked' ? { type: 'revoked', sessionIdHash } : { type: 'revocation-error', sessionIdHash, operation: 'check', revocationFailure: options.revocationFailure },
+  )
+  if (status === 'unavailable' && options.revocationFailure === 'open') return session
+  if (status === 'revoked') return fresh()
+  // Fail closed: signed out for this request, the cookie kept for the next one, and
+  // logout() still revokes the session the client holds.
+  const closed = fresh([])
+  closed.holdForRevocation(record)
+  closed.keepCookie = true
+  return closed
+}
+
+/** A token the session policy accepts, or a refusal (already reported as an event). */
+type Accepted = { readonly ok: true; readonly record: SessionRecord; readonly keyId: number; readonly bound: boolean } | { readonly ok: false }
+
+/**
+ * Opens the request's token and applies the policy that needs no store: the format's
+ * checks, absolute and idle expiry (with the clock skew), and the client binding.
+ */
+async function accept({ options, format }: Engine, incoming: Incoming, binding: Binding | undefined, now: number): Promise<Accepted> {
   if (incoming.token === undefined) {
     if (incoming.reason !== undefined) emit(options.onEvent, { type: 'invalid', reason: incoming.reason })
-    return fresh()
+    return REFUSED
   }
   const opened = await format.open(incoming.token, now)
   if (!opened.ok) {
     emit(options.onEvent, opened.reason === 'expired' ? { type: 'expired', reason: 'header' } : { type: 'invalid', reason: opened.reason })
-    return fresh()
+    return REFUSED
   }
   const { record } = opened
   const skew = options.clockSkew
   const absolute = record.absoluteExpiry + skew <= now
   if (absolute || record.lastSealed + (record.idleTimeout ?? options.idleTimeout) + skew <= now) {
     await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'expired', sessionIdHash, reason: absolute ? 'absolute' : 'idle' }))
-    return fresh()
+    return REFUSED
   }
   const bound = bindingMatches(record.binding, binding)
   if (!bound && options.bindingMode === 'strict') {
     emit(options.onEvent, { type: 'invalid', reason: 'binding' })
-    return fresh()
-  }
-  const session = new SessionState<T>(options, now, incoming.names, record, opened.keyId)
-  if (binding?.digest !== undefined && (record.binding === undefined || !bound)) {
-    session.binding = binding.digest
-    session.resealDue = true
+    return REFUSED
   }
   // Soft binding: keep the session, report the change (a missing value keeps the old binding).
   if (!bound) await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'binding-changed', sessionIdHash }))
-  const status = await checkRevocation(options, record, now)
-  if (status === 'revoked') {
-    await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'revoked', sessionIdHash }))
-    return fresh()
-  }
-  if (status === 'unavailable') {
-    const { revocationFailure } = options
-    await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, operation: 'check', revocationFailure }))
-    if (revocationFailure === 'open') return session
-    // Fail closed: signed out for this request, the cookie kept for the next one, and
-    // logout() still revokes the session the client holds.
-    const closed = fresh([])
-    closed.holdForRevocation(record)
-    closed.keepCookie = true
-    return closed
-  }
-  if (status === 'valid') {
-    session.checkedAt = now
-    session.resealDue = true
-  }
-  return session
+  return { ok: true, record, keyId: opened.keyId, bound }
 }
+
+const REFUSED: Accepted = Object.freeze({ ok: false })
 
 /**
  * A session sealed with a binding opens only when this request's value has the same
  * digest: a missing value (the header dropped) or a failed hook is a mismatch. Compared
  * in constant time. Without a `binding` hook configured, bindings are not checked.
  */
-function bindingMatches(sealed: string | undefined, binding: { readonly digest: string | undefined } | undefined): boolean {
+function bindingMatches(sealed: string | undefined, binding: Binding | undefined): boolean {
   if (sealed === undefined || binding === undefined) return true
   return binding.digest !== undefined && timingSafeEqual(encoder.encode(binding.digest), encoder.encode(sealed))
 }
@@ -160,19 +173,14 @@ async function commit<T extends SessionData<T>>({ options, transport, format }: 
   if (!(session instanceof SessionState)) {
     throw new TypeError('commit() takes a session returned by load() of the same createSessions()')
   }
-  if (session.keepCookie) {
-    // Signed out only because the store failed: the client keeps its cookie (see load()).
-    session.dirty = false
-    session.resealDue = false
-    return NOTHING
-  }
+  // Signed out only because the store failed: the client keeps its cookie (see load()).
+  if (session.keepCookie) return settled(session, NOTHING)
   const now = nowSeconds(options.now)
   const newest = options.secrets[0]!.id
   const rotated = session.loadedKeyId !== undefined && session.loadedKeyId !== newest
   const due = !session.isNew && !session.destroyed && (rotated || session.resealDue || now - session.lastSealed >= options.refreshAfter)
   const expiresAt = Math.min(session.absoluteExpiry, now + session.idleTimeout)
   const token = (session.dirty || due) && expiresAt > now ? await format.seal(session.record(now), expiresAt, now) : undefined
-
   let result: SessionCommit
   try {
     result = transport.write({ token, maxAge: expiresAt - now, destroyed: session.destroyed, names: session.cookieNames, current: session.cookiesCurrent })
@@ -182,17 +190,26 @@ async function commit<T extends SessionData<T>>({ options, transport, format }: 
     }
     throw error
   }
-  const type = token === undefined ? (session.destroyed ? 'destroyed' : undefined) : session.isNew || session.destroyed ? 'created' : rotated ? 'rotated' : session.dirty ? undefined : 'refreshed'
-  if (type === 'rotated') {
-    await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type, sessionIdHash, fromKeyId: session.loadedKeyId!, toKeyId: newest }))
-  } else if (type !== undefined) {
-    await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type, sessionIdHash }))
-  }
+  await emitCommitted(options, session, token !== undefined, rotated ? newest : undefined)
   if (token !== undefined) session.lastSealed = now
   if (result.cookies.length > 0) {
     session.cookieNames = result.cookies.filter((cookie) => cookie.maxAge > 0).map((cookie) => cookie.name)
     session.cookiesCurrent = true
   }
+  return settled(session, result)
+}
+
+/** What a commit did, as an event: created, rotated (to `rotatedTo`), refreshed, destroyed, or nothing. */
+async function emitCommitted<T extends SessionData<T>>(options: ResolvedOptions, session: SessionState<T>, sealed: boolean, rotatedTo: number | undefined): Promise<void> {
+  const type = !sealed ? (session.destroyed ? 'destroyed' : undefined) : session.isNew || session.destroyed ? 'created' : rotatedTo !== undefined ? 'rotated' : session.dirty ? undefined : 'refreshed'
+  if (type === undefined) return
+  await emitHashed(options.onEvent, session.id, (sessionIdHash) =>
+    type === 'rotated' ? { type, sessionIdHash, fromKeyId: session.loadedKeyId!, toKeyId: rotatedTo! } : { type, sessionIdHash },
+  )
+}
+
+/** The session is now as the client will hold it: nothing left to send. */
+function settled<T extends SessionData<T>>(session: SessionState<T>, result: SessionCommit): SessionCommit {
   session.dirty = false
   session.destroyed = false
   session.resealDue = false

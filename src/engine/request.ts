@@ -35,12 +35,17 @@ export function headersOf(source: CookieSource): HeaderReader {
   }
 }
 
+/** This request's client binding: the digest of the hook's value, or undefined when it gave none. */
+export interface Binding {
+  readonly digest: string | undefined
+}
+
 /**
  * The client binding of this request. `undefined` when no `binding` hook is configured;
  * `{ digest: undefined }` when the hook gave no value or failed, which a session sealed
  * with a binding treats as a mismatch (a stolen cookie must not open by dropping the header).
  */
-export async function bindingOf(options: ResolvedOptions, headers: HeaderReader): Promise<{ readonly digest: string | undefined } | undefined> {
+export async function bindingOf(options: ResolvedOptions, headers: HeaderReader): Promise<Binding | undefined> {
   if (options.binding === undefined) return undefined
   try {
     const value = await options.binding(headers)

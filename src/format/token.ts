@@ -36,12 +36,13 @@ export interface ParsedToken {
 
 const U32_MAX = 0xffffffff
 
-/** Splits a token; `'malformed'` or `'version'` when its shape is not v1's. */
-export function parseToken(bytes: Uint8Array<ArrayBuffer>): ParsedToken | 'malformed' | 'version' {
-  if (bytes.length < MIN_TOKEN_LENGTH) return 'malformed'
-  if (bytes[0] !== VERSION) return 'version'
+/** Splits a token; a refusal, `malformed` or `version`, when its shape is not v1's. */
+export function parseToken(bytes: Uint8Array<ArrayBuffer>): ({ readonly ok: true } & ParsedToken) | { readonly ok: false; readonly reason: 'malformed' | 'version' } {
+  if (bytes.length < MIN_TOKEN_LENGTH) return { ok: false, reason: 'malformed' }
+  if (bytes[0] !== VERSION) return { ok: false, reason: 'version' }
   const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_LENGTH)
   return {
+    ok: true,
     header: { keyId: bytes[1]!, epoch: view.getUint32(2), expiresAt: view.getUint32(6) },
     aad: bytes.subarray(0, HEADER_LENGTH),
     iv: bytes.subarray(HEADER_LENGTH, HEADER_LENGTH + IV_LENGTH),

@@ -110,7 +110,7 @@ export async function openString(codec: Codec, token: string, now: number): Prom
   const bytes = decodeBase64url(token)
   if (bytes === undefined) return { ok: false, reason: 'malformed' }
   const parsed = parseToken(bytes)
-  if (typeof parsed === 'string') return { ok: false, reason: parsed }
+  if (!parsed.ok) return parsed
   const { header } = parsed
   const secret = codec.byId.get(header.keyId)
   if (secret === undefined) return { ok: false, reason: 'unknown-key' }

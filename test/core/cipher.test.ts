@@ -118,7 +118,7 @@ describe('cipher paths', () => {
     const token = sealTokenNative(native, key, header, plaintext)
     const other = native.createSecretKey(crypto.getRandomValues(new Uint8Array(32)))
     const parsed = parseToken(token)
-    if (typeof parsed === 'string') throw new Error(parsed)
+    if (!parsed.ok) throw new Error(parsed.reason)
     expect(new TextDecoder().decode(openTokenNative(native, key, parsed))).toBe(new TextDecoder().decode(plaintext))
     expect(openTokenNative(native, other, parsed)).toBeUndefined()
   })
