@@ -3,7 +3,7 @@ import { CompactEncrypt } from 'jose'
 import { createSessions, seal, type Json, type Secrets } from '../../src/index.js'
 import { jweFormat } from '../../src/jwe/index.js'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
-import { Clock, SECRET_A, SECRET_B, tokenOf } from '../helpers.js'
+import { Clock, SECRET_A, SECRET_B, tokenOf } from '../support/index.js'
 import { claims, rawKey } from '../jwe/forge.js'
 import { cli } from './run.js'
 

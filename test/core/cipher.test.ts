@@ -8,7 +8,7 @@ import { makeCodec, openString, sealString, type Codec } from '../../src/keys/co
 import { epochKey, nativeEpochKey } from '../../src/keys/ring.js'
 import { subtleCalls } from '../support/subtle.js'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
-import { SECRET_A, SECRET_B } from '../helpers.js'
+import { SECRET_A, SECRET_B } from '../support/index.js'
 
 /**
  * The two AES-256-GCM paths of the v1 token (src/format/cipher.ts): the native

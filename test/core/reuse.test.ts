@@ -4,7 +4,7 @@ import { memoryRevocations } from '../../src/memory.js'
 import { makeCodec, openString, sealString, tokenDecryptions } from '../../src/keys/codec.js'
 import { DEFAULT_TOKEN_CACHE_BYTES, ENTRY_OVERHEAD_BYTES, tokenCacheStats } from '../../src/keys/reuse.js'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
-import { Clock, cookieHeader, SECRET_A, SECRET_B } from '../helpers.js'
+import { Clock, cookieHeader, SECRET_A, SECRET_B } from '../support/index.js'
 
 /**
  * Verified-token reuse (src/keys/reuse.ts): the same cookie seen again skips the

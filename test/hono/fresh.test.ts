@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { type SessionEvent } from 'sealed-session'
 import { requireFresh, session } from 'sealed-session/hono'
-import { Clock, SECRET_A } from '../helpers.js'
+import { Clock, SECRET_A } from '../support/index.js'
 
 function app(clock: Clock) {
   return new Hono()

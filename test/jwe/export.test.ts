@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { ConfigurationError } from '../../src/errors.js'
 import { exportJwk, jweFormat } from '../../src/jwe/index.js'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
-import { cookieHeader, harness, SECRET_A, SECRET_B, tokenOf } from '../helpers.js'
+import { cookieHeader, harness, SECRET_A, SECRET_B, tokenOf } from '../support/index.js'
 import { claims } from './forge.js'
 
 /** The key derivation as docs/JWE.md states it, in plain Web Crypto: no code from src/. */

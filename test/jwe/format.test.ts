@@ -6,7 +6,7 @@ import type { SessionRecord } from '../../src/session/envelope.js'
 import { v1Format, type FormatContext } from '../../src/session/format.js'
 import { jweFormat } from '../../src/jwe/index.js'
 import { openJwe } from '../../src/jwe/format.js'
-import { cookieHeader, harness, SECRET_A, SECRET_B, tokenOf } from '../helpers.js'
+import { cookieHeader, harness, SECRET_A, SECRET_B, tokenOf } from '../support/index.js'
 import { claims, forge, rawKey } from './forge.js'
 
 const NOW = 1_795_000_000

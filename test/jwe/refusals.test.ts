@@ -6,7 +6,7 @@ import { openJwe } from '../../src/jwe/format.js'
 import { readCompact } from '../../src/jwe/compact.js'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
 import type { FormatContext } from '../../src/session/format.js'
-import { SECRET_A } from '../helpers.js'
+import { SECRET_A } from '../support/index.js'
 import { b64, b64json, claims, forge, rawKey, utf8 } from './forge.js'
 
 const NOW = 1_795_000_000

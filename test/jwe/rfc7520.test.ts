@@ -5,7 +5,7 @@ import { decodeBase64url } from '../../src/format/base64url.js'
 import { readCompact } from '../../src/jwe/compact.js'
 import { decryptChecked, openJwe } from '../../src/jwe/format.js'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
-import { SECRET_A } from '../helpers.js'
+import { SECRET_A } from '../support/index.js'
 
 /**
  * RFC 7520 ("Examples of Protecting Content Using JOSE"), §5 plaintext (Figure 72), with

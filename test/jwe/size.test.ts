@@ -4,7 +4,7 @@ import { jweFormat } from '../../src/jwe/index.js'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
 import { encodeEnvelope, type SessionRecord } from '../../src/session/envelope.js'
 import { v1Format, type FormatContext } from '../../src/session/format.js'
-import { SECRET_A } from '../helpers.js'
+import { SECRET_A } from '../support/index.js'
 import { rawKey } from './forge.js'
 
 const NOW = 1_795_000_000

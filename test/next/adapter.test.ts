@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createSessions } from '../../src/index.js'
 import { nextSessions, type SessionProxyHandler } from '../../src/next/index.js'
 import { committedCookies } from '../../src/next/cookies.js'
-import { Clock, cookieHeader, SECRET_A } from '../helpers.js'
+import { Clock, cookieHeader, SECRET_A } from '../support/index.js'
 
 type Data = { name: string }
 

@@ -4,7 +4,7 @@ import { RequestCookiesAdapter } from 'next/dist/server/web/spec-extension/adapt
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createSessions, SessionError } from '../../src/index.js'
 import { nextSessions, NextReadonlyCookiesError } from '../../src/next/index.js'
-import { cookieHeader, SECRET_A } from '../helpers.js'
+import { cookieHeader, SECRET_A } from '../support/index.js'
 
 // `get()`, `save()` and `respond()` as Next.js calls them: `next/headers.js` is replaced by
 // a stand-in whose cookie store is one of Next's own (the read-only one a server component

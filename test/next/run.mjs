@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, run, start } from '../conformance/processes.mjs'
+import { freePort, run, start } from '../support/processes.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const exampleApp = join(root, 'examples/nextjs')

@@ -5,7 +5,7 @@ import { createSessions } from 'sealed-session'
 import { redisRevocations, type RedisLike } from 'sealed-session/redis'
 import { keyOf } from '../../src/stores/kv.js'
 import { parseRecord } from '../../src/stores/record.js'
-import { Clock, SECRET_A } from '../helpers.js'
+import { Clock, SECRET_A } from '../support/index.js'
 import { revocationConformance, type Backend } from '../stores/conformance.js'
 import { runClient } from './runtimes.mjs'
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createSessions, RevocationUnavailableError, type RevocationStore, type SessionEvent, type SessionOptions } from 'sealed-session'
-import { Clock, cookieHeader, SECRET_A } from '../helpers.js'
+import { Clock, cookieHeader, SECRET_A } from '../support/index.js'
 
 const SKEW = 30
 
