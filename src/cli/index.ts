@@ -101,9 +101,9 @@ async function run(argv: readonly string[], host: CliHost): Promise<number> {
       const options = {
         secrets: loaded,
         purpose,
-        window: secondsOption(values, 'max-age', FOUR_HUNDRED_DAYS, 1),
+        maxAgeLimit: secondsOption(values, 'max-age', FOUR_HUNDRED_DAYS, 1),
         epochSeconds: secondsOption(values, 'epoch-seconds', 3600, 1),
-        skew: secondsOption(values, 'clock-skew', 30, 0),
+        clockSkew: secondsOption(values, 'clock-skew', 30, 0),
         now: clock(values['at'], host),
         json: asJson,
       }

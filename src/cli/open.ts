@@ -10,8 +10,9 @@ export interface OpenOptions {
   /** The HKDF purpose: the cookie name, or `value:` + the purpose given to `seal()`. */
   readonly purpose: string
   readonly epochSeconds: number
-  readonly window: number
-  readonly skew: number
+  /** The longest a token may live (`--max-age`), in seconds: bounds the accepted epochs. */
+  readonly maxAgeLimit: number
+  readonly clockSkew: number
   readonly now: number
   readonly json: boolean
 }
@@ -45,7 +46,7 @@ export async function open(token: string, options: OpenOptions, host: CliHost): 
 }
 
 async function openV1(token: string, options: OpenOptions): Promise<Opened> {
-  const codec = makeCodec(options.secrets, options.purpose, options.epochSeconds, options.window, options.skew)
+  const codec = makeCodec(options.secrets, options.purpose, options.epochSeconds, options.maxAgeLimit, options.clockSkew)
   const opened = await openString(codec, token, options.now)
   if (!opened.ok) return opened
   let payload: unknown
@@ -67,7 +68,7 @@ async function openJwe(token: string, options: OpenOptions): Promise<Opened> {
   } catch {
     throw new UsageError('opening a JWE token needs the optional dependency jose: npm install jose')
   }
-  const context = { secrets: options.secrets, purpose: options.purpose, epochSeconds: options.epochSeconds, maxAgeLimit: options.window, clockSkew: options.skew }
+  const context = { secrets: options.secrets, purpose: options.purpose, epochSeconds: options.epochSeconds, maxAgeLimit: options.maxAgeLimit, clockSkew: options.clockSkew }
   const opened = await jwe.openJwe(context, token, options.now)
   if (!opened.ok) return opened
   return { ok: true, format: 'jwe', keyId: opened.keyId, expiresAt: opened.exp, payload: opened.claims }

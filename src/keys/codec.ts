@@ -16,9 +16,9 @@ export interface Codec {
   /** Length of one key epoch in seconds. */
   readonly epochSeconds: number
   /** The longest any token may live, in seconds: bounds the epochs we accept. */
-  readonly window: number
-  /** Clock skew tolerated between machines, in seconds. */
-  readonly skew: number
+  readonly maxLifetime: number
+  /** Clock difference tolerated between machines, in seconds (the `clockSkew` option). */
+  readonly clockSkew: number
   /** The key cache's scope for this purpose and epoch length, built once. */
   readonly scope: string
   /** Which AES-GCM implementation this codec uses (src/format/cipher.ts). */
@@ -37,8 +37,8 @@ export function makeCodec(
   secrets: readonly NormalizedSecret[],
   purpose: string,
   epochSeconds: number,
-  window: number,
-  skew: number,
+  maxLifetime: number,
+  clockSkew: number,
   cipher: CipherOption = 'auto',
   tokenCache: number | false = DEFAULT_TOKEN_CACHE_BYTES,
 ): Codec {
@@ -55,8 +55,8 @@ export function makeCodec(
     byId: new Map(secrets.map((s) => [s.id, s])),
     purpose,
     epochSeconds,
-    window,
-    skew,
+    maxLifetime,
+    clockSkew,
     scope: `${epochSeconds}:${purpose}`,
     cipher: native === undefined ? 'webcrypto' : 'native',
     native,
@@ -89,7 +89,7 @@ export async function sealString(
 /**
  * Opens a token, refusing it before any key derivation when its cleartext header cannot
  * be ours: unknown version or key id, expired, or an epoch outside
- * [now - window - epochSeconds - skew, now + skew]. Then exactly one decryption with the
+ * [now - maxLifetime - epochSeconds - clockSkew, now + clockSkew]. Then exactly one decryption with the
  * key the header names; never a second attempt with another key.
  */
 export async function openString(codec: Codec, token: string, now: number): Promise<Opened> {
@@ -138,14 +138,14 @@ export async function openString(codec: Codec, token: string, now: number): Prom
 
 /**
  * The cleartext header checks, on every open (cached or not): expired, or an epoch outside
- * [now - window - epochSeconds - skew, now + skew].
+ * [now - maxLifetime - epochSeconds - clockSkew, now + clockSkew].
  */
 function refuseHeader(codec: Codec, header: TokenHeader, now: number): 'expired' | 'stale-epoch' | undefined {
-  if (header.expiresAt + codec.skew <= now) return 'expired'
+  if (header.expiresAt + codec.clockSkew <= now) return 'expired'
   const epochStart = header.epoch * codec.epochSeconds
-  const latestExpiry = epochStart + codec.epochSeconds + codec.window
+  const latestExpiry = epochStart + codec.epochSeconds + codec.maxLifetime
   // With the expiry check above, this bounds the epoch to the accepted window.
-  if (epochStart > now + codec.skew || header.expiresAt > latestExpiry) return 'stale-epoch'
+  if (epochStart > now + codec.clockSkew || header.expiresAt > latestExpiry) return 'stale-epoch'
   return undefined
 }
 
