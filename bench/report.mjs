@@ -94,56 +94,49 @@ export function textTable(key, result) {
   return lines.join('\n')
 }
 
-/** Checks the issue's targets against one runtime's result. */
+/**
+ * Checks the issue's targets against one runtime's result. Issue 15 states its speed
+ * targets for a ~150-byte payload, so each is judged on the 100 B payload (the nearest
+ * measured); the worst payload size is shown beside it.
+ */
 export function checkTargets(key, result) {
   const checks = []
   const cell = (op, payload) => result.cells.find((c) => c.op === op && c.payload === payload)
   const speedTargets = SPEED_TARGET_RUNTIMES.includes(key)
-  const rawTarget = speedTargets ? RATIO_TO_RAW_NATIVE_TARGET : RATIO_TO_RAW_TARGET
-  for (const op of ['seal', 'unseal']) {
-    let worst = { value: -Infinity }
-    let worstNative = { value: -Infinity }
+  const judged = result.payloads[0].id
+  /** `ratio(results)` at the judged payload, and its extreme over every payload (`sign` 1: largest, -1: smallest). */
+  const measure = (op, ratio, sign) => {
+    let extreme
     for (const { id } of result.payloads) {
-      const c = cell(op, id).results
-      const value = c[REFERENCE].meanUs / c.raw.meanUs
-      if (value > worst.value) worst = { value, payload: payloadLabel(result, id) }
-      if (c.native) {
-        const v = c[REFERENCE].meanUs / c.native.meanUs
-        if (v > worstNative.value) worstNative = { value: v, payload: payloadLabel(result, id) }
-      }
+      const value = ratio(cell(op, id).results)
+      if (extreme === undefined || sign * (value - extreme.value) > 0) extreme = { value, payload: payloadLabel(result, id) }
     }
+    return { value: ratio(cell(op, judged).results), extreme }
+  }
+  const describe = (m, word) => `${m.value.toFixed(2)}× at ${payloadLabel(result, judged)} (${word} ${m.extreme.value.toFixed(2)}× at ${m.extreme.payload})`
+  const ops = [['seal', speedTargets ? RATIO_TO_RAW_NATIVE_TARGET : RATIO_TO_RAW_TARGET], ['unseal', speedTargets ? RATIO_TO_RAW_NATIVE_TARGET : RATIO_TO_RAW_TARGET]]
+  // Issue 15: a token seen before, and a request that changes nothing.
+  ops.push(['unseal-seen', speedTargets ? 0.1 : 0.5])
+  if (speedTargets) ops.push(['cycle-unchanged', 0.2])
+  for (const [op, goal] of ops) {
+    if (!result.cells.some((c) => c.op === op)) continue
+    const m = measure(op, (c) => c[REFERENCE].meanUs / c.raw.meanUs, 1)
+    const native = result.cells.some((c) => c.op === op && c.results.native) ? measure(op, (c) => c[REFERENCE].meanUs / c.native.meanUs, 1) : undefined
     checks.push({
-      target: `${op}: sealed-session ≤ ${rawTarget}× the Web Crypto floor`,
-      measured: `worst ${worst.value.toFixed(2)}× (${worst.payload})${worstNative.payload ? `; ${worstNative.value.toFixed(2)}× the bare native cipher (${worstNative.payload})` : ''}`,
-      pass: worst.value <= rawTarget,
+      target: `${OP_LABEL[op]}: sealed-session ≤ ${goal}× the Web Crypto floor`,
+      measured: `${describe(m, 'worst')}${native ? `; ${native.value.toFixed(2)}× the bare native cipher` : ''}`,
+      pass: m.value <= goal,
     })
-    if (speedTargets) {
-      for (const [other, goal] of [['jose', JOSE_TARGET], ['iron', IRON_TARGET]]) {
-        let least = { value: Infinity }
-        for (const { id } of result.payloads) {
-          const c = cell(op, id).results
-          const value = c[other].meanUs / c[REFERENCE].meanUs
-          if (value < least.value) least = { value, payload: payloadLabel(result, id) }
-        }
+    if (speedTargets && (op === 'seal' || op === 'unseal')) {
+      for (const [other, target] of [['jose', JOSE_TARGET], ['iron', IRON_TARGET]]) {
+        const r = measure(op, (c) => c[other].meanUs / c[REFERENCE].meanUs, -1)
         checks.push({
-          target: `${op}: ≥ ${goal}× faster than ${other === 'jose' ? 'jose JWE' : 'iron-webcrypto'}`,
-          measured: `least ${least.value.toFixed(2)}× (${least.payload})`,
-          pass: least.value >= goal,
+          target: `${OP_LABEL[op]}: ≥ ${target}× faster than ${other === 'jose' ? 'jose JWE' : 'iron-webcrypto'}`,
+          measured: describe(r, 'least'),
+          pass: r.value >= target,
         })
       }
     }
-  }
-  // Issue 15: a token seen before, and a request that changes nothing, against the Web Crypto floor.
-  const reuseTargets = speedTargets ? [['unseal-seen', 0.1], ['cycle-unchanged', 0.2]] : [['unseal-seen', 0.5]]
-  for (const [op, goal] of reuseTargets) {
-    if (!result.cells.some((c) => c.op === op)) continue
-    let worst = { value: -Infinity }
-    for (const { id } of result.payloads) {
-      const c = cell(op, id).results
-      const value = c[REFERENCE].meanUs / c.raw.meanUs
-      if (value > worst.value) worst = { value, payload: payloadLabel(result, id) }
-    }
-    checks.push({ target: `${OP_LABEL[op]}: sealed-session ≤ ${goal}× the Web Crypto floor`, measured: `worst ${worst.value.toFixed(2)}× (${worst.payload})`, pass: worst.value <= goal })
   }
   const sealed100 = result.lengths[result.payloads[0].id][REFERENCE].sealed
   checks.push({ target: `100 B payload sealed alone ≤ ${LENGTH_TARGET} chars`, measured: `${sealed100} chars`, pass: sealed100 <= LENGTH_TARGET })
