@@ -95,7 +95,7 @@ export interface SessionOptions {
    * Bytes of the per-isolate cache of opened tokens: a cookie seen before skips its
    * decryption (expiry, idle timeout, binding and revocation are still checked on every
    * request). One cache per isolate, sized by the largest budget any configuration asks
-   * for; about 256 bytes plus the token and its plaintext per entry. `false` turns it off
+   * for; about 512 bytes plus the token and its plaintext per entry. `false` turns it off
    * for this configuration. @default 1048576 (1 MiB)
    */
   readonly tokenCache?: number | false
