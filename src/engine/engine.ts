@@ -13,9 +13,10 @@ import { cookieTransport } from '../transport/cookie.js'
 import type { Incoming, Transport } from '../transport/transport.js'
 import { bindingOf, headersOf, type Binding, type CookieSource } from './request.js'
 import { checkRevocation } from './revocation.js'
+import { listSessions, revokeOtherSessions, revokeSession, type SessionInfo } from './devices.js'
 import { SessionTooLargeError } from '../errors.js'
 
-export type { CookieSource }
+export type { CookieSource, SessionInfo }
 
 /** The engine returned by `createSessions()`. */
 export interface Sessions<T extends SessionData<T> = Record<string, Json>> {
@@ -33,6 +34,25 @@ export interface Sessions<T extends SessionData<T> = Record<string, Json>> {
    * when the store cannot record it.
    */
   revokeSubject(subject: string): Promise<void>
+  /**
+   * The signed-in sessions of a subject, or of the given session's subject (marking it
+   * `current`), newest first: for a "Your devices" page. Needs a store that records
+   * sessions (`ConfigurationError` otherwise); `RevocationUnavailableError` when it fails.
+   *
+   * @example
+   * ```ts
+   * const devices = await sessions.listSessions(session)
+   * ```
+   */
+  listSessions(of: string | Session<T>): Promise<SessionInfo[]>
+  /**
+   * Sign out one device: the session of `subject` whose `handle` `listSessions()` gave.
+   * False when no listed session of `subject` has that handle (already gone). Throws as
+   * `listSessions()` does.
+   */
+  revokeSession(subject: string, handle: string): Promise<boolean>
+  /** Sign out every other listed session of this session's user; resolves with how many. Throws as `listSessions()` does. */
+  revokeOtherSessions(session: Session<T>): Promise<number>
   /** The resolved cookie name. */
   readonly cookieName: string
 }
@@ -80,6 +100,9 @@ export function createSessions<T extends SessionData<T> = Record<string, Json>>(
     load: (source) => load<T>(engine, source),
     commit: (session) => commit(engine, session),
     revokeSubject: (subject) => revokeSubject(resolved, subject),
+    listSessions: (of) => listSessions(resolved, of),
+    revokeSession: (subject, handle) => revokeSession(resolved, subject, handle),
+    revokeOtherSessions: (session) => revokeOtherSessions(resolved, session),
   }
 }
 
@@ -92,12 +115,14 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
   const fresh = (names = incoming.names): SessionState<T> => {
     const session = new SessionState<T>(options, now, names)
     session.binding = binding?.digest
+    session.requestHeaders = headers
     return session
   }
   const accepted = await accept(engine, incoming, binding, now)
   if (!accepted.ok) return fresh()
   const { record } = accepted
   const session = new SessionState<T>(options, now, incoming.names, record, accepted.keyId)
+  session.requestHeaders = headers
   if (binding?.digest !== undefined && (record.binding === undefined || !accepted.bound)) {
     session.binding = binding.digest
     session.resealDue = true

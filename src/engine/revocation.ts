@@ -18,7 +18,9 @@ export async function checkRevocation(options: ResolvedOptions, record: SessionR
   const due = checkedAt === undefined || now - checkedAt >= options.revalidateAfter || checkedAt > now + options.clockSkew
   if (!due) return 'not-due'
   try {
-    const revoked = await withTimeout(store.isRevoked({ sessionId: record.id, subject, createdAt: record.createdAt }), options.revocationTimeout)
+    const query = { sessionId: record.id, subject, createdAt: record.createdAt }
+    // A store that lists sessions marks this one as seen in the same call.
+    const revoked = await withTimeout(store.touchSession === undefined ? store.isRevoked(query) : store.touchSession(query), options.revocationTimeout)
     return revoked ? 'revoked' : 'valid'
   } catch {
     return 'unavailable'

@@ -99,6 +99,23 @@ export interface SessionOptions {
    * for this configuration. @default 1048576 (1 MiB)
    */
   readonly tokenCache?: number | false
+  /**
+   * At most this many signed-in sessions per subject: `login()` signs out (revokes) the
+   * oldest beyond it, atomically in the memory, Redis and Durable Object stores. Needs a
+   * store with `recordSession()` (docs/REVOCATION.md, "Sessions of a user"). @default no limit
+   */
+  readonly maxSessions?: number
+  /**
+   * A short description of the client, recorded at `login()` with stores that list a
+   * user's sessions, e.g. browser and OS parsed from the User-Agent. Stored as given (at
+   * most 100 characters); never used for security decisions. @default none
+   *
+   * @example
+   * ```ts
+   * sessionLabel: (headers) => /Firefox/.test(headers.get('user-agent') ?? '') ? 'Firefox' : undefined
+   * ```
+   */
+  readonly sessionLabel?: (headers: HeaderReader) => string | undefined
 }
 
 export type { HeaderReader }
@@ -126,6 +143,8 @@ export interface ResolvedOptions {
   readonly tokenHeader: string
   readonly cipher: 'auto' | 'webcrypto' | undefined
   readonly tokenCache: number | false | undefined
+  readonly maxSessions: number | undefined
+  readonly sessionLabel: SessionOptions['sessionLabel']
 }
 
 /** Checks every option now, so a mistake fails at start-up and never at a user's request. */
@@ -173,6 +192,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   ) {
     throw new ConfigurationError('revocations must implement isRevoked(), revoke() and revokeSubject() (and optionally notBefore())')
   }
+  const { maxSessions, sessionLabel } = userSessions(options)
   return {
     cookie,
     format: options.format ?? v1Format,
@@ -195,5 +215,22 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     tokenHeader,
     cipher: options.cipher,
     tokenCache: options.tokenCache,
+    maxSessions,
+    sessionLabel,
   }
+}
+
+/** `maxSessions` (a whole number ≥ 1, with a store that records sessions) and `sessionLabel`. */
+function userSessions(options: SessionOptions): Pick<ResolvedOptions, 'maxSessions' | 'sessionLabel'> {
+  const { maxSessions, sessionLabel } = options
+  if (maxSessions !== undefined) {
+    if (typeof maxSessions !== 'number' || !Number.isInteger(maxSessions) || maxSessions < 1) {
+      throw new ConfigurationError(`maxSessions must be a whole number of sessions, at least 1; got ${String(maxSessions)}`)
+    }
+    if (typeof options.revocations?.recordSession !== 'function') {
+      throw new ConfigurationError('maxSessions needs a revocations store that records sessions (memoryRevocations, redisRevocations or durableObjectRevocations)')
+    }
+  }
+  if (sessionLabel !== undefined && typeof sessionLabel !== 'function') throw new ConfigurationError('sessionLabel must be a function of the request headers')
+  return { maxSessions, sessionLabel }
 }

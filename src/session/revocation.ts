@@ -26,6 +26,49 @@ export interface RevocationStore {
    * end at its first revocation check.
    */
   notBefore?(subject: string): Promise<number | undefined>
+  /**
+   * Sessions of a user (optional; docs/REVOCATION.md, "Sessions of a user"). Records a
+   * sign-in, one write: `login()` calls it instead of `notBefore()`. With `limit`, the
+   * oldest listed sessions beyond it (never `entry` itself) are revoked in the same
+   * atomic update where the store can. The entry is forgotten by itself after `expiresAt`.
+   */
+  recordSession?(entry: SessionEntry, limit?: number): Promise<RecordedSession>
+  /**
+   * The revocation check of a store that records sessions: `isRevoked()` plus "last seen
+   * now" for a listed session, in one call. The engine calls it instead of `isRevoked()`,
+   * so last-seen times cost no extra request and move at most once per `revalidateAfter`.
+   */
+  touchSession?(query: RevocationQuery): Promise<boolean>
+  /** The subject's recorded sessions that are neither revoked nor expired. */
+  listSessions?(subject: string): Promise<readonly ListedSession[]>
+}
+
+/** One sign-in, as `recordSession()` receives it. Times are Unix seconds. */
+export interface SessionEntry {
+  /** The session's id (128 random bits, base64url). */
+  readonly sessionId: string
+  /** The user id given to `login()`. */
+  readonly subject: string
+  /** When the session was created (signed in). */
+  readonly createdAt: number
+  /** The last moment the session could be accepted (absolute expiry plus clock skew). */
+  readonly expiresAt: number
+  /** A short client description from the `sessionLabel` option, e.g. "Firefox on Linux". */
+  readonly label?: string
+}
+
+/** What `recordSession()` did. */
+export interface RecordedSession {
+  /** The session's creation time: `entry.createdAt`, raised to the subject's not-before time if later. */
+  readonly createdAt: number
+  /** Ids of the sessions revoked to stay within the limit, oldest first. */
+  readonly evicted: readonly string[]
+}
+
+/** A recorded session, as `listSessions()` returns it. */
+export interface ListedSession extends SessionEntry {
+  /** The last revocation check that found it valid (coarse: at most once per `revalidateAfter`). */
+  readonly lastSeenAt?: number
 }
 
 /** What `isRevoked()` is asked about: one signed-in session. */

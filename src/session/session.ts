@@ -6,6 +6,8 @@ import type { Json, SessionRecord } from './envelope.js'
 import { emitHashed } from './events.js'
 import type { ResolvedOptions } from './options.js'
 import { withTimeout, type RevokedSession } from './revocation.js'
+import { recordSignIn } from './sign-in.js'
+import type { HeaderReader } from '../transport/transport.js'
 
 /** What a session may hold: an object type whose values are JSON. */
 export type SessionData<T> = { [K in keyof T]?: Json }
@@ -152,6 +154,8 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
    * secret or data stored while the real session is out of reach).
    */
   keepCookie = false
+  /** The request's headers, for the `sessionLabel` hook at `login()`. */
+  requestHeaders: HeaderReader | undefined
   readonly #options: ResolvedOptions
 
   constructor(options: ResolvedOptions, now: number, cookieNames: readonly string[], record?: SessionRecord, keyId?: number) {
@@ -262,11 +266,14 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     const idle = loginLifetime('idleTimeout', options.idleTimeout, this.#options.idleTimeout, limit)
     await this.#revokeCurrent()
     const now = this.#now()
-    this.id = newSessionId()
+    const id = newSessionId()
+    // A store that lists sessions records this one (applying maxSessions) and dates it.
+    const recorded = await recordSignIn(this.#options, { sessionId: id, subject, createdAt: now, expiresAt: now + maxAge + this.#options.clockSkew }, this.requestHeaders)
+    this.id = id
     this.subject = subject
     // After a "sign out everywhere", a new session must count as created after it, even
     // within the clock skew the not-before time allows for (docs/REVOCATION.md).
-    this.created = Math.max(now, await this.#notBefore(subject))
+    this.created = recorded ?? Math.max(now, await this.#notBefore(subject))
     this.absoluteExpiry = now + maxAge
     this.idle = options.idleTimeout === undefined ? undefined : idle
     // A session created now cannot be revoked yet: the first check is due after revalidateAfter.

@@ -1,6 +1,6 @@
 import { nowSeconds } from '../limits.js'
 import type { RevocationStore } from '../session/revocation.js'
-import { isRevokedBy, recordExpiry, withNotBefore, withSession, type SubjectRecord } from './record.js'
+import { isRevokedBy, liveSessions, recordExpiry, withLiveSession, withNotBefore, withSeen, withSession, type SubjectRecord } from './record.js'
 
 /** Options of `memoryRevocations()`. */
 export interface MemoryRevocationsOptions {
@@ -10,7 +10,8 @@ export interface MemoryRevocationsOptions {
 
 /**
  * A revocation store in this process's memory: strongly consistent, gone on restart, and
- * not shared between isolates or servers. For tests, and single-process servers.
+ * not shared between isolates or servers. For tests, and single-process servers. It
+ * records sessions too (list them, sign out one device or the others, `maxSessions`).
  *
  * @example
  * ```ts
@@ -40,5 +41,17 @@ export function memoryRevocations(options: MemoryRevocationsOptions = {}): Revoc
     revokeSubject: async (subject, notBefore, expiresAt) => {
       records.set(subject, withNotBefore(read(subject), notBefore, expiresAt, now()))
     },
+    recordSession: async (entry, limit) => {
+      const { record, result } = withLiveSession(read(entry.subject), entry, limit, now())
+      records.set(entry.subject, record)
+      return result
+    },
+    touchSession: async (query) => {
+      const record = read(query.subject)
+      const seen = withSeen(record, query, now())
+      if (seen !== undefined) records.set(query.subject, seen)
+      return isRevokedBy(record, query)
+    },
+    listSessions: async (subject) => liveSessions(read(subject), subject, now()),
   }
 }

@@ -226,6 +226,101 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
       }
     })
   })
+
+  describe(`sessions of a user: ${name}`, () => {
+    /** Skips the test for a store without the optional capabilities (KV). */
+    const listing = async (extra: Partial<SessionOptions>, skip: () => void) => {
+      const env = await setup(extra)
+      if (env.backend.store.listSessions === undefined) skip()
+      return env
+    }
+    const device = (label: string) => ({ 'user-agent': label })
+
+    it('lists a user\'s sessions with their labels, the current one marked, handles never the raw ids', async ({ skip }) => {
+      const { clock, sessions } = await listing({ sessionLabel: (headers) => headers.get('user-agent') ?? undefined }, skip)
+      const phone = await signInAs(sessions, 'ada', device('Phone'))
+      clock.advance(10)
+      const laptop = await signInAs(sessions, 'ada', device('Laptop'))
+      await signInAs(sessions, 'bob', device('Other user'))
+      const current = await sessions.load(laptop.cookie)
+      const listed = await sessions.listSessions(current)
+      expect(listed.map((s) => [s.label, s.current])).toEqual([['Laptop', true], ['Phone', false]])
+      expect(listed[1]!.createdAt.getTime()).toBe((clock.seconds - 10) * 1000)
+      for (const info of listed) {
+        for (const id of [phone.id, laptop.id]) expect(info.handle.includes(id) || id.includes(info.handle)).toBe(false)
+        expect(JSON.stringify(info)).not.toContain(phone.id)
+      }
+      expect((await sessions.listSessions('ada')).every((s) => !s.current)).toBe(true)
+      expect(await sessions.listSessions('nobody')).toEqual([])
+    })
+
+    it('signs out one device: refused at its next check, the other still in', async ({ skip }) => {
+      const { clock, sessions } = await listing({ revalidateAfter: 60 }, skip)
+      const phone = await signInAs(sessions, 'ada')
+      const laptop = await signInAs(sessions, 'ada')
+      const target = (await sessions.listSessions(await sessions.load(laptop.cookie))).find((s) => !s.current)!
+      expect(await sessions.revokeSession('ada', target.handle)).toBe(true)
+      expect(await sessions.revokeSession('ada', target.handle)).toBe(false)
+      expect((await sessions.load(phone.cookie)).subject, 'not checked yet: revalidateAfter').toBe('ada')
+      clock.advance(60)
+      expect((await sessions.load(phone.cookie)).isNew).toBe(true)
+      expect((await sessions.load(laptop.cookie)).subject).toBe('ada')
+      expect((await sessions.listSessions('ada')).map((s) => s.current)).toHaveLength(1)
+    })
+
+    it('signs out every other device, keeping this one', async ({ skip }) => {
+      const { sessions } = await listing({}, skip)
+      const others = [await signInAs(sessions, 'ada'), await signInAs(sessions, 'ada')]
+      const mine = await signInAs(sessions, 'ada')
+      expect(await sessions.revokeOtherSessions(await sessions.load(mine.cookie))).toBe(2)
+      for (const other of others) expect((await sessions.load(other.cookie)).isNew).toBe(true)
+      expect((await sessions.load(mine.cookie)).subject).toBe('ada')
+      expect((await sessions.listSessions('ada')).map((s) => s.current)).toEqual([false])
+    })
+
+    it('maxSessions 2: the oldest is signed out, and three sign-ins racing leave exactly two', async ({ skip }) => {
+      const { clock, sessions } = await listing({ maxSessions: 2 }, skip)
+      const first = await signInAs(sessions, 'ada')
+      clock.advance(1)
+      const second = await signInAs(sessions, 'ada')
+      clock.advance(1)
+      const third = await signInAs(sessions, 'ada')
+      expect((await sessions.load(first.cookie)).isNew).toBe(true)
+      expect((await sessions.load(second.cookie)).subject).toBe('ada')
+      expect((await sessions.load(third.cookie)).subject).toBe('ada')
+
+      const racers = await Promise.all([0, 1, 2].map(() => signInAs(sessions, 'eve')))
+      const alive = await Promise.all(racers.map(async (r) => (await sessions.load(r.cookie)).subject === 'eve'))
+      expect(alive.filter(Boolean)).toHaveLength(2)
+      expect(await sessions.listSessions('eve')).toHaveLength(2)
+    })
+
+    it('last seen moves at the revocation check only, at most once per revalidateAfter', async ({ skip }) => {
+      const { clock, backend: b, sessions } = await listing({ revalidateAfter: 60 }, skip)
+      let { cookie } = await signInAs(sessions, 'ada')
+      expect((await sessions.listSessions('ada'))[0]!.lastSeenAt).toBeUndefined()
+      clock.advance(61)
+      const calls = b.calls()
+      const session = await sessions.load(cookie)
+      expect(b.calls() - calls, 'the check and the touch: one call').toBe(1)
+      cookie = cookieHeader(await sessions.commit(session), cookie)
+      const seen = clock.seconds
+      clock.advance(30)
+      await sessions.load(cookie)
+      expect((await sessions.listSessions('ada'))[0]!.lastSeenAt?.getTime()).toBe(seen * 1000)
+    })
+
+    it('forgets a recorded session by itself once it has expired', async ({ skip }) => {
+      const { clock, backend: b, sessions } = await listing({ maxAge: 3600, idleTimeout: 3600 }, skip)
+      await signInAs(sessions, 'ada')
+      if (b.expiresAt !== undefined) expectNear(await b.expiresAt('ada'), clock.seconds + 3600 + SKEW)
+      clock.advance(3600 + SKEW - 1)
+      expect(await sessions.listSessions('ada')).toHaveLength(1)
+      clock.advance(1)
+      expect(await sessions.listSessions('ada')).toEqual([])
+      if (b.holds !== undefined) expect(await b.holds('ada')).toBe(false)
+    })
+  })
 }
 
 /** |actual - expected| <= 1 s: a TTL read back a few milliseconds after it was set. */
@@ -250,6 +345,13 @@ function faulty() {
     },
   }
   return fault
+}
+
+/** A sign-in from a client with these headers: its cookie, and its raw id (to prove no handle shows it). */
+async function signInAs(sessions: ReturnType<typeof createSessions>, subject: string, headers: Record<string, string> = {}): Promise<{ cookie: string; id: string }> {
+  const session = await sessions.load(new Headers(headers))
+  await session.login(subject)
+  return { cookie: cookieHeader(await sessions.commit(session)), id: session.id }
 }
 
 async function signIn(sessions: ReturnType<typeof createSessions>, subject = 'ada'): Promise<string> {

@@ -15,6 +15,9 @@ revocationConformance('memory', (clock) => {
     revoke: count(memory.revoke),
     revokeSubject: count(memory.revokeSubject),
     notBefore: count(memory.notBefore!),
+    recordSession: count(memory.recordSession!),
+    touchSession: count(memory.touchSession!),
+    listSessions: count(memory.listSessions!),
   }
   return {
     store,

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import { memoryRevocations } from 'sealed-session/memory'
+import { ConfigurationError, createSessions, RevocationUnavailableError, type RevocationStore } from 'sealed-session'
+import { withLiveSession } from '../../src/stores/record.js'
+import { Clock, cookieHeader, SECRET_A } from '../support/index.js'
+
+/** A store with only the required methods, as custom stores and KV are. */
+function plain(store: RevocationStore): RevocationStore {
+  return { isRevoked: store.isRevoked, revoke: store.revoke, revokeSubject: store.revokeSubject }
+}
+
+describe('sessions of a user: the engine', () => {
+  it('refuses the calls, and maxSessions, without a store that records sessions', async () => {
+    const sessions = createSessions({ secrets: SECRET_A, revocations: plain(memoryRevocations()) })
+    await expect(sessions.listSessions('ada')).rejects.toBeInstanceOf(ConfigurationError)
+    await expect(sessions.revokeSession('ada', 'x')).rejects.toBeInstanceOf(ConfigurationError)
+    await expect(sessions.revokeOtherSessions(await sessions.load(null))).rejects.toBeInstanceOf(ConfigurationError)
+    await expect(createSessions({ secrets: SECRET_A }).listSessions('ada')).rejects.toBeInstanceOf(ConfigurationError)
+    expect(() => createSessions({ secrets: SECRET_A, revocations: plain(memoryRevocations()), maxSessions: 2 })).toThrow(ConfigurationError)
+    for (const maxSessions of [0, 1.5, -1, Number.NaN]) {
+      expect(() => createSessions({ secrets: SECRET_A, revocations: memoryRevocations(), maxSessions })).toThrow(/maxSessions/)
+    }
+  })
+
+  it('a store without the capabilities keeps working as before: sign-in, check, sign-out', async () => {
+    const clock = new Clock()
+    const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: plain(memoryRevocations({ now: clock.now })), revalidateAfter: 0 })
+    const session = await sessions.load(null)
+    await session.login('ada')
+    const cookie = cookieHeader(await sessions.commit(session))
+    expect((await sessions.load(cookie)).subject).toBe('ada')
+    await (await sessions.load(cookie)).logout()
+    expect((await sessions.load(cookie)).isNew).toBe(true)
+  })
+
+  it('login() throws RevocationUnavailableError when the sign-in cannot be recorded, leaving the session as it was', async () => {
+    const memory = memoryRevocations()
+    const sessions = createSessions({ secrets: SECRET_A, revocations: { ...memory, recordSession: () => Promise.reject(new Error('down')) } })
+    const session = await sessions.load(null)
+    const id = session.id
+    await expect(session.login('ada')).rejects.toBeInstanceOf(RevocationUnavailableError)
+    expect([session.id, session.subject]).toEqual([id, undefined])
+  })
+
+  it('records the app\'s label, cut to 100 characters; a throwing label hook records none', async () => {
+    const memory = memoryRevocations()
+    let label = (): string => 'é'.repeat(150)
+    const sessions = createSessions({ secrets: SECRET_A, revocations: memory, sessionLabel: () => label() })
+    await (await sessions.load(null)).login('ada')
+    label = () => {
+      throw new Error('bad user agent')
+    }
+    await (await sessions.load(null)).login('ada')
+    const labels = (await sessions.listSessions('ada')).map((s) => s.label)
+    expect(labels.sort()).toEqual(['é'.repeat(100), undefined])
+  })
+
+  it('an anonymous session has no sessions to list or sign out', async () => {
+    const sessions = createSessions({ secrets: SECRET_A, revocations: memoryRevocations() })
+    const anonymous = await sessions.load(null)
+    expect(await sessions.listSessions(anonymous)).toEqual([])
+    expect(await sessions.revokeOtherSessions(anonymous)).toBe(0)
+  })
+})
+
+describe('sessions of a user: the record', () => {
+  it('evicts the oldest others beyond the limit, never the new entry, and revokes them until their expiry', () => {
+    let record = withLiveSession(undefined, { sessionId: 'a', subject: 'u', createdAt: 100, expiresAt: 900 }, 1, 100).record
+    const { record: next, result } = withLiveSession(record, { sessionId: 'b', subject: 'u', createdAt: 100, expiresAt: 950 }, 1, 100)
+    expect(result).toEqual({ createdAt: 100, evicted: ['a'] })
+    expect(next).toEqual({ s: { a: 900 }, l: { b: { c: 100, x: 950 } } })
+    record = { n: 200, e: 2000 }
+    expect(withLiveSession(record, { sessionId: 'c', subject: 'u', createdAt: 150, expiresAt: 950 }, undefined, 150).result.createdAt).toBe(200)
+  })
+})
