@@ -17,15 +17,14 @@
 // examples/astro/node_modules/sealed-session. Needs `npm run build` first, and Node >= 22.12
 // (astro 7): `npm run test:astro` runs it on the `node` devDependency. Ends with
 // `N passed, M failed` and exits 1 on any failure.
-import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, run, start, waitForHttp } from '../support/processes.mjs'
 import { assert, createTally, equal, finish } from '../support/runner.mjs'
 import { CookieJar } from '../support/jar.mjs'
+import { installPackedPackage } from '../support/pack.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const app = join(root, 'examples/astro')
@@ -51,30 +50,9 @@ async function check(name, fn) {
 
 /** `npm pack` this package and unpack it as examples/astro/node_modules/sealed-session. */
 function installPackage() {
-  const scratch = mkdtempSync(join(tmpdir(), 'sealed-session-pack-'))
-  try {
-    const npm = process.env.npm_execpath
-    const pack = ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch]
-    const packed = npm?.endsWith('.js') ? runSync(process.execPath, [npm, ...pack]) : runSync('npm', pack)
-    if (packed.status !== 0) return `npm pack failed: ${packed.stderr}`
-    const tarball = join(scratch, packed.stdout.trim().split('\n').pop())
-    const target = join(app, 'node_modules/sealed-session')
-    rmSync(target, { recursive: true, force: true })
-    mkdirSync(target, { recursive: true })
-    const untar = runSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'])
-    if (untar.status !== 0) return `tar failed: ${untar.stderr}`
-    const entry = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')).exports?.['./astro']
-    if (entry === undefined) return 'package.json "exports" has no "./astro" entry'
-    if (!existsSync(join(target, entry.default))) return `"./astro" points to ${entry.default}, which the packed package does not contain`
-    return true
-  } finally {
-    rmSync(scratch, { recursive: true, force: true })
-  }
+  return installPackedPackage(app, './astro')
 }
 
-function runSync(command, args) {
-  return spawnSync(command, args, { cwd: root, encoding: 'utf8', timeout: 60_000 })
-}
 
 // ---------------------------------------------------------------- build and serve
 

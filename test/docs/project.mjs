@@ -4,10 +4,11 @@
  * linked beside it, and the code blocks of a Markdown file with their line numbers.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { installPackedPackage as installPacked } from '../support/pack.mjs'
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 
@@ -19,23 +20,9 @@ export const PARTIAL_MARKER = '<!-- docs-test: partial -->'
  * `<project>/node_modules/sealed-session`. Needs `npm run build` first.
  */
 export function installPackedPackage(project) {
-  if (!existsSync(join(ROOT, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first')
-  const scratch = mkdtempSync(join(tmpdir(), 'sealed-session-pack-'))
-  try {
-    // Under `npm run`, npm_execpath is npm's own CLI script; otherwise use npm from PATH.
-    const npm = process.env.npm_execpath
-    const pack = ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch]
-    const packed = npm?.endsWith('.js') ? run(process.execPath, [npm, ...pack]) : run('npm', pack)
-    if (packed.status !== 0) throw new Error(`npm pack failed: ${packed.stderr}`)
-    const tarball = join(scratch, packed.stdout.trim().split('\n').pop())
-    const target = join(project, 'node_modules/sealed-session')
-    mkdirSync(target, { recursive: true })
-    const untar = run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'])
-    if (untar.status !== 0) throw new Error(`tar failed: ${untar.stderr}`)
-    return target
-  } finally {
-    rmSync(scratch, { recursive: true, force: true })
-  }
+  const installed = installPacked(project)
+  if (installed !== true) throw new Error(installed)
+  return join(project, 'node_modules/sealed-session')
 }
 
 /** Links `<project>/node_modules/<name>` to the root's installed copy (no registry access). */

@@ -13,12 +13,12 @@
 // examples/nextjs/node_modules/sealed-session. Needs `npm run build` first. Ends with
 // `N passed, M failed` and exits 1 on any failure.
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, run, start } from '../support/processes.mjs'
+import { installPackedPackage } from '../support/pack.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const exampleApp = join(root, 'examples/nextjs')
@@ -60,28 +60,7 @@ function fail(prefix, name, message) {
 
 /** `npm pack` this package and unpack it as examples/nextjs/node_modules/sealed-session. */
 function installPackage() {
-  const scratch = mkdtempSync(join(tmpdir(), 'sealed-session-pack-'))
-  try {
-    // Under `npm run`, npm_execpath is npm's own CLI script; otherwise use npm from PATH.
-    const npm = process.env.npm_execpath
-    const pack = ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch]
-    const packed = npm?.endsWith('.js') ? runSync(process.execPath, [npm, ...pack]) : runSync('npm', pack)
-    if (packed.status !== 0) return `npm pack failed: ${packed.stderr}`
-    const tarball = join(scratch, packed.stdout.trim().split('\n').pop())
-    const target = join(exampleApp, 'node_modules/sealed-session')
-    rmSync(target, { recursive: true, force: true })
-    mkdirSync(target, { recursive: true })
-    const untar = runSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'])
-    if (untar.status !== 0) return `tar failed: ${untar.stderr}`
-    const manifest = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'))
-    const entry = manifest.exports?.['./next']
-    if (entry === undefined) return 'package.json "exports" has no "./next" entry: add { "types": "./dist/next/index.d.ts", "default": "./dist/next/index.js" }'
-    const file = typeof entry === 'string' ? entry : entry.default ?? entry.import
-    if (!existsSync(join(target, file))) return `"./next" points to ${file}, which the packed package does not contain`
-    return true
-  } finally {
-    rmSync(scratch, { recursive: true, force: true })
-  }
+  return installPackedPackage(exampleApp, './next')
 }
 
 function runSync(command, args) {

@@ -19,14 +19,14 @@
 // examples/sveltekit/node_modules/sealed-session. Needs `npm run build` first. Ends with
 // `N passed, M failed` and exits 1 on any failure.
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, run, start } from '../support/processes.mjs'
 import { CookieJar } from '../support/jar.mjs'
 import { assert, createTally, equal, summaryLine } from '../support/runner.mjs'
+import { installPackedPackage } from '../support/pack.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const app = join(root, 'examples/sveltekit')
@@ -55,30 +55,9 @@ async function check(name, fn) {
 
 /** `npm pack` this package and unpack it as examples/sveltekit/node_modules/sealed-session. */
 function installPackage() {
-  const scratch = mkdtempSync(join(tmpdir(), 'sealed-session-pack-'))
-  try {
-    const npm = process.env.npm_execpath
-    const pack = ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch]
-    const packed = npm?.endsWith('.js') ? runSync(process.execPath, [npm, ...pack]) : runSync('npm', pack)
-    if (packed.status !== 0) return `npm pack failed: ${packed.stderr}`
-    const tarball = join(scratch, packed.stdout.trim().split('\n').pop())
-    const target = join(app, 'node_modules/sealed-session')
-    rmSync(target, { recursive: true, force: true })
-    mkdirSync(target, { recursive: true })
-    const untar = runSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'])
-    if (untar.status !== 0) return `tar failed: ${untar.stderr}`
-    const entry = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')).exports?.['./sveltekit']
-    if (entry === undefined) return 'package.json "exports" has no "./sveltekit" entry'
-    if (!existsSync(join(target, entry.default))) return `"./sveltekit" points to ${entry.default}, which the packed package does not contain`
-    return true
-  } finally {
-    rmSync(scratch, { recursive: true, force: true })
-  }
+  return installPackedPackage(app, './sveltekit')
 }
 
-function runSync(command, args) {
-  return spawnSync(command, args, { cwd: root, encoding: 'utf8', timeout: 60_000 })
-}
 
 // ---------------------------------------------------------------- build and serve
 
