@@ -1,17 +1,8 @@
+import type { CommittedCookie } from '../cookie/serialize.js'
 import type { SessionCommit } from '../transport/commit.js'
 
-/** One cookie of a commit, as Next.js's cookie store (`await cookies()`) takes it. */
-export interface NextCookie {
-  readonly name: string
-  readonly value: string
-  readonly maxAge: number
-  readonly path: string
-  readonly domain?: string
-  readonly secure: boolean
-  readonly httpOnly: boolean
-  readonly sameSite: 'strict' | 'lax' | 'none'
-  readonly partitioned: boolean
-}
+/** One cookie of a commit, as Next.js's cookie store (`await cookies()`) takes it: SameSite in lower case. */
+export type NextCookie = Omit<CommittedCookie, 'sameSite'> & { readonly sameSite: Lowercase<CommittedCookie['sameSite']> }
 
 /** The commit's cookies in the shape `cookies().set()` takes (Next.js spells SameSite in lower case). */
 export function committedCookies(commit: SessionCommit): NextCookie[] {
