@@ -10,6 +10,7 @@ const alias = {
   'sealed-session/kv': src('kv.ts'),
   'sealed-session/memory': src('memory.ts'),
   'sealed-session/redis': src('redis.ts'),
+  'sealed-session/deno-kv': src('deno-kv.ts'),
   'sealed-session/durable-object': src('durable-object.ts'),
   'sealed-session/jwe': src('jwe/index.ts'),
   'sealed-session/react-router': src('react-router/index.ts'),
