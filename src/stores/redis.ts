@@ -1,5 +1,7 @@
-import type { RevocationStore } from '../session/revocation.js'
+import { nowSeconds } from '../limits.js'
+import type { RecordedSession, RevocationStore } from '../session/revocation.js'
 import { keyOf } from './kv.js'
+import { liveSessions, parseRecord } from './record.js'
 
 /**
  * The one thing this store needs from a Redis client: run a Lua script (`EVAL`), with its
@@ -46,23 +48,29 @@ if type(n) == 'number' then return n end
 return false`
 
 /**
- * KEYS[1] record; ARGV now (ms), then 's' sessionId expiresAt, or 'n' notBefore expiresAt.
- * Adds the entry, drops what can no longer matter (as record.ts does), and sets the key to
- * expire when the last entry does; returns that time (0: nothing left, key deleted).
+ * KEYS[1] record; ARGV now (ms), then 's' sessionId expiresAt, 'n' notBefore expiresAt, or
+ * 'r' sessionId createdAt expiresAt limit label (limit and label '' when none).
+ * Applies the change, drops what can no longer matter (as record.ts does: a revoked or
+ * expired session is no longer listed), and sets the key to expire when the last entry
+ * does. Returns that time (0: nothing left, key deleted); for 'r', the array
+ * {createdAt, ...evicted ids}: the sign-in dated no earlier than the not-before time, and
+ * the oldest other listed sessions beyond the limit revoked, in this one atomic script.
  */
 const WRITE = `local nowMs = tonumber(ARGV[1])
 local now = math.floor(nowMs / 1000)
+local op = ARGV[2]
 local text = redis.call('GET', KEYS[1])
 local old = {}
 if text then old = cjson.decode(text) end
 if type(old) ~= 'table' then return redis.error_reply('revocation record is not an object') end
 local n, e = old.n, old.e
-if ARGV[2] == 'n' then
+if op == 'n' then
   n = math.max(tonumber(n) or 0, tonumber(ARGV[3]))
   e = math.max(tonumber(e) or 0, tonumber(ARGV[4]))
 end
 local record, latest = {}, 0
-if type(n) == 'number' and type(e) == 'number' and e > now then
+local hasN = type(n) == 'number' and type(e) == 'number' and e > now
+if hasN then
   record.n, record.e, latest = n, e, e
 end
 local s, kept = {}, false
@@ -74,14 +82,73 @@ end
 if type(old.s) == 'table' then
   for id, expiry in pairs(old.s) do keep(id, expiry) end
 end
-if ARGV[2] == 's' then keep(ARGV[3], tonumber(ARGV[4])) end
+if op == 's' then keep(ARGV[3], tonumber(ARGV[4])) end
+local l = {}
+if type(old.l) == 'table' then
+  for id, live in pairs(old.l) do
+    if type(live) == 'table' and type(live.c) == 'number' and type(live.x) == 'number' and live.x > now and s[id] == nil and not (hasN and live.c < n) then
+      l[id] = live
+    end
+  end
+end
+local reply = nil
+if op == 'r' then
+  local id = ARGV[3]
+  local created = tonumber(ARGV[4])
+  if hasN and n > created then created = n end
+  reply = { created }
+  local limit = tonumber(ARGV[6])
+  if limit then
+    local others = {}
+    for other in pairs(l) do
+      if other ~= id then others[#others + 1] = other end
+    end
+    table.sort(others, function(a, b)
+      if l[a].c ~= l[b].c then return l[a].c < l[b].c end
+      return a < b
+    end)
+    for i = 1, #others + 1 - limit do
+      local gone = others[i]
+      keep(gone, l[gone].x)
+      l[gone] = nil
+      reply[#reply + 1] = gone
+    end
+  end
+  local live = { c = created, x = tonumber(ARGV[5]) }
+  if ARGV[7] ~= '' then live.u = ARGV[7] end
+  l[id] = live
+end
 if kept then record.s = s end
+for _, live in pairs(l) do
+  record.l = l
+  latest = math.max(latest, live.x)
+end
 if latest <= now then
   redis.call('DEL', KEYS[1])
-  return 0
+  return reply or 0
 end
 redis.call('SET', KEYS[1], cjson.encode(record), 'PX', string.format('%d', latest * 1000 - nowMs))
-return latest`
+return reply or latest`
+
+/**
+ * KEYS[1] record; ARGV sessionId, createdAt, now (s) → 1 revoked, 0 not: CHECK, and a
+ * listed session's last-seen time set to now in the same script (the key keeps its TTL).
+ */
+const TOUCH = `local text = redis.call('GET', KEYS[1])
+if not text then return 0 end
+local record = cjson.decode(text)
+if type(record.n) == 'number' and tonumber(ARGV[2]) < record.n then return 1 end
+if type(record.s) == 'table' and record.s[ARGV[1]] ~= nil then return 1 end
+local live = type(record.l) == 'table' and record.l[ARGV[1]]
+local now = tonumber(ARGV[3])
+if type(live) == 'table' and live.a ~= now then
+  live.a = now
+  redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
+end
+return 0`
+
+/** KEYS[1] record → its JSON text, or nil. */
+const READ = `return redis.call('GET', KEYS[1])`
 
 /**
  * Revocations in Redis, for Node, Bun and Deno fleets: strongly consistent on a single
@@ -89,8 +156,9 @@ return latest`
  * (the KV store's key spaces and record), so a check is one round trip; every write is one
  * atomic script, so revocations racing for one subject all land; every key expires (to the
  * millisecond) when the last session it could revoke has, so the keys track live sessions,
- * not history. docs/REVOCATION.md has the wrapper for each client and the caveats
- * (replicas, failover).
+ * not history. It records sessions too (list them, sign out one device or the others,
+ * `maxSessions` applied atomically in the sign-in's script). docs/REVOCATION.md has the
+ * wrapper for each client and the caveats (replicas, failover).
  *
  * @example
  * ```ts
@@ -112,7 +180,27 @@ export function redisRevocations(client: RedisLike, options: RedisRevocationsOpt
     notBefore: async (subject) => integer(await client.eval(NOT_BEFORE, [await keyOf(prefix, subject)], [])),
     revoke: (entry) => write(entry.subject, ['s', entry.sessionId, String(entry.expiresAt)]),
     revokeSubject: (subject, notBefore, expiresAt) => write(subject, ['n', String(notBefore), String(expiresAt)]),
+    recordSession: async (entry, limit) => {
+      const args = ['r', entry.sessionId, String(entry.createdAt), String(entry.expiresAt), limit === undefined ? '' : String(limit), entry.label ?? '']
+      return recorded(await client.eval(WRITE, [await keyOf(prefix, entry.subject)], [String(Math.floor(now())), ...args]))
+    },
+    touchSession: async (query) =>
+      integer(await client.eval(TOUCH, [await keyOf(prefix, query.subject)], [query.sessionId, String(query.createdAt), String(nowSeconds(now))])) === 1,
+    listSessions: async (subject) => {
+      const reply = await client.eval(READ, [await keyOf(prefix, subject)], [])
+      if (reply === null || reply === undefined) return []
+      // @upstash/redis parses a JSON reply by default; other clients return the text.
+      return liveSessions(parseRecord(typeof reply === 'string' ? reply : JSON.stringify(reply)), subject, nowSeconds(now))
+    },
   }
+}
+
+/** The 'r' script's reply: [createdAt, ...evicted ids]. */
+function recorded(reply: unknown): RecordedSession {
+  if (!Array.isArray(reply) || reply.length === 0) throw new TypeError('unexpected reply from Redis')
+  const [createdAt, ...evicted] = reply as unknown[]
+  if (!evicted.every((id): id is string => typeof id === 'string')) throw new TypeError('unexpected reply from Redis')
+  return { createdAt: integer(createdAt)!, evicted }
 }
 
 /** A script's integer reply (a number, or a numeric string from some clients); nil is undefined. */
