@@ -4,16 +4,21 @@
 // published declarations import `cloudflare:workers` and resolve it with the app's own
 // Workers types (@cloudflare/workers-types or `wrangler types`).
 import { DurableObject } from 'cloudflare:workers'
+import type { RecordedSessionRow } from './durable-object.js'
 
 // One object per subject (durable-object.ts names it after the subject), so these tables
-// hold one user's revocations. Created at the first revocation, never by a check: an object
-// that is only asked stores nothing.
+// hold one user's revocations and recorded sessions. Created at the first write, never by a
+// check: an object that is only asked stores nothing. live_sessions came later: objects
+// written before it gain it at their next call (SCHEMA runs once per instance).
 const SCHEMA = `CREATE TABLE IF NOT EXISTS revoked_sessions (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS not_before (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL, e INTEGER NOT NULL);`
+CREATE TABLE IF NOT EXISTS not_before (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL, e INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS live_sessions (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, last_seen_at INTEGER, label TEXT) WITHOUT ROWID;`
+
 
 /**
  * The Durable Object class behind `durableObjectRevocations()`: one object per subject,
- * holding that user's revoked session ids and "not before" time in its SQLite storage.
+ * holding that user's revoked session ids, "not before" time and recorded sessions (for
+ * listing them and `maxSessions`) in its SQLite storage.
  * Export it from your Worker's entry module and bind it with a `new_sqlite_classes`
  * migration; call it only through `durableObjectRevocations()`.
  *
@@ -29,8 +34,10 @@ CREATE TABLE IF NOT EXISTS not_before (one INTEGER PRIMARY KEY CHECK (one = 1), 
  * ```
  */
 export class SessionRevocations extends DurableObject<unknown> {
-  /** Whether this instance has seen its tables (created by a revocation, dropped by cleanup). */
+  /** Whether this instance has seen its tables (created by a write, dropped by cleanup). */
   #schema = false
+  /** Whether SCHEMA ran in this instance (it adds tables that older objects lack). */
+  #ready = false
 
   /** Is the session revoked, by its id or by the subject's not-before time? */
   isRevoked(sessionId: string, createdAt: number, now: number): boolean {
@@ -67,6 +74,7 @@ export class SessionRevocations extends DurableObject<unknown> {
       sessionId,
       expiresAt,
     )
+    this.ctx.storage.sql.exec('DELETE FROM live_sessions WHERE id = ?', sessionId)
     await this.#prune(now)
   }
 
@@ -80,7 +88,80 @@ export class SessionRevocations extends DurableObject<unknown> {
       notBefore,
       expiresAt,
     )
+    this.ctx.storage.sql.exec('DELETE FROM live_sessions WHERE created_at < (SELECT n FROM not_before)')
     await this.#prune(now)
+  }
+
+  /**
+   * Records a sign-in, dated no earlier than the not-before time; with `limit`, revokes the
+   * oldest other recorded sessions beyond it. Synchronous SQL, so racing sign-ins of one
+   * user are counted one at a time.
+   */
+  async recordSession(sessionId: string, createdAt: number, expiresAt: number, label: string | undefined, limit: number | undefined, now: number): Promise<{ createdAt: number; evicted: string[] }> {
+    check(typeof sessionId === 'string' && sessionId.length > 0, 'sessionId')
+    check(label === undefined || typeof label === 'string', 'label')
+    check(limit === undefined || (Number.isSafeInteger(limit) && limit >= 1), 'limit')
+    checkTimes(createdAt, expiresAt, now)
+    this.#createSchema()
+    const sql = this.ctx.storage.sql
+    sql.exec('DELETE FROM live_sessions WHERE expires_at <= ?', now)
+    const created = Math.max(createdAt, this.notBefore(now) ?? 0)
+    const evicted: string[] = []
+    if (limit !== undefined) {
+      const others = sql.exec<{ id: string; expires_at: number }>('SELECT id, expires_at FROM live_sessions WHERE id != ? ORDER BY created_at, id', sessionId).toArray()
+      for (const old of others.slice(0, Math.max(0, others.length + 1 - limit))) {
+        sql.exec(
+          `INSERT INTO revoked_sessions (id, expires_at) VALUES (?, ?)
+           ON CONFLICT (id) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)`,
+          old.id,
+          old.expires_at,
+        )
+        sql.exec('DELETE FROM live_sessions WHERE id = ?', old.id)
+        evicted.push(old.id)
+      }
+    }
+    sql.exec(
+      `INSERT INTO live_sessions (id, created_at, expires_at, label) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, expires_at = excluded.expires_at, label = excluded.label`,
+      sessionId,
+      created,
+      expiresAt,
+      label ?? null,
+    )
+    await this.#prune(now)
+    return { createdAt: created, evicted }
+  }
+
+  /** `isRevoked()`, and a recorded session's last-seen time set to `now` when it is not. */
+  touchSession(sessionId: string, createdAt: number, now: number): boolean {
+    if (this.isRevoked(sessionId, createdAt, now)) return true
+    if (!this.#hasSchema()) return false
+    this.#createSchema()
+    this.ctx.storage.sql.exec('UPDATE live_sessions SET last_seen_at = ?1 WHERE id = ?2 AND expires_at > ?1 AND last_seen_at IS NOT ?1', now, sessionId)
+    return false
+  }
+
+  /** The recorded sessions that are neither revoked nor expired. */
+  listSessions(now: number): RecordedSessionRow[] {
+    checkTimes(now)
+    if (!this.#hasSchema()) return []
+    this.#createSchema()
+    const rows = this.ctx.storage.sql
+      .exec<{ id: string; created_at: number; expires_at: number; last_seen_at: number | null; label: string | null }>(
+        `SELECT id, created_at, expires_at, last_seen_at, label FROM live_sessions
+         WHERE expires_at > ?1
+           AND id NOT IN (SELECT id FROM revoked_sessions WHERE expires_at > ?1)
+           AND NOT EXISTS (SELECT 1 FROM not_before WHERE live_sessions.created_at < n AND e > ?1)`,
+        now,
+      )
+      .toArray()
+    return rows.map((row) => ({
+      sessionId: row.id,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      ...(row.last_seen_at === null ? {} : { lastSeenAt: row.last_seen_at }),
+      ...(row.label === null ? {} : { label: row.label }),
+    }))
   }
 
   /** Cleanup, at the latest expiry this object holds: by then nothing in it matters. */
@@ -93,14 +174,18 @@ export class SessionRevocations extends DurableObject<unknown> {
     const sql = this.ctx.storage.sql
     sql.exec('DELETE FROM revoked_sessions WHERE expires_at <= ?', now)
     sql.exec('DELETE FROM not_before WHERE e <= ?', now)
+    sql.exec('DELETE FROM live_sessions WHERE expires_at <= ?', now)
     const { latest } = sql
-      .exec<{ latest: number | null }>('SELECT max(t) AS latest FROM (SELECT expires_at AS t FROM revoked_sessions UNION ALL SELECT e FROM not_before)')
+      .exec<{ latest: number | null }>(
+        'SELECT max(t) AS latest FROM (SELECT expires_at AS t FROM revoked_sessions UNION ALL SELECT e FROM not_before UNION ALL SELECT expires_at FROM live_sessions)',
+      )
       .one()
     if (latest === null) {
       // Nothing left: free the object's storage entirely (tables, alarm and the metadata
       // Cloudflare bills). The flag goes first: a call that runs while these are pending
       // must create the tables again.
       this.#schema = false
+      this.#ready = false
       await this.ctx.storage.deleteAlarm()
       await this.ctx.storage.deleteAll()
     } else {
@@ -116,8 +201,8 @@ export class SessionRevocations extends DurableObject<unknown> {
   }
 
   #createSchema(): void {
-    if (!this.#schema) this.ctx.storage.sql.exec(SCHEMA)
-    this.#schema = true
+    if (!this.#ready) this.ctx.storage.sql.exec(SCHEMA)
+    this.#schema = this.#ready = true
   }
 }
 

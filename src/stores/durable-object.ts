@@ -15,6 +15,21 @@ export interface SessionRevocationsStub {
   revokeSubject(notBefore: number, expiresAt: number, now: number): Promise<void>
   /** The subject's not-before time while it still matters. */
   notBefore(now: number): Promise<number | undefined>
+  /** Records a sign-in; with `limit`, revokes the oldest other recorded sessions beyond it. */
+  recordSession(sessionId: string, createdAt: number, expiresAt: number, label: string | undefined, limit: number | undefined, now: number): Promise<{ createdAt: number; evicted: string[] }>
+  /** `isRevoked()`, and the session's last-seen time set to `now`. */
+  touchSession(sessionId: string, createdAt: number, now: number): Promise<boolean>
+  /** The recorded sessions that are neither revoked nor expired. */
+  listSessions(now: number): Promise<RecordedSessionRow[]>
+}
+
+/** A recorded session, as the object's `listSessions()` returns it (times in Unix seconds). */
+export interface RecordedSessionRow {
+  readonly sessionId: string
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly lastSeenAt?: number
+  readonly label?: string
 }
 
 /**
@@ -45,7 +60,9 @@ export interface DurableObjectRevocationsOptions {
  * Strongly consistent: a revocation is visible to the next check from anywhere, so the
  * only lag left is `revalidateAfter`. Each call is one RPC to the subject's object;
  * revocations of one user at the same moment all land (the object runs them one at a
- * time); an alarm deletes the object's storage once nothing in it can matter.
+ * time); an alarm deletes the object's storage once nothing in it can matter. It records
+ * sessions too: list them, sign out one device or the others, and `maxSessions` applied
+ * inside the object, atomically.
  *
  * The Worker must export the class and bind it (wrangler.toml):
  *
@@ -79,5 +96,8 @@ export function durableObjectRevocations<Id>(namespace: SessionRevocationsNamesp
     notBefore: async (subject) => object(subject).notBefore(now()),
     revoke: async (entry) => object(entry.subject).revokeSession(entry.sessionId, entry.expiresAt, now()),
     revokeSubject: async (subject, notBefore, expiresAt) => object(subject).revokeSubject(notBefore, expiresAt, now()),
+    recordSession: async (entry, limit) => object(entry.subject).recordSession(entry.sessionId, entry.createdAt, entry.expiresAt, entry.label, limit, now()),
+    touchSession: async (query) => object(query.subject).touchSession(query.sessionId, query.createdAt, now()),
+    listSessions: async (subject) => (await object(subject).listSessions(now())).map((row) => ({ ...row, subject })),
   }
 }

@@ -24,6 +24,9 @@ revocationConformance(
           revokeSession: (...args) => (calls++, stub.revokeSession(...args)),
           revokeSubject: (...args) => (calls++, stub.revokeSubject(...args)),
           notBefore: (...args) => (calls++, stub.notBefore(...args)),
+          recordSession: (...args) => (calls++, stub.recordSession(...args)),
+          touchSession: (...args) => (calls++, stub.touchSession(...args)),
+          listSessions: (...args) => (calls++, stub.listSessions(...args)),
         }
       },
     }

@@ -102,11 +102,15 @@ describe('durableObjectRevocations on Durable Objects (workerd, SQLite storage)'
     }
   })
 
-  it('stores nothing for a user who is only checked', async () => {
-    const { sessions, stubOf } = setup()
+  it('stores nothing for a user who is only checked; a sign-in stores one row, gone with its session', async () => {
+    const { clock, sessions, store, stubOf } = setup()
+    expect(await store.isRevoked({ sessionId: 'x', subject: 'bob', createdAt: clock.seconds })).toBe(false)
+    expect(await contents(stubOf('bob'))).toEqual({ tables: [], sessions: [], notBefore: [], alarm: null })
     const cookie = await signIn(sessions)
     expect((await sessions.load(cookie)).subject).toBe('ada')
-    expect(await contents(stubOf('ada'))).toEqual({ tables: [], sessions: [], notBefore: [], alarm: null })
+    const held = await contents(stubOf('ada'))
+    expect([held.sessions, held.notBefore, held.alarm]).toEqual([[], [], (clock.seconds + 7 * 86_400 + 30) * 1000])
+    expect(await store.listSessions!('ada')).toHaveLength(1)
   })
 
   it('sets an alarm at the latest expiry it holds; the alarm deletes the object storage once nothing matters', async () => {
