@@ -268,7 +268,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     const now = this.#now()
     const id = newSessionId()
     // A store that lists sessions records this one (applying maxSessions) and dates it.
-    const recorded = await recordSignIn(this.#options, { sessionId: id, subject, createdAt: now, expiresAt: now + maxAge + this.#options.clockSkew }, this.requestHeaders)
+    const recorded = await recordSignIn(this.#options, { sessionId: id, subject, createdAt: now, expiresAt: now + maxAge + this.#options.clockSkew }, this.requestHeaders, this.#options.maxSessions)
     this.id = id
     this.subject = subject
     // After a "sign out everywhere", a new session must count as created after it, even
@@ -287,7 +287,12 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
 
   async regenerate(): Promise<void> {
     await this.#revokeCurrent()
-    this.id = newSessionId()
+    const id = newSessionId()
+    // Still the same sign-in: listed under its new id, its creation time kept, no limit applied.
+    if (this.subject !== undefined) {
+      await recordSignIn(this.#options, { sessionId: id, subject: this.subject, createdAt: this.created, expiresAt: this.absoluteExpiry + this.#options.clockSkew }, this.requestHeaders, undefined)
+    }
+    this.id = id
     this.dirty = true
   }
 

@@ -7,17 +7,17 @@ import { withTimeout, type SessionEntry } from './revocation.js'
 const MAX_LABEL = 100
 
 /**
- * Records a sign-in with a store that lists sessions (one write; `maxSessions` applied in
- * it): the session's creation time, no earlier than the subject's not-before time.
+ * Records a sign-in with a store that lists sessions (one write; `limit` applied in it):
+ * the session's creation time, no earlier than the subject's not-before time.
  * Undefined when the store does not record sessions. Throws `RevocationUnavailableError`
  * when it fails: an unrecorded session could not be listed, nor counted against the limit.
  */
-export async function recordSignIn(options: ResolvedOptions, entry: SessionEntry, headers: HeaderReader | undefined): Promise<number | undefined> {
+export async function recordSignIn(options: ResolvedOptions, entry: SessionEntry, headers: HeaderReader | undefined, limit: number | undefined): Promise<number | undefined> {
   const store = options.revocations
   if (store?.recordSession === undefined) return undefined
   const label = labelOf(options, headers)
   try {
-    const recorded = await withTimeout(store.recordSession(label === undefined ? entry : { ...entry, label }, options.maxSessions), options.revocationTimeout)
+    const recorded = await withTimeout(store.recordSession(label === undefined ? entry : { ...entry, label }, limit), options.revocationTimeout)
     return recorded.createdAt
   } catch (cause) {
     throw new RevocationUnavailableError('The revocation store could not record the sign-in. Try again.', { cause })

@@ -310,6 +310,19 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
       expect((await sessions.listSessions('ada'))[0]!.lastSeenAt?.getTime()).toBe(seen * 1000)
     })
 
+    it('keeps a regenerated session listed under its new id, dated at its sign-in', async ({ skip }) => {
+      const { clock, sessions } = await listing({}, skip)
+      const { cookie } = await signInAs(sessions, 'ada')
+      const signedIn = clock.seconds
+      clock.advance(5)
+      const session = await sessions.load(cookie)
+      await session.regenerate()
+      const regenerated = cookieHeader(await sessions.commit(session), cookie)
+      const listed = await sessions.listSessions(await sessions.load(regenerated))
+      expect(listed.map((s) => [s.current, s.createdAt.getTime()])).toEqual([[true, signedIn * 1000]])
+      expect((await sessions.load(cookie)).isNew, 'the old id is revoked').toBe(true)
+    })
+
     it('forgets a recorded session by itself once it has expired', async ({ skip }) => {
       const { clock, backend: b, sessions } = await listing({ maxAge: 3600, idleTimeout: 3600 }, skip)
       await signInAs(sessions, 'ada')
