@@ -10,5 +10,6 @@ export {
   type DurableObjectRevocationsOptions,
   type SessionRevocationsNamespace,
   type SessionRevocationsStub,
+  type RecordedSessionRow,
 } from './stores/durable-object.js'
 export { SessionRevocations } from './stores/durable-object-class.js'

@@ -1,15 +1,16 @@
 /**
  * `sealed-session`: a web session in one AES-256-GCM sealed cookie. `createSessions()`
  * is the engine; `seal()`/`unseal()` seal any other value with the same secrets.
- * Adapters live in `sealed-session/hono` and `sealed-session/next`, stores in
- * `sealed-session/kv` and `sealed-session/memory`, the JWE format in `sealed-session/jwe`.
+ * Adapters live in `sealed-session/hono`, `/next`, `/react-router`, `/sveltekit` and
+ * `/astro`; revocation stores in `/memory`, `/kv`, `/durable-object`, `/redis` and
+ * `/deno-kv`; the JWE format in `sealed-session/jwe`.
  * @packageDocumentation
  */
-export { createSessions, type CookieSource, type Sessions } from './engine/engine.js'
+export { createSessions, type CookieSource, type Sessions, type SessionInfo } from './engine/engine.js'
 export type { Session, SessionData, LoginOptions } from './session/session.js'
 export type { SessionOptions, HeaderReader } from './session/options.js'
 export type { SessionEvent, SessionEventType } from './session/events.js'
-export type { RevocationStore, RevocationQuery, RevokedSession } from './session/revocation.js'
+export type { RevocationStore, RevocationQuery, RevokedSession, SessionEntry, RecordedSession, ListedSession } from './session/revocation.js'
 export type { Json } from './session/envelope.js'
 export type { CookieOptions } from './cookie/options.js'
 export { applyCommit, type SessionCommit } from './transport/commit.js'
