@@ -202,7 +202,13 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
     const clock = new Clock()
     let failing = false
     const store = memoryRevocations({ now: clock.now })
-    const flaky = { ...store, isRevoked: (query: Parameters<typeof store.isRevoked>[0]) => (failing ? Promise.reject(new Error('down')) : store.isRevoked(query)) }
+    const down = (): Promise<never> => Promise.reject(new Error('down'))
+    // The check is isRevoked(), or touchSession() where the store records sessions: both fail.
+    const flaky = {
+      ...store,
+      isRevoked: (query: Parameters<typeof store.isRevoked>[0]) => (failing ? down() : store.isRevoked(query)),
+      touchSession: (query: Parameters<typeof store.isRevoked>[0]) => (failing ? down() : store.touchSession!(query)),
+    }
     const storage = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, now: clock.now, revocations: flaky })
     const session = await storage.getSession()
     await session.login('ada')
