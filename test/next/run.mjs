@@ -17,7 +17,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, run, start } from '../support/processes.mjs'
+import { freePort, run, start, waitForHttp } from '../support/processes.mjs'
 import { installPackedPackage } from '../support/pack.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -212,18 +212,9 @@ async function runMode(mode) {
   if (failed > 0 && log.some((line) => /error/i.test(line))) console.log(`${prefix} server log:\n${log.slice(-30).join('\n')}`)
 }
 
-async function waitForServer(origin) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const response = await fetch(`${origin}/login`, { signal: AbortSignal.timeout(2000) })
-      await response.body?.cancel()
-      if (response.status === 200) return true
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300))
-  }
-  return false
+/** The server is up once its sign-in page answers 200. */
+function waitForServer(origin) {
+  return waitForHttp(`${origin}/login`, { status: 200, timeoutMs: 60_000 })
 }
 
 // ---------------------------------------------------------------- the HTTP scenario

@@ -148,18 +148,22 @@ export async function run(command, args, { timeoutMs, ...options } = {}) {
   return { code: timedOut ? null : code, lines, timedOut, ms: performance.now() - began, summary: summaryOf(lines) }
 }
 
-/** Polls `url` until it answers HTTP (any status), `proc` exits, or `timeoutMs` passes. */
-export async function waitForHttp(url, { proc, timeoutMs = 30_000, intervalMs = 250 } = {}) {
+/**
+ * Polls `url` until it answers HTTP (any status, or `status` when given), `proc` exits, or
+ * `timeoutMs` passes.
+ */
+export async function waitForHttp(url, { proc, timeoutMs = 30_000, intervalMs = 250, status } = {}) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (proc !== undefined && !proc.running) return false
     try {
       const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) })
       await response.arrayBuffer()
-      return true
+      if (status === undefined || response.status === status) return true
     } catch {
-      await sleep(intervalMs)
+      // Not listening yet.
     }
+    await sleep(intervalMs)
   }
   return false
 }

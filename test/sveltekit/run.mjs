@@ -23,7 +23,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, run, start } from '../support/processes.mjs'
+import { freePort, run, start, waitForHttp } from '../support/processes.mjs'
 import { CookieJar } from '../support/jar.mjs'
 import { assert, createTally, equal, summaryLine } from '../support/runner.mjs'
 import { installPackedPackage } from '../support/pack.mjs'
@@ -179,18 +179,9 @@ function filesUnder(dir) {
   })
 }
 
-async function waitForServer(origin) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const response = await fetch(`${origin}/login`, { signal: AbortSignal.timeout(2000) })
-      await response.body?.cancel()
-      if (response.status === 200) return true
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  return false
+/** The server is up once its sign-in page answers 200. */
+function waitForServer(origin) {
+  return waitForHttp(`${origin}/login`, { status: 200, timeoutMs: 60_000 })
 }
 
 // ---------------------------------------------------------------- the HTTP scenario
