@@ -13,6 +13,8 @@ export type SessionEvent =
   | { readonly type: 'expired'; readonly sessionIdHash?: string; readonly reason: 'absolute' | 'idle' | 'header' }
   | { readonly type: 'invalid'; readonly reason: InvalidReason | 'binding' }
   | { readonly type: 'revoked'; readonly sessionIdHash: string }
+  /** `maxSessions`: a sign-in of the same subject signed this (older) session out. */
+  | { readonly type: 'evicted'; readonly sessionIdHash: string }
   /** With `bindingMode: 'soft'`: the client value changed; the session was kept and re-bound. */
   | { readonly type: 'binding-changed'; readonly sessionIdHash: string }
   | { readonly type: 'destroyed'; readonly sessionIdHash: string }

@@ -1,7 +1,8 @@
 import { RevocationUnavailableError } from '../errors.js'
 import type { HeaderReader } from '../transport/transport.js'
 import type { ResolvedOptions } from './options.js'
-import { withTimeout, type SessionEntry } from './revocation.js'
+import { emitHashed } from './events.js'
+import { withTimeout, type RecordedSession, type SessionEntry } from './revocation.js'
 
 /** Longest label recorded, in characters: enough for "Firefox 140 on Ubuntu Linux". */
 const MAX_LABEL = 100
@@ -16,12 +17,15 @@ export async function recordSignIn(options: ResolvedOptions, entry: SessionEntry
   const store = options.revocations
   if (store?.recordSession === undefined) return undefined
   const label = labelOf(options, headers)
+  let recorded: RecordedSession
   try {
-    const recorded = await withTimeout(store.recordSession(label === undefined ? entry : { ...entry, label }, limit), options.revocationTimeout)
-    return recorded.createdAt
+    recorded = await withTimeout(store.recordSession(label === undefined ? entry : { ...entry, label }, limit), options.revocationTimeout)
   } catch (cause) {
     throw new RevocationUnavailableError('The revocation store could not record the sign-in. Try again.', { cause })
   }
+  // Sessions the limit signed out: an event each, so monitoring sees them (never the ids).
+  for (const id of recorded.evicted) await emitHashed(options.onEvent, id, (sessionIdHash) => ({ type: 'evicted', sessionIdHash }))
+  return recorded.createdAt
 }
 
 /** The app's label for this client, cut to MAX_LABEL characters; a failing hook gives none. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { memoryRevocations } from 'sealed-session/memory'
-import { ConfigurationError, createSessions, RevocationUnavailableError, type RevocationStore } from 'sealed-session'
+import { ConfigurationError, createSessions, RevocationUnavailableError, type RevocationStore, type SessionEvent } from 'sealed-session'
 import { withLiveSession } from '../../src/stores/record.js'
 import { Clock, cookieHeader, SECRET_A } from '../support/index.js'
 
@@ -10,6 +10,24 @@ function plain(store: RevocationStore): RevocationStore {
 }
 
 describe('sessions of a user: the engine', () => {
+  it('reports each session the limit signs out with an evicted event (a hash, never the id), and refuses its cookie', async () => {
+    const clock = new Clock()
+    const events: SessionEvent[] = []
+    const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: memoryRevocations({ now: clock.now }), maxSessions: 1, revalidateAfter: 0, onEvent: (e) => events.push(e) })
+    const first = await sessions.load(null)
+    await first.login('ada')
+    const firstCookie = cookieHeader(await sessions.commit(first))
+    clock.advance(1)
+    events.length = 0
+    const second = await sessions.load(null)
+    await second.login('ada')
+    await sessions.commit(second)
+    const evicted = events.filter((e) => e.type === 'evicted')
+    expect(evicted).toHaveLength(1)
+    expect(JSON.stringify(evicted)).not.toContain(first.id)
+    expect((await sessions.load(firstCookie)).isNew).toBe(true)
+  })
+
   it('refuses the calls, and maxSessions, without a store that records sessions', async () => {
     const sessions = createSessions({ secrets: SECRET_A, revocations: plain(memoryRevocations()) })
     await expect(sessions.listSessions('ada')).rejects.toBeInstanceOf(ConfigurationError)
