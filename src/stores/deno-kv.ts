@@ -1,6 +1,6 @@
 import { sha256 } from '../keys/digest.js'
 import type { RevocationStore } from '../session/revocation.js'
-import { isRevokedBy, parseRecord, recordExpiry, withNotBefore, withSession, type SubjectRecord } from './record.js'
+import { isRevokedBy, liveSessions, parseRecord, recordExpiry, withLiveSession, withNotBefore, withSeen, withSession, type SubjectRecord } from './record.js'
 
 /** One part of a Deno KV key, as `Deno.KvKeyPart` declares it. */
 export type DenoKvKeyPart = Uint8Array | string | number | bigint | boolean | symbol
@@ -70,19 +70,26 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
 
   const read = async (subject: string): Promise<SubjectRecord | undefined> => recordOf(await kv.get(await keyOf(prefix, subject)))
 
-  /** Read, change, and commit only if nobody wrote the key in between; otherwise again. */
-  const update = async (subject: string, change: (record: SubjectRecord | undefined, nowSeconds: number) => SubjectRecord): Promise<void> => {
+  /**
+   * Read, change, and commit only if nobody wrote the key in between; otherwise again.
+   * `change` gives the record to store (undefined: nothing to write) and the answer.
+   */
+  const update = async <R>(
+    subject: string,
+    change: (record: SubjectRecord | undefined, nowSeconds: number) => { readonly record: SubjectRecord | undefined; readonly result: R },
+  ): Promise<R> => {
     const key = await keyOf(prefix, subject)
     for (let attempt = 0; attempt < attempts; attempt++) {
       const entry = await kv.get(key)
       const nowMs = Math.floor(now())
-      const record = change(recordOf(entry), Math.floor(nowMs / 1000))
+      const { record, result } = change(recordOf(entry), Math.floor(nowMs / 1000))
+      if (record === undefined) return result
       const expireIn = recordExpiry(record) * 1000 - nowMs
-      if (expireIn <= 0 && entry.versionstamp === null) return // nothing to keep, nothing stored
+      if (expireIn <= 0 && entry.versionstamp === null) return result // nothing to keep, nothing stored
       const operation = kv.atomic().check({ key, versionstamp: entry.versionstamp })
       if (expireIn <= 0) operation.delete(key)
       else operation.set(key, JSON.stringify(record), { expireIn })
-      if ((await operation.commit()).ok) return
+      if ((await operation.commit()).ok) return result
     }
     throw new Error(`the revocation record of one subject kept changing: ${attempts} attempts failed their atomic check`)
   }
@@ -90,9 +97,14 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
   return {
     isRevoked: async (query) => isRevokedBy(await read(query.subject), query),
     notBefore: async (subject) => (await read(subject))?.n,
-    revoke: (entry) => update(entry.subject, (record, seconds) => withSession(record, entry, seconds)),
+    revoke: (entry) => update(entry.subject, (record, seconds) => ({ record: withSession(record, entry, seconds), result: undefined })),
     revokeSubject: (subject, notBefore, expiresAt) =>
-      update(subject, (record, seconds) => withNotBefore(record, notBefore, expiresAt, seconds)),
+      update(subject, (record, seconds) => ({ record: withNotBefore(record, notBefore, expiresAt, seconds), result: undefined })),
+    // Sessions of a user: the sign-in and the limit in one atomic write, as for revocations.
+    recordSession: (entry, limit) => update(entry.subject, (record, seconds) => withLiveSession(record, entry, limit, seconds)),
+    // The check, and "last seen" written at most once per revalidation window.
+    touchSession: (query) => update(query.subject, (record, seconds) => ({ record: withSeen(record, query, seconds), result: isRevokedBy(record, query) })),
+    listSessions: async (subject) => liveSessions(await read(subject), subject, Math.floor(now() / 1000)),
   }
 }
 

@@ -201,6 +201,45 @@ test('two connections to one KV file: a write through one is read through the ot
   }
 })
 
+test('sessions of a user: lists sign-ins with labels and the current one, signs out one device and the others', async () => {
+  const time = clock()
+  const b = backend(time)
+  const { sessions } = engine(time, b.store, { sessionLabel: (headers) => headers.get('user-agent') ?? undefined })
+  const signInAs = async (agent) => {
+    const session = await sessions.load(new Headers({ 'user-agent': agent }))
+    await session.login('ada')
+    return { session, cookie: cookieHeader(await sessions.commit(session)) }
+  }
+  const phone = await signInAs('Phone')
+  time.advance(1)
+  const laptop = await signInAs('Laptop')
+  time.advance(1)
+  const tablet = await signInAs('Tablet')
+  const listed = await sessions.listSessions(await sessions.load(new Headers({ cookie: laptop.cookie })))
+  equal(listed.length, 3, 'three sessions listed')
+  equal(listed.filter((s) => s.current).map((s) => s.label).join(), 'Laptop', 'the current one is marked')
+  assert(listed.every((s) => s.handle !== phone.session.id && s.handle !== laptop.session.id), 'handles are not the ids')
+  const phoneHandle = listed.find((s) => s.label === 'Phone').handle
+  await sessions.revokeSession('ada', phoneHandle)
+  equal((await sessions.load(phone.cookie)).isNew, true, 'the signed-out device is refused at its next check')
+  equal((await sessions.load(laptop.cookie)).subject, 'ada', 'the others stay signed in')
+  await sessions.revokeOtherSessions(await sessions.load(new Headers({ cookie: laptop.cookie })))
+  equal((await sessions.load(tablet.cookie)).isNew, true, 'others signed out')
+  equal((await sessions.load(laptop.cookie)).subject, 'ada', 'this device stays signed in')
+})
+
+test('maxSessions 2: three sign-ins racing leave exactly two, atomically', async () => {
+  const time = clock()
+  const b = backend(time)
+  const { sessions, events } = engine(time, b.store, { maxSessions: 2 })
+  const cookies = await Promise.all([signIn(sessions), signIn(sessions), signIn(sessions)])
+  const alive = []
+  for (const cookie of cookies) if (!(await sessions.load(cookie)).isNew) alive.push(cookie)
+  equal(alive.length, 2, 'sessions still signed in')
+  equal((await sessions.listSessions('ada')).length, 2, 'sessions listed')
+  equal(events.filter((e) => e.type === 'evicted').length, 1, 'evicted events')
+})
+
 /** Puts a fault in front of the real store: it answers, throws, or never answers. */
 function faulty(store) {
   const fault = { mode: 'ok' }
@@ -246,7 +285,7 @@ test('counts a store that hangs as failing after revocationTimeout, for checks a
   equal((await sessions.load(cookie)).subject, 'ada', 'subject once it answers')
 })
 
-test('costs one KV read per check, none between checks, none for anonymous sessions; a write is a read and a commit', async () => {
+test('costs one KV read per check (and a commit when it records "last seen"), none between checks, none for anonymous sessions; a write is a read and a commit', async () => {
   const time = clock()
   const b = backend(time)
   const { sessions } = engine(time, b.store, { revalidateAfter: 60 })
@@ -258,12 +297,12 @@ test('costs one KV read per check, none between checks, none for anonymous sessi
   equal(b.calls - calls, 0, 'anonymous request')
   calls = b.calls
   let cookie = await signIn(sessions)
-  equal(b.calls - calls, 1, 'login reads the not-before time')
+  equal(b.calls - calls, 2, 'login records the sign-in (a read and a commit; it also dates it after any not-before time)')
   time.advance(61)
   calls = b.calls
   let session = await sessions.load(cookie)
   equal(session.subject, 'ada', 'subject')
-  equal(b.calls - calls, 1, 'a due check')
+  equal(b.calls - calls, 2, 'a due check: the read, and "last seen" committed (at most once per window)')
   cookie = cookieHeader(await sessions.commit(session), cookie)
   calls = b.calls
   for (let i = 0; i < 10; i++) {
