@@ -1,7 +1,8 @@
 /**
  * The demo Worker driven by a real headless Chromium (Debian's, through playwright-core):
  * sign in through the form, the cookie as Chromium's own store recorded it, the cart,
- * sign-out, sign-out everywhere from a second browser, a cross-origin form post refused
+ * sign-out, sign-out everywhere from a second browser, "What's in your cookie", "Your devices"
+ * (one browser signs another out; Durable Object store), a cross-origin form post refused
  * (CSRF), and the 4096-byte limit checked
  * against what Chromium actually keeps.
  *
@@ -25,6 +26,8 @@ const REVALIDATE_AFTER = 4
 /** Everything, servers included, ends within this. */
 const DEADLINE_MS = 150_000
 const ARTIFACTS = join(ROOT, 'test-results/browser')
+/** A second device's User-Agent, so the devices page tells the two apart. */
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 Mobile/15E148 Safari/604.1'
 
 if (!existsSync(CHROMIUM)) {
   const message = `Chromium not found at ${CHROMIUM} — install it with \`apt-get install -y chromium\` or run \`npm run test:browser\` on a machine that has it`
@@ -163,7 +166,7 @@ function suite(base, probe, browser) {
     // (see the report: a sign-in in the same second survives "sign out everywhere").
     await waitUntil((Math.floor(phoneChecked / 1000) + 1) * 1000 + 50)
     equal((await submit(laptopPage, 'Sign out everywhere')).status(), 303, 'POST /logout-everywhere status')
-    equal(await laptopPage.locator('.notice').textContent(), 'Signed out on every device. Other devices are signed out at their next check, within about two minutes.', 'notice on the laptop')
+    equal(await laptopPage.locator('.notice').textContent(), `Signed out on every device. Other devices are signed out at their next check, within ${REVALIDATE_AFTER} seconds.`, 'notice on the laptop')
     equal(await laptopPage.locator('h1').textContent(), 'Sign in', 'laptop page')
     // The laptop now holds a new, anonymous session (it carried the notice), not the old one.
     expect((await sessionCookie(laptop))?.value !== laptopCookie.value, 'the laptop no longer holds its signed-in cookie')
@@ -180,6 +183,53 @@ function suite(base, probe, browser) {
     await phonePage.getByLabel('Name').fill('di')
     await submit(phonePage, 'Sign in')
     equal(await phonePage.locator('#subject').textContent(), 'di', 'phone signed in again')
+    await laptop.close()
+    await phone.close()
+  })
+
+  test('"What\'s in your cookie" shows the bytes Chromium sends of 4096, and the key id', async () => {
+    const context = await browser.newContext()
+    const page = await signIn(context, base, 'gil')
+    // The panel reads the cookie its request brought; the first page after sign-in re-seals it
+    // (a new CSRF secret), so reload: then what Chromium sends is what it stores.
+    await page.reload()
+    const cookie = await sessionCookie(context)
+    const bytes = COOKIE.length + cookie.value.length
+    equal(await page.locator('#cookie-size').textContent(), String(bytes), 'bytes shown')
+    equal(await page.locator('#cookie-bytes').getAttribute('value'), String(bytes), 'bar value')
+    equal(await page.locator('#cookie-bytes').getAttribute('max'), String(MAX_COOKIE_BYTES), 'bar maximum')
+    // docs/FORMAT.md: byte 1 of the base64url token is the key id.
+    equal(await page.locator('#key-id').textContent(), String(Buffer.from(cookie.value.slice(0, 4), 'base64url')[1]), 'key id')
+    expect(/^\d{4}-\d\d-\d\dT/.test(await page.locator('#expires').textContent()), 'absolute expiry shown')
+    expect(/^\d{4}-\d\d-\d\dT/.test(await page.locator('#idle').textContent()), 'idle expiry shown')
+    await page.locator('#cookie-panel').screenshot({ path: join(ARTIFACTS, 'cookie-panel.png') })
+    await context.close()
+  })
+
+  test('"Your devices": the first browser signs the second out; the second is signed out at its next check', async () => {
+    const laptop = await browser.newContext()
+    const phone = await browser.newContext({ userAgent: IPHONE })
+    const laptopPage = await signIn(laptop, base, 'hal')
+    const phonePage = await signIn(phone, base, 'hal')
+    const phoneChecked = Date.now()
+    const phoneCookie = await sessionCookie(phone)
+    await Promise.all([laptopPage.waitForEvent('load', { timeout: 15_000 }), laptopPage.locator('#devices-link').click()])
+    equal(await laptopPage.locator('h1').textContent(), 'Your devices', 'devices page')
+    equal(await laptopPage.locator('#this-device .label').allTextContents().then((l) => l.join()), 'Chrome on Linux', 'this device (headless Chromium)')
+    equal(await laptopPage.locator('#other-devices .label').allTextContents().then((l) => l.join()), 'Safari on iOS', 'the other device (iPhone User-Agent)')
+    await laptopPage.screenshot({ path: join(ARTIFACTS, 'devices.png'), fullPage: true })
+    equal((await submit(laptopPage, 'Sign out this device')).status(), 303, 'POST /devices/sign-out status')
+    equal(await laptopPage.locator('.notice').textContent(), `Signed out that device: it is refused at its next check, within ${REVALIDATE_AFTER} seconds.`, 'notice')
+    equal(await laptopPage.locator('#no-others').count(), 1, 'no other device listed')
+    await laptopPage.screenshot({ path: join(ARTIFACTS, 'devices-signed-out.png'), fullPage: true })
+    // The phone's next check is due REVALIDATE_AFTER after its sign-in: its next request then is signed out.
+    await waitUntil(phoneChecked + (REVALIDATE_AFTER + 1.2) * 1000)
+    await phonePage.reload()
+    equal(await phonePage.locator('h1').textContent(), 'Sign in', 'phone page at its next request')
+    expect((await sessionCookie(phone))?.value !== phoneCookie.value, 'the phone no longer holds its signed-in cookie')
+    // The laptop is still signed in.
+    await laptopPage.goto(base)
+    equal(await laptopPage.locator('#subject').textContent(), 'hal', 'laptop still signed in')
     await laptop.close()
     await phone.close()
   })

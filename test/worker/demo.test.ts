@@ -7,12 +7,39 @@ type Fetch = (request: Request) => Promise<Response>
 /** The Worker's own fetch handler, with wrangler.toml's bindings (Miniflare's real KV). */
 const worker: Fetch = (request) => exports.default.fetch(request)
 
-/** The same Worker with a KV namespace that fails on every call (a store outage). */
-const failing = {
-  get: () => Promise.reject(new Error('KV unavailable')),
-  put: () => Promise.reject(new Error('KV unavailable')),
-} as unknown as KVNamespace
-const workerWithBrokenKv: Fetch = async (request) => demo.fetch(request, { ...env, SESSION_REVOCATIONS: failing })
+/** The demo on Workers KV (`REVOCATION_STORE = "kv"`, as the load run serves it). */
+const workerOnKv: Fetch = async (request) => demo.fetch(request, { ...env, REVOCATION_STORE: 'kv' })
+
+/** Every call rejects: a store outage. */
+const outage = (): Promise<never> => Promise.reject(new Error('store unavailable'))
+/** A KV namespace that fails on every call. */
+const failingKv = { get: outage, put: outage } as unknown as KVNamespace
+/** A Durable Object namespace whose objects fail every call (the object's RPC throws). */
+const failingObjects = {
+  idFromName: (name: string) => name,
+  get: () => new Proxy({}, { get: () => outage }),
+} as unknown as DurableObjectNamespace<never>
+
+/** For each store: the demo on it, the same demo with that store failing, and the sign-out-everywhere notice. */
+const stores = [
+  {
+    store: 'durable-object',
+    worker,
+    broken: (async (request) => demo.fetch(request, { ...env, SESSION_OBJECTS: failingObjects })) as Fetch,
+    everywhere: 'Signed out on every device. Other devices are signed out at their next check, within 60 seconds.',
+  },
+  {
+    store: 'kv',
+    worker: workerOnKv,
+    broken: (async (request) => demo.fetch(request, { ...env, REVOCATION_STORE: 'kv', SESSION_REVOCATIONS: failingKv })) as Fetch,
+    everywhere: 'Signed out on every device. Other devices are signed out at their next check, within about two minutes.',
+  },
+] as const
+
+/** A desktop Chrome's User-Agent: the demo labels each device by its browser and OS. */
+const CHROME_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36'
+const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:145.0) Gecko/20100101 Firefox/145.0'
+const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 Mobile/15E148 Safari/604.1'
 
 /**
  * A tiny browser: one cookie jar, requests through a Worker fetch handler. A form is
@@ -23,11 +50,15 @@ class Browser {
   jar = new Map<string, string>()
   lastSetCookie: string[] = []
 
-  constructor(private readonly fetch: Fetch = worker) {}
+  constructor(
+    private readonly fetch: Fetch = worker,
+    readonly userAgent: string = CHROME_LINUX,
+  ) {}
 
   async request(path: string, form?: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
     const init: RequestInit = { headers: new Headers(headers), redirect: 'manual' }
     const sent = init.headers as Headers
+    if (!sent.has('user-agent')) sent.set('user-agent', this.userAgent)
     if (this.jar.size > 0) sent.set('cookie', [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '))
     if (form !== undefined) {
       init.method = 'POST'
@@ -44,8 +75,8 @@ class Browser {
     return response
   }
 
-  async page(): Promise<string> {
-    return (await this.request('/')).text()
+  async page(path = '/'): Promise<string> {
+    return (await this.request(path)).text()
   }
 
   /** Loads `/` for its CSRF token, then posts the form with it from our own origin. */
@@ -123,14 +154,14 @@ describe('the demo Worker in workerd', () => {
     expect(stolen.jar.get('__Host-session')).not.toBe(stolenCookie)
   })
 
-  it('signs out everywhere: the other browser is signed out at its next check', async () => {
-    const laptop = new Browser()
-    const phone = new Browser()
+  it.each(stores)('signs out everywhere ($store): the other browser is signed out at its next check', async ({ worker, everywhere }) => {
+    const laptop = new Browser(worker)
+    const phone = new Browser(worker)
     await laptop.post('/login', { name: 'di' })
     await phone.post('/login', { name: 'di' })
     vi.advanceTimersByTime(1_000)
     await laptop.post('/logout-everywhere', {})
-    expect(await laptop.page()).toContain('Signed out on every device.')
+    expect(noticeOf(await laptop.page())).toBe(everywhere)
     // Within the revalidation window the phone is not asked about: the documented lag.
     expect(subjectOf(await phone.page())).toBe('di')
     vi.advanceTimersByTime(60_000)
@@ -210,15 +241,15 @@ describe('the demo Worker in workerd', () => {
     expect(html).not.toContain('Signed out on every device')
   })
 
-  it('"sign out everywhere" when KV fails: says nothing was revoked, keeps the session, and the other device stays signed in', async () => {
-    const laptop = new Browser()
-    const phone = new Browser()
+  it.each(stores)('"sign out everywhere" when the store ($store) fails: says nothing was revoked, keeps the session, and the other device stays signed in', async ({ worker, broken: brokenWorker, everywhere }) => {
+    const laptop = new Browser(worker)
+    const phone = new Browser(worker)
     await laptop.post('/login', { name: 'fay' })
     await phone.post('/login', { name: 'fay' })
     vi.advanceTimersByTime(1_000)
     await laptop.page()
     const cookieBefore = new Map(laptop.jar)
-    const broken = new Browser(workerWithBrokenKv)
+    const broken = new Browser(brokenWorker)
     broken.jar = laptop.jar
     const response = await broken.post('/logout-everywhere')
     expect(response.status).toBe(503)
@@ -228,23 +259,23 @@ describe('the demo Worker in workerd', () => {
     expect(html).not.toContain('Signed out on every device')
     expect(laptop.jar).toEqual(cookieBefore)
     expect(subjectOf(await laptop.page())).toBe('fay')
-    // Nothing reached KV: after its next check the phone is still signed in.
+    // Nothing reached the store: after its next check the phone is still signed in.
     vi.advanceTimersByTime(61_000)
     expect(subjectOf(await phone.page())).toBe('fay')
     // With the store back, the same button works and says so.
     await laptop.post('/logout-everywhere')
-    expect(noticeOf(await laptop.page())).toBe('Signed out on every device. Other devices are signed out at their next check, within about two minutes.')
+    expect(noticeOf(await laptop.page())).toBe(everywhere)
     vi.advanceTimersByTime(61_000)
     expect(subjectOf(await phone.page())).toBeUndefined()
   })
 
-  it('"sign out" when KV fails: signs out this browser and says a copy stays valid', async () => {
-    const browser = new Browser()
+  it.each(stores)('"sign out" when the store ($store) fails: signs out this browser and says a copy stays valid', async ({ worker, broken: brokenWorker }) => {
+    const browser = new Browser(worker)
     await browser.post('/login', { name: 'gus' })
-    const copy = new Browser()
+    const copy = new Browser(worker)
     copy.jar = new Map(browser.jar)
     vi.advanceTimersByTime(1_000)
-    const broken = new Browser(workerWithBrokenKv)
+    const broken = new Browser(brokenWorker)
     broken.jar = browser.jar
     expect((await broken.post('/logout')).status).toBe(303)
     const html = await browser.page()
@@ -252,5 +283,148 @@ describe('the demo Worker in workerd', () => {
     expect(noticeOf(html)).toBe('Signed out in this browser. The server could not record the sign-out, so a copy of this session elsewhere stays valid until it expires.')
     vi.advanceTimersByTime(61_000)
     expect(subjectOf(await copy.page())).toBe('gus')
+  })
+})
+
+/** The other devices' handles on a /devices page, in the order shown. */
+function otherHandlesOf(html: string): string[] {
+  const others = html.match(/<ul id="other-devices">([\s\S]*?)<\/ul>/)?.[1] ?? ''
+  return [...others.matchAll(/<li class="device" data-handle="([0-9a-f]+)">/g)].map((m) => m[1]!)
+}
+
+/** The labels of a /devices page's list (`this-device` or `other-devices`). */
+function labelsOf(html: string, list: 'this-device' | 'other-devices'): string[] {
+  const items = html.match(new RegExp(`<ul id="${list}">([\\s\\S]*?)</ul>`))?.[1] ?? ''
+  return [...items.matchAll(/<strong class="label">([^<]*)<\/strong>/g)].map((m) => m[1]!)
+}
+
+/** docs/FORMAT.md "Key ids": the id a secret given as a plain string gets, computed here independently. */
+function keyIdOfSecret(secret: string): number {
+  let h = 0x811c9dc5
+  for (const ch of `sealed-session kid\u0000${secret}`) {
+    for (let i = 0; i < ch.length; i++) h = Math.imul(h ^ ch.charCodeAt(i), 0x01000193) >>> 0
+  }
+  return (h ^ (h >>> 8) ^ (h >>> 16) ^ (h >>> 24)) & 0xff
+}
+
+describe('the demo Worker: your devices and your cookie (Durable Object store)', () => {
+  /** The demo checking each session with the store every 2 s (REVALIDATE_AFTER, a var). */
+  const prompt: Fetch = async (request) => demo.fetch(request, { ...env, REVALIDATE_AFTER: '2' })
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.now())
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('lists the two devices of a user with their labels: this one, and the other', async () => {
+    const laptop = new Browser(prompt, FIREFOX_WINDOWS)
+    const phone = new Browser(prompt, SAFARI_IPHONE)
+    const stranger = new Browser(prompt)
+    await laptop.post('/login', { name: 'hal' })
+    vi.advanceTimersByTime(1_000)
+    await phone.post('/login', { name: 'hal' })
+    await stranger.post('/login', { name: 'ivy' })
+    expect(await laptop.page()).toContain('<a href="/devices" id="devices-link">Your devices</a>')
+    const html = await laptop.page('/devices')
+    expect(labelsOf(html, 'this-device')).toEqual(['Firefox on Windows'])
+    expect(labelsOf(html, 'other-devices')).toEqual(['Safari on iOS'])
+    expect(html).toContain('up to 5 devices')
+    // The phone sees the same two, the other way round; another user's session is in neither.
+    const fromPhone = await phone.page('/devices')
+    expect(labelsOf(fromPhone, 'this-device')).toEqual(['Safari on iOS'])
+    expect(labelsOf(fromPhone, 'other-devices')).toEqual(['Firefox on Windows'])
+    expect(labelsOf(await stranger.page('/devices'), 'other-devices')).toEqual([])
+    // Signed out, the page sends you to sign in.
+    expect((await new Browser(prompt).request('/devices')).headers.get('location')).toBe('/')
+  })
+
+  it('signs out one device: that cookie is refused at its next check, this one stays', async () => {
+    const laptop = new Browser(prompt)
+    const phone = new Browser(prompt, SAFARI_IPHONE)
+    await laptop.post('/login', { name: 'jo' })
+    await phone.post('/login', { name: 'jo' })
+    const [handle] = otherHandlesOf(await laptop.page('/devices'))
+    expect(handle).toMatch(/^[0-9a-f]{16}$/)
+    const response = await laptop.post('/devices/sign-out', { handle: handle! })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe('/devices')
+    const after = await laptop.page('/devices')
+    expect(noticeOf(after)).toBe('Signed out that device: it is refused at its next check, within 2 seconds.')
+    expect(otherHandlesOf(after)).toEqual([])
+    expect(after).toContain('You are not signed in anywhere else.')
+    // Its next check (2 s after its last) asks the object, which says revoked.
+    vi.advanceTimersByTime(2_100)
+    expect(subjectOf(await phone.page())).toBeUndefined()
+    expect(subjectOf(await laptop.page())).toBe('jo')
+    // The same handle again: nothing left to sign out.
+    await laptop.post('/devices/sign-out', { handle: handle! })
+    expect(noticeOf(await laptop.page('/devices'))).toBe('That device was already signed out.')
+  })
+
+  it('signs out all other devices: each is refused at its next check; this one and other users stay', async () => {
+    const laptop = new Browser(prompt)
+    const phone = new Browser(prompt, SAFARI_IPHONE)
+    const tablet = new Browser(prompt, FIREFOX_WINDOWS)
+    const stranger = new Browser(prompt)
+    for (const browser of [laptop, phone, tablet]) await browser.post('/login', { name: 'kay' })
+    await stranger.post('/login', { name: 'lee' })
+    expect(otherHandlesOf(await laptop.page('/devices'))).toHaveLength(2)
+    expect((await laptop.post('/devices/sign-out-others')).status).toBe(303)
+    const after = await laptop.page('/devices')
+    expect(noticeOf(after)).toBe('Signed out 2 other devices: each is refused at its next check, within 2 seconds.')
+    expect(otherHandlesOf(after)).toEqual([])
+    vi.advanceTimersByTime(2_100)
+    expect(subjectOf(await phone.page())).toBeUndefined()
+    expect(subjectOf(await tablet.page())).toBeUndefined()
+    expect(subjectOf(await laptop.page())).toBe('kay')
+    expect(subjectOf(await stranger.page())).toBe('lee')
+  })
+
+  it('keeps at most 5 devices: a sixth sign-in signs out the oldest', async () => {
+    const browsers = Array.from({ length: 6 }, () => new Browser(prompt))
+    for (const browser of browsers) {
+      await browser.post('/login', { name: 'max' })
+      vi.advanceTimersByTime(1_000)
+    }
+    expect(otherHandlesOf(await browsers[5]!.page('/devices'))).toHaveLength(4)
+    vi.advanceTimersByTime(2_100)
+    expect(subjectOf(await browsers[0]!.page())).toBeUndefined()
+    for (const browser of browsers.slice(1)) expect(subjectOf(await browser.page())).toBe('max')
+  })
+
+  it('"What\'s in your cookie": the bytes of the cookie sent, its key id and both expiries', async () => {
+    const browser = new Browser(prompt)
+    await browser.post('/login', { name: 'ned' })
+    const value = browser.jar.get('__Host-session')!
+    const html = await browser.page()
+    const bytes = '__Host-session'.length + value.length
+    expect(html).toContain(`<span id="cookie-size">${bytes}</span> of 4096 bytes`)
+    expect(html).toContain(`<progress id="cookie-bytes" max="4096" value="${bytes}">`)
+    expect(html).toContain(`<dd id="key-id">${keyIdOfSecret(env.SESSION_SECRETS)}</dd>`)
+    expect(html).toContain(`<dd id="expires">${new Date((Math.floor(Date.now() / 1000) + 7 * 86_400) * 1000).toISOString()}</dd>`)
+    expect(html).toMatch(/<dd id="idle">\d{4}-\d\d-\d\dT[^<]+<\/dd>/)
+    expect(html).toContain('not exposed by the session API')
+  })
+
+  it('on Workers KV, "Your devices" says KV records no sessions', async () => {
+    const browser = new Browser(workerOnKv)
+    await browser.post('/login', { name: 'ola' })
+    const response = await browser.request('/devices')
+    expect(response.status).toBe(200)
+    expect(await response.text()).toContain('<p id="unavailable">This deployment keeps revocations in Workers KV, which does not record sessions')
+  })
+
+  it('"Your devices" when the store fails: a 503 that says so, and the session kept', async () => {
+    const browser = new Browser(prompt)
+    await browser.post('/login', { name: 'pia' })
+    const broken = new Browser(async (request) => demo.fetch(request, { ...env, SESSION_OBJECTS: failingObjects }))
+    broken.jar = browser.jar
+    const response = await broken.request('/devices')
+    expect(response.status).toBe(503)
+    expect(await response.text()).toContain('your devices cannot be listed right now')
+    expect(subjectOf(await browser.page())).toBe('pia')
   })
 })
