@@ -61,6 +61,12 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   readonly expiresAt: Date
   /** The session ends if unused until then; each refresh moves it forward. */
   readonly idleExpiresAt: Date
+  /**
+   * When the revocation store was last asked about this session (sealed in the token);
+   * undefined without a store or for an anonymous session. The next check is due
+   * `revalidateAfter` seconds later.
+   */
+  readonly lastCheckedAt: Date | undefined
   /** The value stored under `key`, or undefined. */
   get<K extends keyof T & string>(key: K): T[K] | undefined
   /** Stores a JSON value under `key`; the session is sealed again on commit. */
@@ -195,6 +201,10 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
 
   get createdAt(): Date {
     return new Date(this.created * 1000)
+  }
+
+  get lastCheckedAt(): Date | undefined {
+    return this.subject === undefined || this.checkedAt === undefined ? undefined : new Date(this.checkedAt * 1000)
   }
 
   get authenticatedAt(): Date | undefined {

@@ -10,6 +10,23 @@ function plain(store: RevocationStore): RevocationStore {
 }
 
 describe('sessions of a user: the engine', () => {
+  it('exposes when the store was last asked (lastCheckedAt), moved by a due check only', async () => {
+    const clock = new Clock()
+    const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: memoryRevocations({ now: clock.now }), revalidateAfter: 60 })
+    const anonymous = await sessions.load(null)
+    expect(anonymous.lastCheckedAt).toBeUndefined()
+    await anonymous.login('ada')
+    const signedInAt = clock.seconds
+    let cookie = cookieHeader(await sessions.commit(anonymous))
+    clock.advance(30)
+    expect((await sessions.load(cookie)).lastCheckedAt?.getTime()).toBe(signedInAt * 1000)
+    clock.advance(31)
+    const checked = await sessions.load(cookie)
+    expect(checked.lastCheckedAt?.getTime()).toBe(clock.seconds * 1000)
+    cookie = cookieHeader(await sessions.commit(checked), cookie)
+    expect((await sessions.load(cookie)).lastCheckedAt?.getTime()).toBe(clock.seconds * 1000)
+  })
+
   it('reports each session the limit signs out with an evicted event (a hash, never the id), and refuses its cookie', async () => {
     const clock = new Clock()
     const events: SessionEvent[] = []

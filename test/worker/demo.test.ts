@@ -395,7 +395,7 @@ describe('the demo Worker: your devices and your cookie (Durable Object store)',
     for (const browser of browsers.slice(1)) expect(subjectOf(await browser.page())).toBe('max')
   })
 
-  it('"What\'s in your cookie": the bytes of the cookie sent, its key id and both expiries', async () => {
+  it('"What\'s in your cookie": the bytes of the cookie sent, its key id, both expiries and when the store was last asked', async () => {
     const browser = new Browser(prompt)
     await browser.post('/login', { name: 'ned' })
     const value = browser.jar.get('__Host-session')!
@@ -406,7 +406,8 @@ describe('the demo Worker: your devices and your cookie (Durable Object store)',
     expect(html).toContain(`<dd id="key-id">${keyIdOfSecret(env.SESSION_SECRETS)}</dd>`)
     expect(html).toContain(`<dd id="expires">${new Date((Math.floor(Date.now() / 1000) + 7 * 86_400) * 1000).toISOString()}</dd>`)
     expect(html).toMatch(/<dd id="idle">\d{4}-\d\d-\d\dT[^<]+<\/dd>/)
-    expect(html).toContain('not exposed by the session API')
+    // Signed in just now: login() counts as the last check.
+    expect(html).toMatch(new RegExp(`<dd id="checked">${new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().slice(0, 16)}[^<]*</dd>`))
   })
 
   it('on Workers KV, "Your devices" says KV records no sessions', async () => {

@@ -338,10 +338,10 @@ function cookiePanel(header: string | undefined, s: Session<Data>) {
       <dt>Key id</dt><dd id="key-id">${keyId ?? 'unknown'}</dd>
       <dt>Expires (absolute)</dt><dd id="expires">${s.expiresAt.toISOString()}</dd>
       <dt>Expires if unused (idle)</dt><dd id="idle">${s.idleExpiresAt.toISOString()}</dd>
+      <dt>Store last asked</dt><dd id="checked">${s.lastCheckedAt?.toISOString() ?? 'not yet'}</dd>
     </dl>
     <p class="note">Everything above is read from the cookie this request brought; the server stores none of it.
-      When the session store was last asked about this session is sealed inside the cookie but not exposed by the session API;
-      <a href="/devices">Your devices</a> shows it as this device's "last seen".</p>
+      The store is asked again once the last check is older than the revalidation window.</p>
   </section>`
 }
 
