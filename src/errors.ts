@@ -79,6 +79,29 @@ export class RevocationUnavailableError extends SessionError {
 }
 
 /**
+ * `login()` with `maxSessionsPolicy: 'refuse'`: the user already holds `maxSessions`
+ * signed-in sessions, so this sign-in was refused (nothing recorded, nobody signed out).
+ * Show the user their devices and let them sign one out.
+ */
+export class SessionLimitError extends SessionError {
+  /** The stable code of this class: compare `error.code` with it. */
+  static override readonly code: string = 'ERR_SESSION_LIMIT'
+  /** Always 'ERR_SESSION_LIMIT'. */
+  override readonly code: string = 'ERR_SESSION_LIMIT'
+  /** The `maxSessions` limit that was reached. */
+  readonly limit: number
+
+  /**
+   * Creates the error with a message naming the limit and what to do.
+   * @param limit - the `maxSessions` setting.
+   */
+  constructor(limit: number) {
+    super(`This user already has ${limit} signed-in sessions (maxSessions); sign one out first, or use maxSessionsPolicy 'evict-oldest'.`)
+    this.limit = limit
+  }
+}
+
+/**
  * Why an incoming token was refused. Reasons read from the cleartext header before
  * decryption (`version`, `unknown-key`, `stale-epoch`, `expired`) are hints about
  * unauthenticated bytes; only `decrypt` means the authentication tag was checked.

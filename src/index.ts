@@ -23,5 +23,6 @@ export {
   ConfigurationError,
   SessionTooLargeError,
   RevocationUnavailableError,
+  SessionLimitError,
   type InvalidReason,
 } from './errors.js'

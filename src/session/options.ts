@@ -101,10 +101,16 @@ export interface SessionOptions {
   readonly tokenCache?: number | false
   /**
    * At most this many signed-in sessions per subject: `login()` signs out (revokes) the
-   * oldest beyond it, atomically in the memory, Redis and Durable Object stores. Needs a
-   * store with `recordSession()` (docs/REVOCATION.md, "Sessions of a user"). @default no limit
+   * oldest beyond it, atomically in the memory, Redis, Durable Object and Deno KV stores.
+   * Needs a store with `recordSession()` (docs/REVOCATION.md, "Sessions of a user"). @default no limit
    */
   readonly maxSessions?: number
+  /**
+   * What `login()` does at the `maxSessions` limit: 'evict-oldest' signs out the oldest
+   * session (event `evicted`); 'refuse' signs nobody out and throws `SessionLimitError`
+   * (ask the user to sign out a device first). Atomic in the same stores. @default 'evict-oldest'
+   */
+  readonly maxSessionsPolicy?: 'evict-oldest' | 'refuse'
   /**
    * A short description of the client, recorded at `login()` with stores that list a
    * user's sessions, e.g. browser and OS parsed from the User-Agent. Stored as given (at
@@ -144,6 +150,7 @@ export interface ResolvedOptions {
   readonly cipher: 'auto' | 'webcrypto' | undefined
   readonly tokenCache: number | false | undefined
   readonly maxSessions: number | undefined
+  readonly maxSessionsPolicy: 'evict-oldest' | 'refuse'
   readonly sessionLabel: SessionOptions['sessionLabel']
 }
 
@@ -192,7 +199,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   ) {
     throw new ConfigurationError('revocations must implement isRevoked(), revoke() and revokeSubject() (and optionally notBefore())')
   }
-  const { maxSessions, sessionLabel } = userSessions(options)
+  const { maxSessions, maxSessionsPolicy, sessionLabel } = userSessions(options)
   return {
     cookie,
     format: options.format ?? v1Format,
@@ -216,21 +223,26 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     cipher: options.cipher,
     tokenCache: options.tokenCache,
     maxSessions,
+    maxSessionsPolicy,
     sessionLabel,
   }
 }
 
 /** `maxSessions` (a whole number ≥ 1, with a store that records sessions) and `sessionLabel`. */
-function userSessions(options: SessionOptions): Pick<ResolvedOptions, 'maxSessions' | 'sessionLabel'> {
+function userSessions(options: SessionOptions): Pick<ResolvedOptions, 'maxSessions' | 'maxSessionsPolicy' | 'sessionLabel'> {
   const { maxSessions, sessionLabel } = options
   if (maxSessions !== undefined) {
     if (typeof maxSessions !== 'number' || !Number.isInteger(maxSessions) || maxSessions < 1) {
       throw new ConfigurationError(`maxSessions must be a whole number of sessions, at least 1; got ${String(maxSessions)}`)
     }
     if (typeof options.revocations?.recordSession !== 'function') {
-      throw new ConfigurationError('maxSessions needs a revocations store that records sessions (memoryRevocations, redisRevocations or durableObjectRevocations)')
+      throw new ConfigurationError('maxSessions needs a revocations store that records sessions (memoryRevocations, redisRevocations, durableObjectRevocations or denoKvRevocations)')
     }
   }
   if (sessionLabel !== undefined && typeof sessionLabel !== 'function') throw new ConfigurationError('sessionLabel must be a function of the request headers')
-  return { maxSessions, sessionLabel }
+  const maxSessionsPolicy = options.maxSessionsPolicy ?? 'evict-oldest'
+  if (maxSessionsPolicy !== 'evict-oldest' && maxSessionsPolicy !== 'refuse') {
+    throw new ConfigurationError(`maxSessionsPolicy must be 'evict-oldest' or 'refuse', got ${JSON.stringify(maxSessionsPolicy)}`)
+  }
+  return { maxSessions, maxSessionsPolicy, sessionLabel }
 }

@@ -32,7 +32,7 @@ export interface RevocationStore {
    * oldest listed sessions beyond it (never `entry` itself) are revoked in the same
    * atomic update where the store can. The entry is forgotten by itself after `expiresAt`.
    */
-  recordSession?(entry: SessionEntry, limit?: number): Promise<RecordedSession>
+  recordSession?(entry: SessionEntry, limit?: number, refuse?: boolean): Promise<RecordedSession>
   /**
    * The revocation check of a store that records sessions: `isRevoked()` plus "last seen
    * now" for a listed session, in one call. The engine calls it instead of `isRevoked()`,
@@ -63,6 +63,8 @@ export interface RecordedSession {
   readonly createdAt: number
   /** Ids of the sessions revoked to stay within the limit, oldest first. */
   readonly evicted: readonly string[]
+  /** With `refuse`: the subject already held `limit` sessions, so nothing was recorded or revoked. */
+  readonly refused?: boolean
 }
 
 /** A recorded session, as `listSessions()` returns it. */

@@ -1,4 +1,4 @@
-import { RevocationUnavailableError } from '../errors.js'
+import { RevocationUnavailableError, SessionLimitError } from '../errors.js'
 import type { HeaderReader } from '../transport/transport.js'
 import type { ResolvedOptions } from './options.js'
 import { emitHashed } from './events.js'
@@ -11,18 +11,21 @@ const MAX_LABEL = 100
  * Records a sign-in with a store that lists sessions (one write; `limit` applied in it):
  * the session's creation time, no earlier than the subject's not-before time.
  * Undefined when the store does not record sessions. Throws `RevocationUnavailableError`
- * when it fails: an unrecorded session could not be listed, nor counted against the limit.
+ * when it fails (an unrecorded session could not be listed, nor counted against the
+ * limit), and `SessionLimitError` when the 'refuse' policy refused the sign-in.
  */
 export async function recordSignIn(options: ResolvedOptions, entry: SessionEntry, headers: HeaderReader | undefined, limit: number | undefined): Promise<number | undefined> {
+  const refuse = limit !== undefined && options.maxSessionsPolicy === 'refuse'
   const store = options.revocations
   if (store?.recordSession === undefined) return undefined
   const label = labelOf(options, headers)
   let recorded: RecordedSession
   try {
-    recorded = await withTimeout(store.recordSession(label === undefined ? entry : { ...entry, label }, limit), options.revocationTimeout)
+    recorded = await withTimeout(store.recordSession(label === undefined ? entry : { ...entry, label }, limit, refuse), options.revocationTimeout)
   } catch (cause) {
     throw new RevocationUnavailableError('The revocation store could not record the sign-in. Try again.', { cause })
   }
+  if (recorded.refused === true && limit !== undefined) throw new SessionLimitError(limit)
   // Sessions the limit signed out: an event each, so monitoring sees them (never the ids).
   for (const id of recorded.evicted) await emitHashed(options.onEvent, id, (sessionIdHash) => ({ type: 'evicted', sessionIdHash }))
   return recorded.createdAt

@@ -101,7 +101,7 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
     revokeSubject: (subject, notBefore, expiresAt) =>
       update(subject, (record, seconds) => ({ record: withNotBefore(record, notBefore, expiresAt, seconds), result: undefined })),
     // Sessions of a user: the sign-in and the limit in one atomic write, as for revocations.
-    recordSession: (entry, limit) => update(entry.subject, (record, seconds) => withLiveSession(record, entry, limit, seconds)),
+    recordSession: (entry, limit, refuse) => update(entry.subject, (record, seconds) => withLiveSession(record, entry, limit, seconds, refuse)),
     // The check, and "last seen" written at most once per revalidation window.
     touchSession: (query) => update(query.subject, (record, seconds) => ({ record: withSeen(record, query, seconds), result: isRevokedBy(record, query) })),
     listSessions: async (subject) => liveSessions(await read(subject), subject, Math.floor(now() / 1000)),

@@ -97,7 +97,15 @@ export class SessionRevocations extends DurableObject<unknown> {
    * oldest other recorded sessions beyond it. Synchronous SQL, so racing sign-ins of one
    * user are counted one at a time.
    */
-  async recordSession(sessionId: string, createdAt: number, expiresAt: number, label: string | undefined, limit: number | undefined, now: number): Promise<{ createdAt: number; evicted: string[] }> {
+  async recordSession(
+    sessionId: string,
+    createdAt: number,
+    expiresAt: number,
+    label: string | undefined,
+    limit: number | undefined,
+    now: number,
+    refuse = false,
+  ): Promise<{ createdAt: number; evicted: string[]; refused?: boolean }> {
     check(typeof sessionId === 'string' && sessionId.length > 0, 'sessionId')
     check(label === undefined || typeof label === 'string', 'label')
     check(limit === undefined || (Number.isSafeInteger(limit) && limit >= 1), 'limit')
@@ -109,6 +117,8 @@ export class SessionRevocations extends DurableObject<unknown> {
     const evicted: string[] = []
     if (limit !== undefined) {
       const others = sql.exec<{ id: string; expires_at: number }>('SELECT id, expires_at FROM live_sessions WHERE id != ? ORDER BY created_at, id', sessionId).toArray()
+      // The 'refuse' policy: at the limit, record nothing and revoke nothing.
+      if (refuse && others.length >= limit) return { createdAt: created, evicted: [], refused: true }
       for (const old of others.slice(0, Math.max(0, others.length + 1 - limit))) {
         sql.exec(
           `INSERT INTO revoked_sessions (id, expires_at) VALUES (?, ?)

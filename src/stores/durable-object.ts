@@ -16,7 +16,15 @@ export interface SessionRevocationsStub {
   /** The subject's not-before time while it still matters. */
   notBefore(now: number): Promise<number | undefined>
   /** Records a sign-in; with `limit`, revokes the oldest other recorded sessions beyond it. */
-  recordSession(sessionId: string, createdAt: number, expiresAt: number, label: string | undefined, limit: number | undefined, now: number): Promise<{ createdAt: number; evicted: string[] }>
+  recordSession(
+    sessionId: string,
+    createdAt: number,
+    expiresAt: number,
+    label: string | undefined,
+    limit: number | undefined,
+    now: number,
+    refuse?: boolean,
+  ): Promise<{ createdAt: number; evicted: string[]; refused?: boolean }>
   /** `isRevoked()`, and the session's last-seen time set to `now`. */
   touchSession(sessionId: string, createdAt: number, now: number): Promise<boolean>
   /** The recorded sessions that are neither revoked nor expired. */
@@ -96,7 +104,8 @@ export function durableObjectRevocations<Id>(namespace: SessionRevocationsNamesp
     notBefore: async (subject) => object(subject).notBefore(now()),
     revoke: async (entry) => object(entry.subject).revokeSession(entry.sessionId, entry.expiresAt, now()),
     revokeSubject: async (subject, notBefore, expiresAt) => object(subject).revokeSubject(notBefore, expiresAt, now()),
-    recordSession: async (entry, limit) => object(entry.subject).recordSession(entry.sessionId, entry.createdAt, entry.expiresAt, entry.label, limit, now()),
+    recordSession: async (entry, limit, refuse) =>
+      object(entry.subject).recordSession(entry.sessionId, entry.createdAt, entry.expiresAt, entry.label, limit, now(), refuse === true),
     touchSession: async (query) => object(query.subject).touchSession(query.sessionId, query.createdAt, now()),
     listSessions: async (subject) => (await object(subject).listSessions(now())).map((row) => ({ ...row, subject })),
   }

@@ -41,8 +41,8 @@ export function memoryRevocations(options: MemoryRevocationsOptions = {}): Revoc
     revokeSubject: async (subject, notBefore, expiresAt) => {
       records.set(subject, withNotBefore(read(subject), notBefore, expiresAt, now()))
     },
-    recordSession: async (entry, limit) => {
-      const { record, result } = withLiveSession(read(entry.subject), entry, limit, now())
+    recordSession: async (entry, limit, refuse) => {
+      const { record, result } = withLiveSession(read(entry.subject), entry, limit, now(), refuse)
       records.set(entry.subject, record)
       return result
     },

@@ -47,7 +47,13 @@ export function withNotBefore(record: SubjectRecord | undefined, notBefore: numb
  * Records a sign-in: dated no earlier than the not-before time, and with `limit`, the
  * oldest other listed sessions beyond it revoked (oldest `c` first, then by id).
  */
-export function withLiveSession(record: SubjectRecord | undefined, entry: SessionEntry, limit: number | undefined, now: number): { record: SubjectRecord; result: RecordedSession } {
+export function withLiveSession(
+  record: SubjectRecord | undefined,
+  entry: SessionEntry,
+  limit: number | undefined,
+  now: number,
+  refuse = false,
+): { record: SubjectRecord; result: RecordedSession } {
   const pruned = prune(record ?? {}, now)
   const createdAt = Math.max(entry.createdAt, pruned.n ?? 0)
   const live: LiveSession = entry.label === undefined ? { c: createdAt, x: entry.expiresAt } : { c: createdAt, x: entry.expiresAt, u: entry.label }
@@ -58,6 +64,8 @@ export function withLiveSession(record: SubjectRecord | undefined, entry: Sessio
     const others = Object.entries(l)
       .filter(([id]) => id !== entry.sessionId)
       .sort(([a, x], [b, y]) => x.c - y.c || (a < b ? -1 : a > b ? 1 : 0))
+    // The 'refuse' policy: at the limit, record nothing and revoke nothing.
+    if (refuse && others.length >= limit) return { record: pruned, result: { createdAt, evicted: [], refused: true } }
     for (const [id, old] of others.slice(0, Math.max(0, others.length + 1 - limit))) {
       delete l[id]
       s[id] = old.x

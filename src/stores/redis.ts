@@ -49,7 +49,8 @@ return false`
 
 /**
  * KEYS[1] record; ARGV now (ms), then 's' sessionId expiresAt, 'n' notBefore expiresAt, or
- * 'r' sessionId createdAt expiresAt limit label (limit and label '' when none).
+ * 'r' sessionId createdAt expiresAt limit label refuse (limit and label '' when none,
+ * refuse '1' for the 'refuse' policy).
  * Applies the change, drops what can no longer matter (as record.ts does: a revoked or
  * expired session is no longer listed), and sets the key to expire when the last entry
  * does. Returns that time (0: nothing left, key deleted); for 'r', the array
@@ -107,6 +108,8 @@ if op == 'r' then
       if l[a].c ~= l[b].c then return l[a].c < l[b].c end
       return a < b
     end)
+    -- The 'refuse' policy: at the limit, write nothing; -1 says refused.
+    if ARGV[8] == '1' and #others >= limit then return { -1 } end
     for i = 1, #others + 1 - limit do
       local gone = others[i]
       keep(gone, l[gone].x)
@@ -180,8 +183,8 @@ export function redisRevocations(client: RedisLike, options: RedisRevocationsOpt
     notBefore: async (subject) => integer(await client.eval(NOT_BEFORE, [await keyOf(prefix, subject)], [])),
     revoke: (entry) => write(entry.subject, ['s', entry.sessionId, String(entry.expiresAt)]),
     revokeSubject: (subject, notBefore, expiresAt) => write(subject, ['n', String(notBefore), String(expiresAt)]),
-    recordSession: async (entry, limit) => {
-      const args = ['r', entry.sessionId, String(entry.createdAt), String(entry.expiresAt), limit === undefined ? '' : String(limit), entry.label ?? '']
+    recordSession: async (entry, limit, refuse) => {
+      const args = ['r', entry.sessionId, String(entry.createdAt), String(entry.expiresAt), limit === undefined ? '' : String(limit), entry.label ?? '', refuse === true ? '1' : '']
       return recorded(await client.eval(WRITE, [await keyOf(prefix, entry.subject)], [String(Math.floor(now())), ...args]))
     },
     touchSession: async (query) =>
@@ -200,7 +203,8 @@ function recorded(reply: unknown): RecordedSession {
   if (!Array.isArray(reply) || reply.length === 0) throw new TypeError('unexpected reply from Redis')
   const [createdAt, ...evicted] = reply as unknown[]
   if (!evicted.every((id): id is string => typeof id === 'string')) throw new TypeError('unexpected reply from Redis')
-  return { createdAt: integer(createdAt)!, evicted }
+  const created = integer(createdAt)!
+  return created === -1 ? { createdAt: 0, evicted: [], refused: true } : { createdAt: created, evicted }
 }
 
 /** A script's integer reply (a number, or a numeric string from some clients); nil is undefined. */

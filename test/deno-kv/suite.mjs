@@ -7,7 +7,7 @@
 //
 // Plain JavaScript, like test/deno/smoke.mjs: `npm run typecheck` (tsc) knows no Deno.
 import { DatabaseSync } from 'node:sqlite'
-import { createSessions, RevocationUnavailableError } from '../../src/index.ts'
+import { createSessions, RevocationUnavailableError, SessionLimitError } from '../../src/index.ts'
 import { denoKvRevocations } from '../../src/deno-kv.ts'
 import { keyOf } from '../../src/stores/deno-kv.ts'
 import { cookieHeader } from '../support/jar.mjs'
@@ -226,6 +226,24 @@ test('sessions of a user: lists sign-ins with labels and the current one, signs 
   await sessions.revokeOtherSessions(await sessions.load(new Headers({ cookie: laptop.cookie })))
   equal((await sessions.load(tablet.cookie)).isNew, true, 'others signed out')
   equal((await sessions.load(laptop.cookie)).subject, 'ada', 'this device stays signed in')
+})
+
+test("maxSessionsPolicy 'refuse': at the limit login() throws SessionLimitError and signs nobody out; racing, exactly two get in", async () => {
+  const time = clock()
+  const b = backend(time)
+  const { sessions } = engine(time, b.store, { maxSessions: 2, maxSessionsPolicy: 'refuse' })
+  const kept = [await signIn(sessions), await signIn(sessions)]
+  let refused
+  try {
+    await signIn(sessions)
+  } catch (error) {
+    refused = error
+  }
+  equal(refused instanceof SessionLimitError, true, 'the third sign-in is refused with SessionLimitError')
+  for (const cookie of kept) equal((await sessions.load(cookie)).subject, 'ada', 'the first two stay signed in')
+  const racers = await Promise.allSettled([0, 1, 2].map(() => signIn(sessions, 'eve')))
+  equal(racers.filter((r) => r.status === 'fulfilled').length, 2, 'racing sign-ins that got in')
+  equal((await sessions.listSessions('eve')).length, 2, 'sessions listed')
 })
 
 test('maxSessions 2: three sign-ins racing leave exactly two, atomically', async () => {

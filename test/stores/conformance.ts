@@ -5,7 +5,7 @@
  * through createSessions(); store behaviour through the store itself.
  */
 import { describe, expect, it } from 'vitest'
-import { createSessions, RevocationUnavailableError, type RevocationStore, type SessionEvent, type SessionOptions } from 'sealed-session'
+import { createSessions, RevocationUnavailableError, SessionLimitError, type RevocationStore, type SessionEvent, type SessionOptions } from 'sealed-session'
 import { Clock, cookieHeader, SECRET_A } from '../support/index.js'
 
 const SKEW = 30
@@ -292,6 +292,29 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
       const racers = await Promise.all([0, 1, 2].map(() => signInAs(sessions, 'eve')))
       const alive = await Promise.all(racers.map(async (r) => (await sessions.load(r.cookie)).subject === 'eve'))
       expect(alive.filter(Boolean)).toHaveLength(2)
+      expect(await sessions.listSessions('eve')).toHaveLength(2)
+    })
+
+    it("maxSessionsPolicy 'refuse': the third sign-in throws SessionLimitError and signs nobody out; racing, exactly two get in", async ({ skip }) => {
+      const { clock, sessions } = await listing({ maxSessions: 2, maxSessionsPolicy: 'refuse' }, skip)
+      const first = await signInAs(sessions, 'ada')
+      clock.advance(1)
+      const second = await signInAs(sessions, 'ada')
+      clock.advance(1)
+      const error = await signInAs(sessions, 'ada').catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(SessionLimitError)
+      expect((error as SessionLimitError).code).toBe('ERR_SESSION_LIMIT')
+      expect((error as SessionLimitError).limit).toBe(2)
+      expect((await sessions.load(first.cookie)).subject).toBe('ada')
+      expect((await sessions.load(second.cookie)).subject).toBe('ada')
+      expect(await sessions.listSessions('ada')).toHaveLength(2)
+      // Signing one device out makes room again.
+      await sessions.revokeSession('ada', (await sessions.listSessions('ada'))[0]!.handle)
+      expect((await signInAs(sessions, 'ada')).cookie).toContain('=')
+
+      const racers = await Promise.allSettled([0, 1, 2].map(() => signInAs(sessions, 'eve')))
+      expect(racers.filter((r) => r.status === 'fulfilled')).toHaveLength(2)
+      expect(racers.filter((r) => r.status === 'rejected' && r.reason instanceof SessionLimitError)).toHaveLength(1)
       expect(await sessions.listSessions('eve')).toHaveLength(2)
     })
 
