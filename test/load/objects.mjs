@@ -27,15 +27,14 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { cleanUp, ROOT, startWrangler } from '../support/processes.mjs'
 import { createTally, finish } from '../support/runner.mjs'
+import { hiddenField, sessionCookieOf, signIn, timeout } from './demo.mjs'
 
 const SUBJECTS = 100
 const REVOKED = 10
 const REQUESTS = 1000
 const CONCURRENCY = 10
 const SIGN_IN_CONCURRENCY = 4
-const REQUEST_TIMEOUT_MS = 10_000
 const RUN_TIMEOUT_MS = 150_000
-const COOKIE = '__Host-session'
 const ARTIFACTS = join(ROOT, 'test-results/load')
 const LOG = join(ARTIFACTS, 'wrangler-objects.log')
 
@@ -49,37 +48,6 @@ runTimer.unref()
 const results = createTally({ label: ' ' })
 function check(name, ok, detail = '') {
   return results.check(detail ? `${name} — ${detail}` : name, ok === true)
-}
-
-const timeout = () => AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-
-function sessionCookieOf(response) {
-  const line = response.headers.getSetCookie().find((l) => l.startsWith(`${COOKIE}=`) && !/;\s*max-age=0/i.test(l))
-  return line === undefined ? undefined : line.slice(0, line.indexOf(';'))
-}
-
-function hiddenField(html, name) {
-  const input = html.match(new RegExp(`<input[^>]*\\bname="${name}"[^>]*>`))?.[0]
-  const value = input?.match(/\bvalue="([^"]*)"/)?.[1]
-  return value?.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&')
-}
-
-/** As a browser signs in: GET / (CSRF cookie and field), POST /login with Origin, then GET /. */
-async function signIn(base, name) {
-  const form = await fetch(`${base}/`, { redirect: 'manual', signal: timeout() })
-  const html = await form.text()
-  const anonymous = sessionCookieOf(form)
-  const body = new URLSearchParams({ name })
-  const csrf = hiddenField(html, '_csrf')
-  if (csrf !== undefined) body.set('_csrf', csrf)
-  const headers = { origin: base, ...(anonymous !== undefined && { cookie: anonymous }) }
-  const login = await fetch(`${base}/login`, { method: 'POST', body, headers, redirect: 'manual', signal: timeout() })
-  await login.arrayBuffer()
-  const cookie = sessionCookieOf(login)
-  if (login.status !== 303 || cookie === undefined) throw new Error(`sign-in of ${name} answered ${login.status}${cookie === undefined ? ' without a session cookie' : ''}`)
-  const home = await fetch(`${base}/`, { headers: { cookie }, redirect: 'manual', signal: timeout() })
-  await home.arrayBuffer()
-  return sessionCookieOf(home) ?? cookie
 }
 
 /** "Sign out everywhere" from this cookie: the page for its _csrf field, then the form post. */

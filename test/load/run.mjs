@@ -25,18 +25,17 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { cleanUp, ROOT, sleep, startWrangler, tomlString } from '../support/processes.mjs'
 import { createTally, finish } from '../support/runner.mjs'
+import { COOKIE, sessionCookieOf, signIn, timeout } from './demo.mjs'
 import { createSessions } from '../../dist/index.js'
 
 const REQUESTS = countFrom(process.env.LOAD_REQUESTS, 300)
 /** Each of these waits for the 2 s revocationTimeout: 20 at 10 at a time is about 4 s. */
 const HANG_REQUESTS = 20
 const CONCURRENCY = 10
-const REQUEST_TIMEOUT_MS = 10_000
 const MARK_TIMEOUT_MS = 15_000
 const RUN_TIMEOUT_MS = 240_000
 /** Seconds: the signed-in cookie stays fresh for the whole run; the due one is past it. */
 const REVALIDATE_AFTER = 600
-const COOKIE = '__Host-session'
 const ARTIFACTS = join(ROOT, 'test-results/load')
 const LOG = join(ARTIFACTS, 'wrangler.log')
 
@@ -61,46 +60,6 @@ function check(name, ok, detail = '') {
 }
 
 // ---- Cookies -------------------------------------------------------------------------
-
-/** `name=value` of the session cookie a response sets (not an expiry), or undefined. */
-function sessionCookieOf(response) {
-  const line = response.headers.getSetCookie().find((l) => l.startsWith(`${COOKIE}=`) && !/;\s*max-age=0/i.test(l))
-  return line === undefined ? undefined : line.slice(0, line.indexOf(';'))
-}
-
-/** The value of the hidden input `name` in a page, if the page has one. */
-function hiddenField(html, name) {
-  const input = html.match(new RegExp(`<input[^>]*\\bname="${name}"[^>]*>`))?.[0]
-  const value = input?.match(/\bvalue="([^"]*)"/)?.[1]
-  return value?.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&')
-}
-
-function timeout() {
-  return AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-}
-
-/**
- * Signs in through the demo's form as a browser does: GET / (the page may store a CSRF
- * secret in a session cookie and put a `_csrf` field in the form), then POST /login with
- * that cookie, the field and `Origin` (Hono's csrf() checks it), then the page a browser
- * loads next, keeping whatever cookie it sets.
- */
-async function signIn(base, name) {
-  const form = await fetch(`${base}/`, { redirect: 'manual', signal: timeout() })
-  const html = await form.text()
-  const anonymous = sessionCookieOf(form)
-  const body = new URLSearchParams({ name })
-  const csrf = hiddenField(html, '_csrf')
-  if (csrf !== undefined) body.set('_csrf', csrf)
-  const headers = { origin: base, ...(anonymous !== undefined && { cookie: anonymous }) }
-  const login = await fetch(`${base}/login`, { method: 'POST', body, headers, redirect: 'manual', signal: timeout() })
-  await login.arrayBuffer()
-  const cookie = sessionCookieOf(login)
-  if (login.status !== 303 || cookie === undefined) throw new Error(`sign-in answered ${login.status}${cookie === undefined ? ' without a session cookie' : ''}`)
-  const home = await fetch(`${base}/`, { headers: { cookie }, redirect: 'manual', signal: timeout() })
-  await home.arrayBuffer()
-  return sessionCookieOf(home) ?? cookie
-}
 
 /** A session signed in `secondsAgo` ago, sealed here with dist/ and the demo's secret. */
 async function sealedAgo(secondsAgo, subject) {
