@@ -1,7 +1,7 @@
-import { ConfigurationError, RevocationUnavailableError } from '../errors.js'
+import { ConfigurationError } from '../errors.js'
 import type { ResolvedOptions } from '../session/options.js'
 import { hashSessionId } from '../session/events.js'
-import { withTimeout, type ListedSession, type RevocationStore } from '../session/revocation.js'
+import { required, type ListedSession, type RevocationStore } from '../session/revocation.js'
 import { SessionState, type Session, type SessionData } from '../session/session.js'
 
 /** One of a user's sessions, as `listSessions()` shows it: safe to send to the browser. */
@@ -75,20 +75,13 @@ function subjectOf<T extends SessionData<T>>(method: string, of: string | Sessio
 /** The store's listed sessions; ConfigurationError without the capability, RevocationUnavailableError when it fails. */
 async function listedOf(options: ResolvedOptions, method: string, subject: string): Promise<readonly ListedSession[]> {
   const store = storeOf(options, method)
-  try {
-    return await withTimeout(store.listSessions(subject), options.revocationTimeout)
-  } catch (cause) {
-    throw new RevocationUnavailableError('The revocation store could not list the sessions. Try again.', { cause })
-  }
+  return required(store.listSessions(subject), options.revocationTimeout, 'The revocation store could not list the sessions. Try again.')
 }
 
 async function revokeAll(options: ResolvedOptions, entries: readonly ListedSession[]): Promise<void> {
   const store = storeOf(options, 'revokeSession')
-  try {
-    await withTimeout(Promise.all(entries.map(({ sessionId, subject, expiresAt }) => store.revoke({ sessionId, subject, expiresAt }))), options.revocationTimeout)
-  } catch (cause) {
-    throw new RevocationUnavailableError('The revocation store could not sign the session out. Try again.', { cause })
-  }
+  const revoked = Promise.all(entries.map(({ sessionId, subject, expiresAt }) => store.revoke({ sessionId, subject, expiresAt })))
+  await required(revoked, options.revocationTimeout, 'The revocation store could not sign the session out. Try again.')
 }
 
 type ListingStore = RevocationStore & Required<Pick<RevocationStore, 'listSessions'>>

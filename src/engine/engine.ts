@@ -1,11 +1,11 @@
-import { ConfigurationError, RevocationUnavailableError } from '../errors.js'
+import { ConfigurationError } from '../errors.js'
 import { nowSeconds } from '../limits.js'
 import type { Json, SessionRecord } from '../session/envelope.js'
 import { emit, emitHashed } from '../session/events.js'
 import { timingSafeEqual } from '../session/csrf.js'
 import type { SessionFormat } from '../session/format.js'
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from '../session/options.js'
-import { withTimeout } from '../session/revocation.js'
+import { required } from '../session/revocation.js'
 import { SessionState, type Session, type SessionData } from '../session/session.js'
 import { bearerTransport } from '../transport/bearer.js'
 import { NOTHING, type SessionCommit } from '../transport/commit.js'
@@ -252,9 +252,6 @@ async function revokeSubject(options: ResolvedOptions, subject: string): Promise
   if (store === undefined) throw new ConfigurationError('revokeSubject() needs the revocations option (kvRevocations or another store)')
   if (typeof subject !== 'string' || subject.length === 0) throw new TypeError('revokeSubject(subject) needs the non-empty subject given to login()')
   const notBefore = nowSeconds(options.now) + options.clockSkew + 1
-  try {
-    await withTimeout(store.revokeSubject(subject, notBefore, notBefore + options.maxAgeLimit + options.clockSkew), options.revocationTimeout)
-  } catch (cause) {
-    throw new RevocationUnavailableError('The revocation store could not record the sign-out everywhere. Try again.', { cause })
-  }
+  const revoked = store.revokeSubject(subject, notBefore, notBefore + options.maxAgeLimit + options.clockSkew)
+  await required(revoked, options.revocationTimeout, 'The revocation store could not record the sign-out everywhere. Try again.')
 }

@@ -1,3 +1,5 @@
+import { RevocationUnavailableError } from '../errors.js'
+
 /**
  * Where revocations live: small enough for Workers KV, Durable Objects, Deno KV or Redis.
  * Times are Unix seconds. Only signed-in sessions (with a subject) are ever looked up:
@@ -100,4 +102,17 @@ export function withTimeout<V>(promise: Promise<V>, ms: number): Promise<V> {
     timer = setTimeout(() => reject(new Error(`the revocation store did not answer within ${ms} ms`)), ms)
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * A store call the caller cannot do without (a revocation, a sign-in record, a device
+ * list): bounded by `timeoutMs`, and a failure or a timeout becomes
+ * `RevocationUnavailableError` with `message` and the store's error as `cause`.
+ */
+export async function required<V>(call: Promise<V>, timeoutMs: number, message: string): Promise<V> {
+  try {
+    return await withTimeout(call, timeoutMs)
+  } catch (cause) {
+    throw new RevocationUnavailableError(message, { cause })
+  }
 }

@@ -1,11 +1,10 @@
-import { RevocationUnavailableError } from '../errors.js'
 import { encodeBase64url } from '../format/base64url.js'
 import { nowSeconds } from '../limits.js'
 import { maskCsrfToken, newCsrfSecret, verifyCsrfToken } from './csrf.js'
 import type { Json, SessionRecord } from './envelope.js'
 import { emitHashed } from './events.js'
 import type { ResolvedOptions } from './options.js'
-import { withTimeout, type RevokedSession } from './revocation.js'
+import { required, withTimeout, type RevokedSession } from './revocation.js'
 import { recordSignIn } from './sign-in.js'
 import type { HeaderReader } from '../transport/transport.js'
 
@@ -366,11 +365,12 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     // An id minted during this request was never sent to anyone, and anonymous sessions
     // are never looked up: nothing to revoke.
     if (store === undefined || issued === undefined) return
+    const message = 'The revocation store could not revoke the session; a copy of its cookie stays valid. Try again.'
     try {
-      await withTimeout(store.revoke(issued), this.#options.revocationTimeout)
-    } catch (cause) {
+      await required(store.revoke(issued), this.#options.revocationTimeout, message)
+    } catch (error) {
       await emitHashed(this.#options.onEvent, issued.sessionId, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, operation: 'revoke', revocationFailure: this.#options.revocationFailure }))
-      throw new RevocationUnavailableError('The revocation store could not revoke the session; a copy of its cookie stays valid. Try again.', { cause })
+      throw error
     }
     this.#issued = undefined
   }

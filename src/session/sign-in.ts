@@ -1,8 +1,8 @@
-import { RevocationUnavailableError, SessionLimitError } from '../errors.js'
+import { SessionLimitError } from '../errors.js'
 import type { HeaderReader } from '../transport/transport.js'
 import type { ResolvedOptions } from './options.js'
 import { emitHashed } from './events.js'
-import { withTimeout, type RecordedSession, type SessionEntry } from './revocation.js'
+import { required, type SessionEntry } from './revocation.js'
 
 /** Longest label recorded, in characters: enough for "Firefox 140 on Ubuntu Linux". */
 const MAX_LABEL = 100
@@ -19,12 +19,8 @@ export async function recordSignIn(options: ResolvedOptions, entry: SessionEntry
   const store = options.revocations
   if (store?.recordSession === undefined) return undefined
   const label = labelOf(options, headers)
-  let recorded: RecordedSession
-  try {
-    recorded = await withTimeout(store.recordSession(label === undefined ? entry : { ...entry, label }, limit, refuse), options.revocationTimeout)
-  } catch (cause) {
-    throw new RevocationUnavailableError('The revocation store could not record the sign-in. Try again.', { cause })
-  }
+  const recording = store.recordSession(label === undefined ? entry : { ...entry, label }, limit, refuse)
+  const recorded = await required(recording, options.revocationTimeout, 'The revocation store could not record the sign-in. Try again.')
   if (recorded.refused === true && limit !== undefined) throw new SessionLimitError(limit)
   // Sessions the limit signed out: an event each, so monitoring sees them (never the ids).
   for (const id of recorded.evicted) await emitHashed(options.onEvent, id, (sessionIdHash) => ({ type: 'evicted', sessionIdHash }))
