@@ -25,6 +25,7 @@ import { freePort, run, start, waitForHttp } from '../support/processes.mjs'
 import { assert, createTally, equal, finish } from '../support/runner.mjs'
 import { CookieJar } from '../support/jar.mjs'
 import { installPackedPackage } from '../support/pack.mjs'
+import { cacheViolation } from '../support/cache.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const app = join(root, 'examples/astro')
@@ -405,11 +406,8 @@ function client(base) {
       const response = await fetch(`${base}${path}`, { method, headers, body: payload, redirect: 'manual', signal: AbortSignal.timeout(20_000) })
       if (response.headers.getSetCookie().length > 0) {
         http.setCookieResponses++
-        const cacheControl = response.headers.get('cache-control') ?? ''
-        const vary = response.headers.get('vary') ?? ''
-        if (!/\bno-store\b/.test(cacheControl) || /\b(public|s-maxage)\b/.test(cacheControl) || !/\bcookie\b/i.test(vary)) {
-          http.unsafe.push(`${method} ${path} -> ${response.status} with Set-Cookie, Cache-Control: ${cacheControl || '(none)'}, Vary: ${vary || '(none)'}`)
-        }
+        const violation = cacheViolation(response)
+        if (violation !== undefined) http.unsafe.push(`${method} ${path} -> ${response.status} with Set-Cookie, ${violation}`)
       }
       return response
     },

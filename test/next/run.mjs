@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, run, start, waitForHttp } from '../support/processes.mjs'
 import { installPackedPackage } from '../support/pack.mjs'
+import { cacheViolation } from '../support/cache.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const exampleApp = join(root, 'examples/nextjs')
@@ -470,7 +471,7 @@ async function driveQuickstart(check, origin, secret) {
 
 /** A response that sets a cookie must not be stored by any cache (RFC 9111 §5.2.2.5). */
 function noStore(response) {
-  const violation = cacheViolation(response)
+  const violation = cacheViolation(response, { vary: false })
   if (violation !== undefined) throw new Error(`Set-Cookie sent with ${violation}`)
 }
 
@@ -480,17 +481,6 @@ async function actionId(http, path, jar) {
   const match = /name="\$ACTION_ID_([0-9a-f]+)"/.exec(page)
   if (match === null) throw new Error(`no server action form on ${path}`)
   return match[1]
-}
-
-/**
- * Every response that sets a cookie must say `Cache-Control: no-store` (and nothing a shared
- * cache could take as leave to store it): the client records each one that does not.
- */
-function cacheViolation(response) {
-  if (response.headers.getSetCookie().length === 0) return undefined
-  const cacheControl = response.headers.get('cache-control') ?? ''
-  if (/\bno-store\b/.test(cacheControl) && !/\b(public|s-maxage)\b/.test(cacheControl)) return undefined
-  return `Cache-Control: ${cacheControl || '(none)'}`
 }
 
 function client(origin) {
@@ -503,7 +493,7 @@ function client(origin) {
       signal: AbortSignal.timeout(20_000),
       headers: { ...headers, ...(jar === undefined ? {} : { cookie: typeof jar === 'string' ? jar : jar.header() }) },
     })
-    const violation = cacheViolation(response)
+    const violation = cacheViolation(response, { vary: false })
     if (violation !== undefined) unsafe.push(`${method} ${path}${headers['next-action'] ? ' (fetch action)' : ''} -> ${response.status} with Set-Cookie and ${violation}`)
     return response
   }

@@ -27,6 +27,7 @@ import { freePort, run, start, waitForHttp } from '../support/processes.mjs'
 import { CookieJar } from '../support/jar.mjs'
 import { assert, createTally, equal, summaryLine } from '../support/runner.mjs'
 import { installPackedPackage } from '../support/pack.mjs'
+import { cacheViolation } from '../support/cache.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const app = join(root, 'examples/sveltekit')
@@ -492,12 +493,9 @@ function client(origin) {
       const response = await fetch(`${origin}${path}`, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(20_000) })
       if (response.headers.getSetCookie().length > 0) {
         http.setCookieResponses++
-        const cacheControl = response.headers.get('cache-control') ?? ''
-        const vary = response.headers.get('vary') ?? ''
-        const thrownRedirect = response.status === 303 && cacheControl === '' && method === 'GET'
-        if (!thrownRedirect && (!/\bno-store\b/.test(cacheControl) || /\b(public|s-maxage)\b/.test(cacheControl) || !/\bcookie\b/i.test(vary))) {
-          http.unsafe.push(`${method} ${path} -> ${response.status} with Set-Cookie, Cache-Control: ${cacheControl || '(none)'}, Vary: ${vary || '(none)'}`)
-        }
+        const thrownRedirect = response.status === 303 && (response.headers.get('cache-control') ?? '') === '' && method === 'GET'
+        const violation = thrownRedirect ? undefined : cacheViolation(response)
+        if (violation !== undefined) http.unsafe.push(`${method} ${path} -> ${response.status} with Set-Cookie, ${violation}`)
       }
       return response
     },
