@@ -102,6 +102,20 @@ export class SessionLimitError extends SessionError {
 }
 
 /**
+ * `regenerate()` asked the store about the session (whatever `revalidateAfter` says) and
+ * found it signed out: this device was signed out by id (its own `logout()` elsewhere,
+ * "sign out this device", `revokeOtherSessions()`, `maxSessions`) or everywhere. The
+ * session is already destroyed, so committing it clears the cookie; send the user to
+ * sign in again. Without this a signed-out cookie could mint itself a fresh, unrevoked id.
+ */
+export class SessionRevokedError extends SessionError {
+  /** The stable code of this class: compare `error.code` with it. */
+  static override readonly code: string = 'ERR_SESSION_REVOKED'
+  /** Always 'ERR_SESSION_REVOKED'. */
+  override readonly code: string = 'ERR_SESSION_REVOKED'
+}
+
+/**
  * Why an incoming token was refused. Reasons read from the cleartext header before
  * decryption (`version`, `unknown-key`, `stale-epoch`, `expired`) are hints about
  * unauthenticated bytes; only `decrypt` means the authentication tag was checked.

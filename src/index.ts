@@ -10,7 +10,20 @@ export { createSessions, type CookieSource, type Sessions, type SessionInfo } fr
 export type { Session, SessionData, LoginOptions } from './session/session.js'
 export type { SessionOptions, HeaderReader } from './session/options.js'
 export type { SessionEvent, SessionEventType } from './session/events.js'
-export type { RevocationStore, RevocationQuery, RevokedSession, SessionEntry, RecordedSession, ListedSession } from './session/revocation.js'
+export type {
+  RevocationStore,
+  RevocationQuery,
+  RevokedSession,
+  SessionDirectory,
+  SessionEntry,
+  RecordOptions,
+  RecordedSession,
+  SessionConfirmation,
+  ConfirmedSession,
+  SessionRename,
+  ListedSession,
+} from './session/revocation.js'
+export { MAX_SESSIONS_PER_SUBJECT, PENDING_SECONDS, LateWriteError } from './session/revocation.js'
 export type { Json } from './session/envelope.js'
 export type { CookieOptions } from './cookie/options.js'
 export { applyCommit, type SessionCommit } from './transport/commit.js'
@@ -24,5 +37,6 @@ export {
   SessionTooLargeError,
   RevocationUnavailableError,
   SessionLimitError,
+  SessionRevokedError,
   type InvalidReason,
 } from './errors.js'

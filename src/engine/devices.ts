@@ -1,8 +1,8 @@
-import { ConfigurationError } from '../errors.js'
+import { ConfigurationError, RevocationUnavailableError } from '../errors.js'
 import type { ResolvedOptions } from '../session/options.js'
 import { hashSessionId } from '../session/events.js'
-import { required, type ListedSession, type RevocationStore } from '../session/revocation.js'
-import { SessionState, type Session, type SessionData } from '../session/session.js'
+import { required, type ListedSession, type SessionDirectory } from '../session/revocation.js'
+import { checkSubject, SessionState, type Session, type SessionData } from '../session/session.js'
 
 /** One of a user's sessions, as `listSessions()` shows it: safe to send to the browser. */
 export interface SessionInfo {
@@ -25,13 +25,14 @@ export interface SessionInfo {
 
 /** The signed-in sessions of a subject (or of a session's subject), newest first. */
 export async function listSessions<T extends SessionData<T>>(options: ResolvedOptions, of: string | Session<T>): Promise<SessionInfo[]> {
-  storeOf(options, 'listSessions')
+  directoryOf(options, 'listSessions')
   const current = of instanceof SessionState ? of.id : undefined
   const subject = subjectOf('listSessions', of)
   if (subject === undefined) return []
   const listed = await listedOf(options, 'listSessions', subject)
+  // The directory lists in sign-in order (its own counter, not a clock): newest first here.
   const infos = await Promise.all(
-    listed.map(async (entry): Promise<SessionInfo> => ({
+    [...listed].reverse().map(async (entry): Promise<SessionInfo> => ({
       handle: await hashSessionId(entry.sessionId),
       createdAt: new Date(entry.createdAt * 1000),
       lastSeenAt: entry.lastSeenAt === undefined ? undefined : new Date(entry.lastSeenAt * 1000),
@@ -40,56 +41,63 @@ export async function listSessions<T extends SessionData<T>>(options: ResolvedOp
       current: entry.sessionId === current,
     })),
   )
-  return infos.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+  return infos
 }
 
-/** Signs out the session of `subject` named by `handle`; false when no listed session has it. */
+/** A handle as `listSessions()` gives it: the first 8 bytes of the id's SHA-256, in hex. */
+const HANDLE = /^[0-9a-f]{16}$/
+
+/**
+ * Signs out the session of `subject` named by `handle`; false when no listed session has it.
+ * A handle is untrusted input (a form field): anything malformed is simply not found.
+ */
 export async function revokeSession(options: ResolvedOptions, subject: string, handle: string): Promise<boolean> {
-  if (typeof handle !== 'string' || handle.length === 0) throw new TypeError('revokeSession(subject, handle) needs a handle from listSessions()')
-  const listed = await listedOf(options, 'revokeSession', subjectOf('revokeSession', subject)!)
+  checkSubject('revokeSession(subject, handle)', subject)
+  const directory = directoryOf(options, 'revokeSession')
+  if (typeof handle !== 'string' || !HANDLE.test(handle)) return false
+  const listed = await listedOf(options, 'revokeSession', subject)
   for (const entry of listed) {
     if ((await hashSessionId(entry.sessionId)) === handle) {
-      await revokeAll(options, [entry])
-      return true
+      return (await revokeListed(options, directory, subject, [entry.sessionId])) > 0
     }
   }
   return false
 }
 
-/** Signs out every listed session of the session's subject but this one; how many it signed out. */
+/**
+ * Signs out every listed session of the session's subject but this one, in one store
+ * operation; how many it signed out. A session that loaded signed out because the store
+ * failed throws `RevocationUnavailableError`: "0 signed out" would be a lie.
+ */
 export async function revokeOtherSessions<T extends SessionData<T>>(options: ResolvedOptions, session: Session<T>): Promise<number> {
   if (!(session instanceof SessionState)) throw new TypeError('revokeOtherSessions() takes a session returned by load() of the same createSessions()')
-  storeOf(options, 'revokeOtherSessions')
+  const directory = directoryOf(options, 'revokeOtherSessions')
+  if (session.keepCookie) throw new RevocationUnavailableError('The revocation store could not be asked about this session, so the other sessions were not signed out. Try again.')
   if (session.subject === undefined) return 0
   const others = (await listedOf(options, 'revokeOtherSessions', session.subject)).filter((entry) => entry.sessionId !== session.id)
-  await revokeAll(options, others)
-  return others.length
+  if (others.length === 0) return 0
+  return revokeListed(options, directory, session.subject, others.map((entry) => entry.sessionId))
 }
 
 function subjectOf<T extends SessionData<T>>(method: string, of: string | Session<T>): string | undefined {
   if (of instanceof SessionState) return of.subject
-  if (typeof of !== 'string' || of.length === 0) throw new TypeError(`${method}() needs the non-empty subject given to login(), or a session`)
+  checkSubject(`${method}()`, of)
   return of
 }
 
-/** The store's listed sessions; ConfigurationError without the capability, RevocationUnavailableError when it fails. */
+/** The store's listed sessions, oldest first; ConfigurationError without a directory, RevocationUnavailableError when it fails. */
 async function listedOf(options: ResolvedOptions, method: string, subject: string): Promise<readonly ListedSession[]> {
-  const store = storeOf(options, method)
-  return required(store.listSessions(subject), options.revocationTimeout, 'The revocation store could not list the sessions. Try again.')
+  return required(directoryOf(options, method).list(subject), options.revocationTimeout, 'The revocation store could not list the sessions. Try again.')
 }
 
-async function revokeAll(options: ResolvedOptions, entries: readonly ListedSession[]): Promise<void> {
-  const store = storeOf(options, 'revokeSession')
-  const revoked = Promise.all(entries.map(({ sessionId, subject, expiresAt }) => store.revoke({ sessionId, subject, expiresAt })))
-  await required(revoked, options.revocationTimeout, 'The revocation store could not sign the session out. Try again.')
+async function revokeListed(options: ResolvedOptions, directory: SessionDirectory, subject: string, ids: readonly string[]): Promise<number> {
+  return required(directory.revoke(subject, ids), options.revocationTimeout, 'The revocation store could not sign the session out. Try again.')
 }
 
-type ListingStore = RevocationStore & Required<Pick<RevocationStore, 'listSessions'>>
-
-function storeOf(options: ResolvedOptions, method: string): ListingStore {
-  const store = options.revocations
-  if (store?.listSessions === undefined) {
-    throw new ConfigurationError(`${method}() needs a revocations store that lists sessions (memoryRevocations, redisRevocations or durableObjectRevocations)`)
+function directoryOf(options: ResolvedOptions, method: string): SessionDirectory {
+  const directory = options.revocations?.sessions
+  if (directory === undefined) {
+    throw new ConfigurationError(`${method}() needs a revocations store with a session directory (memoryRevocations, redisRevocations, durableObjectRevocations or denoKvRevocations)`)
   }
-  return store as ListingStore
+  return directory
 }

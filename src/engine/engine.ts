@@ -6,6 +6,8 @@ import { timingSafeEqual } from '../session/csrf.js'
 import type { SessionFormat } from '../session/format.js'
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from '../session/options.js'
 import { required } from '../session/revocation.js'
+import { checkSubject } from '../session/session.js'
+import { confirmSignIn } from '../session/sign-in.js'
 import { SessionState, type Session, type SessionData } from '../session/session.js'
 import { bearerTransport } from '../transport/bearer.js'
 import { NOTHING, type SessionCommit } from '../transport/commit.js'
@@ -215,6 +217,12 @@ async function commit<T extends SessionData<T>>({ options, transport, format }: 
     }
     throw error
   }
+  // A sign-in of this request is listed now that its cookie is about to go out (and
+  // maxSessions signs out the oldest), never before: see confirmSignIn().
+  if (session.confirmDue && token !== undefined && session.subject !== undefined) {
+    await confirmSignIn(options, session.subject, session.id)
+    session.confirmDue = false
+  }
   await emitCommitted(options, session, token !== undefined, rotated ? newest : undefined)
   if (token !== undefined) session.lastSealed = now
   if (result.cookies.length > 0) {
@@ -250,7 +258,7 @@ function settled<T extends SessionData<T>>(session: SessionState<T>, result: Ses
 async function revokeSubject(options: ResolvedOptions, subject: string): Promise<void> {
   const store = options.revocations
   if (store === undefined) throw new ConfigurationError('revokeSubject() needs the revocations option (kvRevocations or another store)')
-  if (typeof subject !== 'string' || subject.length === 0) throw new TypeError('revokeSubject(subject) needs the non-empty subject given to login()')
+  checkSubject('revokeSubject(subject)', subject)
   const notBefore = nowSeconds(options.now) + options.clockSkew + 1
   const revoked = store.revokeSubject(subject, notBefore, notBefore + options.maxAgeLimit + options.clockSkew)
   await required(revoked, options.revocationTimeout, 'The revocation store could not record the sign-out everywhere. Try again.')

@@ -30,6 +30,11 @@ export interface SessionRecord {
   readonly binding?: string
   /** The CSRF secret, once `csrfToken()` was called. */
   readonly csrfSecret?: string
+  /**
+   * Signed in through a store's session directory: checked against the user's list of
+   * sessions (an allow list) rather than the deny list. Sealed, so a client cannot drop it.
+   */
+  readonly listed?: true
 }
 
 /**
@@ -59,6 +64,8 @@ export interface Envelope {
   readonly b?: string
   /** `SessionRecord.csrfSecret`. */
   readonly k?: string
+  /** `SessionRecord.listed`: 1 when set. */
+  readonly l?: 1
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -78,6 +85,7 @@ export function toEnvelope(record: SessionRecord): Envelope {
   if (record.flashes !== undefined && Object.keys(record.flashes).length > 0) out.f = record.flashes
   if (record.binding !== undefined) out.b = record.binding
   if (record.csrfSecret !== undefined) out.k = record.csrfSecret
+  if (record.listed === true) out.l = 1
   return out
 }
 
@@ -102,7 +110,7 @@ export function decodeEnvelope(bytes: Uint8Array<ArrayBuffer>): SessionRecord | 
  */
 export function recordOf(value: unknown): SessionRecord | undefined {
   if (!isRecord(value)) return undefined
-  const { i, c, x, a, t, s, r, d, f, b, k } = value
+  const { i, c, x, a, t, s, r, d, f, b, k, l } = value
   if (typeof i !== 'string' || !ID.test(i)) return undefined
   if (!isTime(c) || !isTime(x) || !isTime(a)) return undefined
   if (t !== undefined && !isTime(t)) return undefined
@@ -111,6 +119,7 @@ export function recordOf(value: unknown): SessionRecord | undefined {
   if (b !== undefined && typeof b !== 'string') return undefined
   if (k !== undefined && (typeof k !== 'string' || !ID.test(k))) return undefined
   if (!isRecord(d) || (f !== undefined && !isRecord(f))) return undefined
+  if (l !== undefined && (l !== 1 || s === undefined)) return undefined
   const record: Mutable<SessionRecord> = { id: i, createdAt: c, absoluteExpiry: x, lastSealed: a, data: d as SessionRecord['data'] }
   if (t !== undefined) record.idleTimeout = t
   if (s !== undefined) record.subject = s
@@ -118,6 +127,7 @@ export function recordOf(value: unknown): SessionRecord | undefined {
   if (f !== undefined) record.flashes = f as SessionRecord['data']
   if (b !== undefined) record.binding = b
   if (k !== undefined) record.csrfSecret = k
+  if (l === 1) record.listed = true
   return record
 }
 

@@ -14,7 +14,9 @@ import {
 import type { HeaderReader } from '../transport/transport.js'
 import { v1Format, type FormatFactory } from './format.js'
 import type { SessionEvent } from './events.js'
-import type { RevocationStore } from './revocation.js'
+import { MAX_SESSIONS_PER_SUBJECT, type RevocationStore, type SessionDirectory } from './revocation.js'
+
+const DIRECTORY_METHODS: readonly (keyof SessionDirectory)[] = ['record', 'confirm', 'check', 'rename', 'revoke', 'list']
 
 /** Options of `createSessions()`. Durations are in seconds. */
 export interface SessionOptions {
@@ -102,7 +104,7 @@ export interface SessionOptions {
   /**
    * At most this many signed-in sessions per subject: `login()` signs out (revokes) the
    * oldest beyond it, atomically in the memory, Redis, Durable Object and Deno KV stores.
-   * Needs a store with `recordSession()` (docs/REVOCATION.md, "Sessions of a user"). @default no limit
+   * Needs a store with `sessions` (a session directory) (docs/REVOCATION.md, "Sessions of a user"). @default no limit
    */
   readonly maxSessions?: number
   /**
@@ -192,12 +194,18 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   const store = options.revocations
   if (
     store !== undefined &&
-    (typeof store.isRevoked !== 'function' ||
+    (typeof store !== 'object' ||
+      store === null ||
+      typeof store.isRevoked !== 'function' ||
       typeof store.revoke !== 'function' ||
       typeof store.revokeSubject !== 'function' ||
       (store.notBefore !== undefined && typeof store.notBefore !== 'function'))
   ) {
-    throw new ConfigurationError('revocations must implement isRevoked(), revoke() and revokeSubject() (and optionally notBefore())')
+    throw new ConfigurationError('revocations must implement isRevoked(), revoke() and revokeSubject() (and optionally notBefore() and sessions)')
+  }
+  const directory = store?.sessions
+  if (directory !== undefined && !DIRECTORY_METHODS.every((method) => typeof directory?.[method] === 'function')) {
+    throw new ConfigurationError(`revocations.sessions must implement ${DIRECTORY_METHODS.map((m) => `${m}()`).join(', ')}`)
   }
   const { maxSessions, maxSessionsPolicy, sessionLabel } = userSessions(options)
   return {
@@ -232,10 +240,10 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
 function userSessions(options: SessionOptions): Pick<ResolvedOptions, 'maxSessions' | 'maxSessionsPolicy' | 'sessionLabel'> {
   const { maxSessions, sessionLabel } = options
   if (maxSessions !== undefined) {
-    if (typeof maxSessions !== 'number' || !Number.isInteger(maxSessions) || maxSessions < 1) {
-      throw new ConfigurationError(`maxSessions must be a whole number of sessions, at least 1; got ${String(maxSessions)}`)
+    if (typeof maxSessions !== 'number' || !Number.isInteger(maxSessions) || maxSessions < 1 || maxSessions > MAX_SESSIONS_PER_SUBJECT) {
+      throw new ConfigurationError(`maxSessions must be a whole number of sessions from 1 to ${MAX_SESSIONS_PER_SUBJECT}; got ${String(maxSessions)}`)
     }
-    if (typeof options.revocations?.recordSession !== 'function') {
+    if (options.revocations?.sessions === undefined) {
       throw new ConfigurationError('maxSessions needs a revocations store that records sessions (memoryRevocations, redisRevocations, durableObjectRevocations or denoKvRevocations)')
     }
   }

@@ -5,7 +5,8 @@ import type { Json, SessionRecord } from './envelope.js'
 import { emitHashed } from './events.js'
 import type { ResolvedOptions } from './options.js'
 import { required, withTimeout, type RevokedSession } from './revocation.js'
-import { recordSignIn } from './sign-in.js'
+import { deadline, recordSignIn } from './sign-in.js'
+import { SessionRevokedError } from '../errors.js'
 import type { HeaderReader } from '../transport/transport.js'
 
 /** What a session may hold: an object type whose values are JSON. */
@@ -91,7 +92,10 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   login(subject: string, options?: LoginOptions): Promise<void>
   /**
    * A new id for the same data and subject, e.g. after a privilege change. With a
-   * revocation store, the old id is revoked (`RevocationUnavailableError` when it cannot be).
+   * revocation store, the old id is first checked (whatever `revalidateAfter` says) and
+   * revoked, atomically where the store keeps a session directory:
+   * `SessionRevokedError` (the session destroyed) when it was already signed out,
+   * `RevocationUnavailableError` when the store cannot answer.
    */
   regenerate(): Promise<void>
   /**
@@ -144,7 +148,11 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   /** Key id that sealed the incoming token; undefined for a new session. */
   readonly loadedKeyId: number | undefined
   /** The signed-in session the client holds, until revoked: the only one worth revoking. */
-  #issued: RevokedSession | undefined
+  #issued: (RevokedSession & { readonly listed: boolean }) | undefined
+  /** Signed in through the store's session directory (sealed in the token): checked against it. */
+  listed: boolean
+  /** Signed in during this request and recorded as pending: the commit confirms it. */
+  confirmDue = false
   /** Cookie names of ours in the request (or last written). */
   cookieNames: readonly string[]
   /** Whether `cookieNames` hold this session; if not (garbage, expired, revoked) they are expired on commit. */
@@ -179,6 +187,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     this.checkedAt = record?.checkedAt
     this.binding = record?.binding
     this.csrfSecret = record?.csrfSecret
+    this.listed = record?.listed === true
     // Copies with null prototypes: keys like "__proto__" stay plain data (no prototype pollution).
     this.values = Object.assign(Object.create(null), record?.data)
     this.flashes = record?.flashes === undefined ? undefined : Object.assign(Object.create(null), record.flashes)
@@ -191,7 +200,10 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
    * store made load as signed out.
    */
   holdForRevocation(record: SessionRecord): void {
-    this.#issued = record.subject === undefined ? undefined : { sessionId: record.id, subject: record.subject, expiresAt: record.absoluteExpiry + this.#options.clockSkew }
+    this.#issued =
+      record.subject === undefined
+        ? undefined
+        : { sessionId: record.id, subject: record.subject, expiresAt: record.absoluteExpiry + this.#options.clockSkew, listed: record.listed === true }
   }
 
   get data(): Readonly<Partial<T>> {
@@ -267,22 +279,23 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
 
   async login(subject: string, options: LoginOptions = {}): Promise<void> {
     // A bad argument at run time is the caller's bug, not a configuration mistake: TypeError and RangeError.
-    if (typeof subject !== 'string' || subject.length === 0) {
-      throw new TypeError('login(subject) needs a non-empty string subject, such as the user id')
-    }
+    checkSubject('login(subject)', subject)
     const limit = this.#options.maxAgeLimit
     const maxAge = loginLifetime('maxAge', options.maxAge, this.#options.maxAge, limit)
     const idle = loginLifetime('idleTimeout', options.idleTimeout, this.#options.idleTimeout, limit)
     await this.#revokeCurrent()
     const now = this.#now()
     const id = newSessionId()
-    // A store that lists sessions records this one (applying maxSessions) and dates it.
-    const recorded = await recordSignIn(this.#options, { sessionId: id, subject, createdAt: now, expiresAt: now + maxAge + this.#options.clockSkew }, this.requestHeaders, this.#options.maxSessions)
+    // A store with a session directory records this one as pending (the commit confirms it).
+    const listed = await recordSignIn(this.#options, { sessionId: id, subject, createdAt: now, expiresAt: now + maxAge + this.#options.clockSkew }, this.requestHeaders)
     this.id = id
     this.subject = subject
-    // After a "sign out everywhere", a new session must count as created after it, even
-    // within the clock skew the not-before time allows for (docs/REVOCATION.md).
-    this.created = recorded ?? Math.max(now, await this.#notBefore(subject))
+    this.listed = listed
+    this.confirmDue = listed
+    // After a "sign out everywhere", a session outside a directory must count as created
+    // after it, even within the clock skew the not-before time allows for (docs/REVOCATION.md).
+    // A listed session needs no such date: the sign-out removed every listed session.
+    this.created = listed ? now : Math.max(now, await this.#notBefore(subject))
     this.absoluteExpiry = now + maxAge
     this.idle = options.idleTimeout === undefined ? undefined : idle
     // A session created now cannot be revoked yet: the first check is due after revalidateAfter.
@@ -295,11 +308,22 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   }
 
   async regenerate(): Promise<void> {
-    await this.#revokeCurrent()
     const id = newSessionId()
-    // Still the same sign-in: listed under its new id, its creation time kept, no limit applied.
-    if (this.subject !== undefined) {
-      await recordSignIn(this.#options, { sessionId: id, subject: this.subject, createdAt: this.created, expiresAt: this.absoluteExpiry + this.#options.clockSkew }, this.requestHeaders, undefined)
+    const issued = this.#issued
+    const store = this.#options.revocations
+    if (this.subject !== undefined && this.listed && store?.sessions !== undefined) {
+      // One atomic step: the new id takes the old one's place in the directory, or nothing
+      // happens because the old one was signed out (never a fresh id for a revoked session).
+      const message = 'The revocation store could not regenerate the session. Try again.'
+      const renamed = await required(store.sessions.rename({ subject: this.subject, from: this.id, to: id, deadline: deadline(this.#options) }), this.#options.revocationTimeout, message)
+      if (!renamed) this.#refuse()
+      this.#issued = undefined
+    } else if (issued !== undefined && store !== undefined) {
+      // Outside a directory: ask the deny list now, whatever revalidateAfter says, then revoke.
+      const query = { sessionId: issued.sessionId, subject: issued.subject, createdAt: this.created }
+      const revoked = await required(store.isRevoked(query), this.#options.revocationTimeout, 'The revocation store could not check the session. Try again.')
+      if (revoked) this.#refuse()
+      await this.#revokeCurrent()
     }
     this.id = id
     this.dirty = true
@@ -310,6 +334,13 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     this.destroy()
     this.#issued = issued
     await this.#revokeCurrent()
+  }
+
+  /** The store says this session was signed out: it ends here (the commit clears the cookie). */
+  #refuse(): never {
+    this.#issued = undefined
+    this.destroy()
+    throw new SessionRevokedError('This session was signed out; sign in again.')
   }
 
   destroy(): void {
@@ -324,6 +355,8 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     this.values = Object.create(null) as Record<string, Json>
     this.flashes = undefined
     this.csrfSecret = undefined
+    this.listed = false
+    this.confirmDue = false
     this.destroyed = true
     this.keepCookie = false
     this.dirty = false
@@ -356,6 +389,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     if (this.flashes !== undefined) record.flashes = this.flashes
     if (this.binding !== undefined) record.binding = this.binding
     if (this.csrfSecret !== undefined) record.csrfSecret = this.csrfSecret
+    if (this.listed && this.subject !== undefined) record.listed = true
     return record
   }
 
@@ -366,8 +400,10 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     // are never looked up: nothing to revoke.
     if (store === undefined || issued === undefined) return
     const message = 'The revocation store could not revoke the session; a copy of its cookie stays valid. Try again.'
+    // A listed session leaves the directory (nothing added); any other joins the deny list.
+    const revoking = issued.listed && store.sessions !== undefined ? store.sessions.revoke(issued.subject, [issued.sessionId]).then(() => undefined) : store.revoke(issued)
     try {
-      await required(store.revoke(issued), this.#options.revocationTimeout, message)
+      await required(revoking, this.#options.revocationTimeout, message)
     } catch (error) {
       await emitHashed(this.#options.onEvent, issued.sessionId, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, operation: 'revoke', revocationFailure: this.#options.revocationFailure }))
       throw error
@@ -393,3 +429,15 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   }
 }
 
+
+/** Subjects of lone UTF-16 surrogates would be mangled into another subject's key by UTF-8 encoding. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
+ * A subject is a non-empty string of well-formed Unicode: UTF-8 turns a lone surrogate into
+ * U+FFFD, so "bob\uD800" would share "bob\uFFFD"'s record in every store (CWE-176). TypeError otherwise.
+ */
+export function checkSubject(call: string, subject: unknown): asserts subject is string {
+  if (typeof subject !== 'string' || subject.length === 0) throw new TypeError(`${call} needs a non-empty string subject, such as the user id`)
+  if (LONE_SURROGATE.test(subject)) throw new TypeError(`${call} needs a subject of well-formed Unicode (it has a lone surrogate)`)
+}

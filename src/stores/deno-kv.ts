@@ -1,6 +1,6 @@
 import { sha256 } from '../keys/digest.js'
 import type { RevocationStore } from '../session/revocation.js'
-import { isRevokedBy, liveSessions, parseRecord, recordExpiry, withLiveSession, withNotBefore, withSeen, withSession, type SubjectRecord } from './record.js'
+import { isRevokedBy, parseRecord, recordExpiry, withNotBefore, withSession, type SubjectRecord } from './record.js'
 
 /** One part of a Deno KV key, as `Deno.KvKeyPart` declares it. */
 export type DenoKvKeyPart = Uint8Array | string | number | bigint | boolean | symbol
@@ -100,11 +100,6 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
     revoke: (entry) => update(entry.subject, (record, seconds) => ({ record: withSession(record, entry, seconds), result: undefined })),
     revokeSubject: (subject, notBefore, expiresAt) =>
       update(subject, (record, seconds) => ({ record: withNotBefore(record, notBefore, expiresAt, seconds), result: undefined })),
-    // Sessions of a user: the sign-in and the limit in one atomic write, as for revocations.
-    recordSession: (entry, limit, refuse) => update(entry.subject, (record, seconds) => withLiveSession(record, entry, limit, seconds, refuse)),
-    // The check, and "last seen" written at most once per revalidation window.
-    touchSession: (query) => update(query.subject, (record, seconds) => ({ record: withSeen(record, query, seconds), result: isRevokedBy(record, query) })),
-    listSessions: async (subject) => liveSessions(await read(subject), subject, Math.floor(now() / 1000)),
   }
 }
 

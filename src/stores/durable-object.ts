@@ -104,9 +104,5 @@ export function durableObjectRevocations<Id>(namespace: SessionRevocationsNamesp
     notBefore: async (subject) => object(subject).notBefore(now()),
     revoke: async (entry) => object(entry.subject).revokeSession(entry.sessionId, entry.expiresAt, now()),
     revokeSubject: async (subject, notBefore, expiresAt) => object(subject).revokeSubject(notBefore, expiresAt, now()),
-    recordSession: async (entry, limit, refuse) =>
-      object(entry.subject).recordSession(entry.sessionId, entry.createdAt, entry.expiresAt, entry.label, limit, now(), refuse === true),
-    touchSession: async (query) => object(query.subject).touchSession(query.sessionId, query.createdAt, now()),
-    listSessions: async (subject) => (await object(subject).listSessions(now())).map((row) => ({ ...row, subject })),
   }
 }

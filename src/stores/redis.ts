@@ -1,7 +1,6 @@
 import { nowSeconds } from '../limits.js'
-import type { RecordedSession, RevocationStore } from '../session/revocation.js'
+import type { RevocationStore } from '../session/revocation.js'
 import { keyOf } from './kv.js'
-import { liveSessions, parseRecord } from './record.js'
 
 /**
  * The one thing this store needs from a Redis client: run a Lua script (`EVAL`), with its
@@ -183,28 +182,7 @@ export function redisRevocations(client: RedisLike, options: RedisRevocationsOpt
     notBefore: async (subject) => integer(await client.eval(NOT_BEFORE, [await keyOf(prefix, subject)], [])),
     revoke: (entry) => write(entry.subject, ['s', entry.sessionId, String(entry.expiresAt)]),
     revokeSubject: (subject, notBefore, expiresAt) => write(subject, ['n', String(notBefore), String(expiresAt)]),
-    recordSession: async (entry, limit, refuse) => {
-      const args = ['r', entry.sessionId, String(entry.createdAt), String(entry.expiresAt), limit === undefined ? '' : String(limit), entry.label ?? '', refuse === true ? '1' : '']
-      return recorded(await client.eval(WRITE, [await keyOf(prefix, entry.subject)], [String(Math.floor(now())), ...args]))
-    },
-    touchSession: async (query) =>
-      integer(await client.eval(TOUCH, [await keyOf(prefix, query.subject)], [query.sessionId, String(query.createdAt), String(nowSeconds(now))])) === 1,
-    listSessions: async (subject) => {
-      const reply = await client.eval(READ, [await keyOf(prefix, subject)], [])
-      if (reply === null || reply === undefined) return []
-      // @upstash/redis parses a JSON reply by default; other clients return the text.
-      return liveSessions(parseRecord(typeof reply === 'string' ? reply : JSON.stringify(reply)), subject, nowSeconds(now))
-    },
   }
-}
-
-/** The 'r' script's reply: [createdAt, ...evicted ids]. */
-function recorded(reply: unknown): RecordedSession {
-  if (!Array.isArray(reply) || reply.length === 0) throw new TypeError('unexpected reply from Redis')
-  const [createdAt, ...evicted] = reply as unknown[]
-  if (!evicted.every((id): id is string => typeof id === 'string')) throw new TypeError('unexpected reply from Redis')
-  const created = integer(createdAt)!
-  return created === -1 ? { createdAt: 0, evicted: [], refused: true } : { createdAt: created, evicted }
 }
 
 /** A script's integer reply (a number, or a numeric string from some clients); nil is undefined. */

@@ -110,7 +110,7 @@ describe('durableObjectRevocations on Durable Objects (workerd, SQLite storage)'
     expect((await sessions.load(cookie)).subject).toBe('ada')
     const held = await contents(stubOf('ada'))
     expect([held.sessions, held.notBefore, held.alarm]).toEqual([[], [], (clock.seconds + 7 * 86_400 + 30) * 1000])
-    expect(await store.listSessions!('ada')).toHaveLength(1)
+    expect(await store.sessions!.list('ada')).toHaveLength(1)
   })
 
   it('sets an alarm at the latest expiry it holds; the alarm deletes the object storage once nothing matters', async () => {

@@ -1,6 +1,6 @@
 import { createCookieSessionStorage, createSession, isSession, RouterContextProvider, type SessionStorage } from 'react-router'
 import { describe, expect, it } from 'vitest'
-import { ConfigurationError, createSessions, SessionTooLargeError, type SessionOptions } from '../../src/index.js'
+import { ConfigurationError, createSessions, SessionTooLargeError, type RevocationStore, type SessionOptions } from '../../src/index.js'
 import { memoryRevocations } from '../../src/memory.js'
 import { createSealedSessionStorage, type SealedSession } from '../../src/react-router/index.js'
 import { Clock, CookieJar, SECRET_A, SECRET_B } from '../support/index.js'
@@ -203,11 +203,12 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
     let failing = false
     const store = memoryRevocations({ now: clock.now })
     const down = (): Promise<never> => Promise.reject(new Error('down'))
-    // The check is isRevoked(), or touchSession() where the store records sessions: both fail.
-    const flaky = {
+    // The check is isRevoked(), or the directory's check() for a listed session: both fail.
+    const directory = store.sessions!
+    const flaky: RevocationStore = {
       ...store,
-      isRevoked: (query: Parameters<typeof store.isRevoked>[0]) => (failing ? down() : store.isRevoked(query)),
-      touchSession: (query: Parameters<typeof store.isRevoked>[0]) => (failing ? down() : store.touchSession!(query)),
+      isRevoked: (query) => (failing ? down() : store.isRevoked(query)),
+      sessions: { ...directory, check: (query) => (failing ? down() : directory.check(query)) },
     }
     const storage = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, now: clock.now, revocations: flaky })
     const session = await storage.getSession()

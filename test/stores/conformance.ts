@@ -5,7 +5,19 @@
  * through createSessions(); store behaviour through the store itself.
  */
 import { describe, expect, it } from 'vitest'
-import { createSessions, RevocationUnavailableError, SessionLimitError, type RevocationStore, type SessionEvent, type SessionOptions } from 'sealed-session'
+import {
+  createSessions,
+  LateWriteError,
+  MAX_SESSIONS_PER_SUBJECT,
+  PENDING_SECONDS,
+  RevocationUnavailableError,
+  SessionLimitError,
+  SessionRevokedError,
+  SessionTooLargeError,
+  type RevocationStore,
+  type SessionEvent,
+  type SessionOptions,
+} from 'sealed-session'
 import { Clock, cookieHeader, SECRET_A } from '../support/index.js'
 
 const SKEW = 30
@@ -36,15 +48,19 @@ export interface ConformanceOptions {
 }
 
 export function revocationConformance(name: string, backend: (clock: Clock) => Backend | Promise<Backend>, options: ConformanceOptions = {}): void {
-  /** A fresh backend and an engine on it; `wrap` puts a fault in front of the real store. */
-  const setup = async (extra: Partial<SessionOptions> = {}, wrap = (store: RevocationStore): RevocationStore => store) => {
+  /**
+   * A fresh backend and an engine on it; `wrap` puts a fault in front of the real store.
+   * The deny-list cases use the store without its directory (as Workers KV and custom
+   * stores are), so sign-ins are not listed and every revocation is a deny-list entry.
+   */
+  const setup = async (extra: Partial<SessionOptions> = {}, wrap = (store: RevocationStore): RevocationStore => store, list = false) => {
     const clock = new Clock(options.start?.())
     const b = await backend(clock)
     const events: SessionEvent[] = []
     const sessions = createSessions({
       secrets: SECRET_A,
       now: clock.now,
-      revocations: wrap(b.store),
+      revocations: wrap(list ? b.store : denyOnly(b.store)),
       revalidateAfter: 0,
       clockSkew: SKEW,
       onEvent: (e) => events.push(e),
@@ -84,13 +100,13 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
       expect((await sessions.load(second)).isNew).toBe(true)
     })
 
-    it('signs out a session sealed by a server whose clock runs ahead within the skew', async () => {
+    it('signs out at once a session sealed by a server whose clock runs ahead (its check time in our future is due)', async () => {
       const { clock, backend: b, sessions } = await setup()
-      const ahead = createSessions({ secrets: SECRET_A, now: () => clock.ms + (SKEW - 1) * 1000, revocations: b.store, revalidateAfter: 0, clockSkew: SKEW })
+      const ahead = createSessions({ secrets: SECRET_A, now: () => clock.ms + 20_000, revocations: denyOnly(b.store), revalidateAfter: 60, clockSkew: SKEW })
       const cookie = await signIn(ahead)
       clock.advance(1)
       await sessions.revokeSubject('ada')
-      clock.advance(SKEW) // its check time is in our future: the next check is due once we pass it
+      // Not a second later: a check time ahead of our clock is not trusted to mean "checked".
       expect((await sessions.load(cookie)).isNew).toBe(true)
     })
 
@@ -229,10 +245,10 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
 
   describe(`sessions of a user: ${name}`, () => {
     /** Skips the test for a store without the optional capabilities (KV). */
-    const listing = async (extra: Partial<SessionOptions>, skip: () => void) => {
-      // Asked before the engine is built: maxSessions refuses a store without recordSession().
-      if ((await setup()).backend.store.listSessions === undefined) skip()
-      return setup(extra)
+    const listing = async (extra: Partial<SessionOptions>, skip: () => void, wrap?: (store: RevocationStore) => RevocationStore) => {
+      // Asked before the engine is built: maxSessions refuses a store without a directory.
+      if ((await setup()).backend.store.sessions === undefined) skip()
+      return setup(extra, wrap, true)
     }
     const device = (label: string) => ({ 'user-agent': label })
 
@@ -356,6 +372,209 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
       expect(await sessions.listSessions('ada')).toEqual([])
       if (b.holds !== undefined) expect(await b.holds('ada')).toBe(false)
     })
+
+    // Issue 19, item 1: a cookie signed out by id must not mint itself a fresh id.
+    it('regenerate() of a device signed out by id (not yet checked) throws SessionRevokedError and clears it; maxSessions 1 keeps one', async ({ skip }) => {
+      const { clock, sessions } = await listing({ revalidateAfter: 60, maxSessions: 1 }, skip)
+      const laptop = await signInAs(sessions, 'ada')
+      clock.advance(1)
+      const phone = await signInAs(sessions, 'ada') // maxSessions 1: the laptop is signed out
+      const stale = await sessions.load(laptop.cookie)
+      expect(stale.subject, 'not checked yet: revalidateAfter').toBe('ada')
+      await expect(stale.regenerate()).rejects.toBeInstanceOf(SessionRevokedError)
+      expect(stale.subject).toBeUndefined()
+      expect((await sessions.commit(stale)).setCookie.join(), 'the cookie is cleared').toMatch(/Max-Age=0/)
+      expect((await sessions.listSessions('ada')).length).toBe(1)
+      clock.advance(60)
+      expect((await sessions.load(phone.cookie)).subject).toBe('ada')
+      expect((await sessions.load(laptop.cookie)).isNew).toBe(true)
+    })
+
+    it('regenerate() of a device signed out by handle, or of a copy of a cookie that logged out, throws SessionRevokedError', async ({ skip }) => {
+      const { sessions } = await listing({ revalidateAfter: 60 }, skip)
+      const tablet = await signInAs(sessions, 'bob')
+      const desk = await signInAs(sessions, 'bob')
+      const handle = (await sessions.listSessions(await sessions.load(desk.cookie))).find((s) => !s.current)!.handle
+      expect(await sessions.revokeSession('bob', handle)).toBe(true)
+      await expect((await sessions.load(tablet.cookie)).regenerate()).rejects.toBeInstanceOf(SessionRevokedError)
+      await (await sessions.load(desk.cookie)).logout()
+      await expect((await sessions.load(desk.cookie)).regenerate()).rejects.toBeInstanceOf(SessionRevokedError)
+      expect(await sessions.listSessions('bob')).toEqual([])
+    })
+
+    it('regenerate() outside a directory asks the deny list whatever revalidateAfter says', async () => {
+      const { sessions } = await setup({ revalidateAfter: 3600 })
+      const cookie = await signIn(sessions)
+      await (await sessions.load(cookie)).logout() // one copy signs out
+      const copy = await sessions.load(cookie)
+      expect(copy.subject, 'not checked yet').toBe('ada')
+      await expect(copy.regenerate()).rejects.toBeInstanceOf(SessionRevokedError)
+      const fresh = await sessions.load(await signIn(sessions))
+      await fresh.regenerate()
+      expect(fresh.subject).toBe('ada')
+    })
+
+    // Issue 19, item 2: what one user stores is bounded, and a check costs the same whatever their history.
+    it('a sign-out leaves nothing behind: 200 sign-ins and sign-outs of one user leave the store holding nothing', async ({ skip }) => {
+      const { backend: b, sessions } = await listing({}, skip)
+      for (let i = 0; i < 200; i++) await (await sessions.load(await signIn(sessions))).logout()
+      expect(await sessions.listSessions('ada')).toEqual([])
+      if (b.holds !== undefined) expect(await b.holds('ada')).toBe(false)
+      if (b.expiresAt !== undefined) expect(await b.expiresAt('ada')).toBeUndefined()
+    })
+
+    it(`holds at most ${MAX_SESSIONS_PER_SUBJECT} sessions of one user, signing out the oldest beyond; one call per check throughout`, async ({ skip }) => {
+      const { clock, backend: b } = await listing({}, skip)
+      const directory = b.store.sessions!
+      const at = clock.seconds
+      const ids = Array.from({ length: MAX_SESSIONS_PER_SUBJECT + 5 }, (_, i) => `s${String(i).padStart(21, '0')}`)
+      for (const id of ids) {
+        await directory.record({ sessionId: id, subject: 'ada', createdAt: at, expiresAt: at + 3600 }, {})
+        await directory.confirm({ subject: 'ada', sessionId: id })
+      }
+      const listed = await directory.list('ada')
+      expect(listed).toHaveLength(MAX_SESSIONS_PER_SUBJECT)
+      expect(listed[0]!.sessionId, 'the oldest five were signed out').toBe(ids[5])
+      expect(await directory.check({ sessionId: ids[0]!, subject: 'ada', createdAt: at })).toBe(true)
+      const calls = b.calls()
+      expect(await directory.check({ sessionId: ids.at(-1)!, subject: 'ada', createdAt: at })).toBe(false)
+      expect(b.calls() - calls).toBe(1)
+    })
+
+    it(`keeps at most ${MAX_SESSIONS_PER_SUBJECT} revoked ids per user, folding the rest into the not-before time (never forgetting one)`, async () => {
+      const { clock, backend: b } = await setup()
+      const at = clock.seconds
+      const ids = Array.from({ length: MAX_SESSIONS_PER_SUBJECT + 1 }, (_, i) => `r${String(i).padStart(21, '0')}`)
+      for (const sessionId of ids) await b.store.revoke({ sessionId, subject: 'ada', expiresAt: at + 3600 })
+      for (const sessionId of [ids[0]!, ids.at(-1)!]) expect(await b.store.isRevoked({ sessionId, subject: 'ada', createdAt: at })).toBe(true)
+      expect(await b.store.notBefore?.('ada')).toBeGreaterThan(at)
+    })
+
+    // Issue 19, item 4: a sign-in the app was told failed, or whose cookie never went out, takes no effect.
+    it('a login() the store answered too late changes nothing: not listed, nobody evicted', async ({ skip }) => {
+      const gate = gated('record')
+      const { sessions } = await listing({ maxSessions: 1, revocationTimeout: 20 }, skip, gate.wrap)
+      const session = await sessions.load(null)
+      const started = Date.now()
+      await expect(session.login('ada')).rejects.toBeInstanceOf(RevocationUnavailableError)
+      expect(await gate.release(started + 20)).toEqual(['refused late'])
+      expect(await sessions.listSessions('ada')).toEqual([])
+    })
+
+    it('a confirm the store answered too late evicts nobody; the commit threw, no cookie went out', async ({ skip }) => {
+      const gate = gated('confirm')
+      const { clock, sessions, backend: b } = await listing({ maxSessions: 1, revocationTimeout: 20 }, skip, gate.wrap)
+      // The first device signs in through the store itself (the gate holds confirms).
+      const direct = createSessions({ secrets: SECRET_A, now: clock.now, revocations: b.store, revalidateAfter: 0, clockSkew: SKEW, maxSessions: 1 })
+      const laptop = await signInAs(direct, 'ada')
+      const session = await sessions.load(null)
+      await session.login('ada')
+      const started = Date.now()
+      await expect(sessions.commit(session)).rejects.toBeInstanceOf(RevocationUnavailableError)
+      expect(await gate.release(started + 20)).toEqual(['refused late'])
+      expect((await direct.load(laptop.cookie)).subject).toBe('ada')
+      expect(await direct.listSessions('ada')).toHaveLength(1)
+    })
+
+    it('a sign-in whose response never went out (handler threw, session too large) signs nobody out and is forgotten', async ({ skip }) => {
+      const { clock, sessions } = await listing({ maxSessions: 1 }, skip)
+      const laptop = await signInAs(sessions, 'ada')
+      const thrown = await sessions.load(null)
+      await thrown.login('ada') // the handler throws after this: no commit
+      const large = await sessions.load(null)
+      await large.login('ada')
+      large.set('blob', 'x'.repeat(8000))
+      await expect(sessions.commit(large)).rejects.toBeInstanceOf(SessionTooLargeError)
+      expect((await sessions.load(laptop.cookie)).subject).toBe('ada')
+      expect((await sessions.listSessions('ada')).map((s) => s.current)).toEqual([false])
+      clock.advance(PENDING_SECONDS)
+      expect((await sessions.load(laptop.cookie)).subject, 'still in once the pending sign-ins are forgotten').toBe('ada')
+    })
+
+    it("'refuse' counts a pending sign-in until it is confirmed or forgotten after PENDING_SECONDS", async ({ skip }) => {
+      const { clock, sessions } = await listing({ maxSessions: 1, maxSessionsPolicy: 'refuse' }, skip)
+      await (await sessions.load(null)).login('ada') // never committed
+      await expect(signInAs(sessions, 'ada')).rejects.toBeInstanceOf(SessionLimitError)
+      clock.advance(PENDING_SECONDS)
+      const { cookie } = await signInAs(sessions, 'ada')
+      expect((await sessions.load(cookie)).subject).toBe('ada')
+    })
+
+    it('a sign-out everywhere between login() and its commit signs that sign-in out too: the commit throws', async ({ skip }) => {
+      const { sessions } = await listing({}, skip)
+      const session = await sessions.load(null)
+      await session.login('ada')
+      await sessions.revokeSubject('ada')
+      await expect(sessions.commit(session)).rejects.toBeInstanceOf(RevocationUnavailableError)
+      expect(await sessions.listSessions('ada')).toEqual([])
+    })
+
+    // Issue 19, item 5: one store operation signs out every other device.
+    it('signs out 79 other devices in one store call, every one of them', async ({ skip }) => {
+      const { backend: b, sessions } = await listing({}, skip)
+      const others = []
+      for (let i = 0; i < 79; i++) others.push(await signInAs(sessions, 'ada'))
+      const mine = await sessions.load((await signInAs(sessions, 'ada')).cookie)
+      const calls = b.calls()
+      expect(await sessions.revokeOtherSessions(mine)).toBe(79)
+      expect(b.calls() - calls, 'list, then one revoke').toBe(2)
+      const alive = await Promise.all(others.map(async (o) => (await sessions.load(o.cookie)).subject))
+      expect(alive.filter((s) => s !== undefined)).toEqual([])
+      expect(await sessions.listSessions('ada')).toHaveLength(1)
+    })
+
+    // Issue 19, item 6: UTF-8 turns a lone surrogate into U+FFFD, which is another user's name.
+    it('refuses subjects that are not well-formed Unicode, so "bob\\uD800" never reaches "bob\\uFFFD"\'s record', async ({ skip }) => {
+      const { sessions } = await listing({}, skip)
+      await signInAs(sessions, 'bob\uFFFD')
+      for (const subject of ['bob\uD800', 'bob\uDC00', '\uDFFFbob']) {
+        await expect((await sessions.load(null)).login(subject)).rejects.toBeInstanceOf(TypeError)
+        await expect(sessions.listSessions(subject)).rejects.toBeInstanceOf(TypeError)
+        await expect(sessions.revokeSubject(subject)).rejects.toBeInstanceOf(TypeError)
+        await expect(sessions.revokeSession(subject, 'x')).rejects.toBeInstanceOf(TypeError)
+      }
+      expect(await sessions.listSessions('bob\uFFFD')).toHaveLength(1)
+      expect(await sessions.listSessions('😀')).toEqual([])
+    })
+
+    // Issue 19, item 10: the order of sign-ins is the store's, not a not-before date.
+    it('five sign-ins 1 s apart right after a sign-out everywhere, maxSessions 2: the two newest stay, listed newest first at their real times', async ({ skip }) => {
+      const { clock, sessions } = await listing({ maxSessions: 2 }, skip)
+      await signInAs(sessions, 'ada')
+      await sessions.revokeSubject('ada')
+      const times: number[] = []
+      const devices = []
+      for (let i = 0; i < 5; i++) {
+        clock.advance(1)
+        times.push(clock.seconds)
+        devices.push(await signInAs(sessions, 'ada', { 'user-agent': `device ${i}` }))
+      }
+      const alive = await Promise.all(devices.map(async (d) => (await sessions.load(d.cookie)).subject === 'ada'))
+      expect(alive).toEqual([false, false, false, true, true])
+      const listed = await sessions.listSessions('ada')
+      expect(listed.map((s) => s.createdAt.getTime() / 1000)).toEqual([times[4], times[3]])
+    })
+
+    it('orders sign-ins within one second by when they happened, not by id', async ({ skip }) => {
+      const { sessions } = await listing({ maxSessions: 3 }, skip)
+      const devices = []
+      for (let i = 0; i < 6; i++) devices.push(await signInAs(sessions, 'ada'))
+      const alive = await Promise.all(devices.map(async (d) => (await sessions.load(d.cookie)).subject === 'ada'))
+      expect(alive).toEqual([false, false, false, true, true, true])
+    })
+
+    it('revokeOtherSessions() of a session that loaded signed out because the store failed throws, and a malformed handle is simply not found', async ({ skip }) => {
+      const fault = faulty()
+      const { sessions } = await listing({}, skip, fault.wrap)
+      const { cookie } = await signInAs(sessions, 'ada')
+      fault.mode = 'throw'
+      const closed = await sessions.load(cookie)
+      expect(closed.subject).toBeUndefined()
+      await expect(sessions.revokeOtherSessions(closed)).rejects.toBeInstanceOf(RevocationUnavailableError)
+      fault.mode = 'ok'
+      for (const handle of ['', 'x', '../../etc', 'A'.repeat(10_000)]) expect(await sessions.revokeSession('ada', handle)).toBe(false)
+      expect(await sessions.listSessions('ada')).toHaveLength(1)
+    })
   })
 }
 
@@ -372,15 +591,64 @@ function faulty() {
     wrap: (store: RevocationStore): RevocationStore => {
       const call = <V>(real: () => Promise<V>): Promise<V> =>
         fault.mode === 'ok' ? real() : fault.mode === 'throw' ? Promise.reject(new Error('store down')) : new Promise<V>(() => {})
+      const directory = store.sessions
       return {
         isRevoked: (query) => call(() => store.isRevoked(query)),
         revoke: (entry) => call(() => store.revoke(entry)),
         revokeSubject: (subject, notBefore, expiresAt) => call(() => store.revokeSubject(subject, notBefore, expiresAt)),
         notBefore: (subject) => call(async () => store.notBefore?.(subject)),
+        ...(directory === undefined
+          ? {}
+          : {
+              sessions: {
+                record: (entry, options) => call(() => directory.record(entry, options)),
+                confirm: (confirmation) => call(() => directory.confirm(confirmation)),
+                check: (query) => call(() => directory.check(query)),
+                rename: (change) => call(() => directory.rename(change)),
+                revoke: (subject, ids) => call(() => directory.revoke(subject, ids)),
+                list: (subject) => call(() => directory.list(subject)),
+              },
+            }),
       }
     },
   }
   return fault
+}
+
+/** The store without its directory: the deny list alone, as Workers KV and custom stores are. */
+function denyOnly(store: RevocationStore): RevocationStore {
+  const { sessions: _directory, ...rest } = store
+  return rest
+}
+
+/**
+ * Holds one directory method's calls until `release()`: the engine gives up on them after
+ * `revocationTimeout`, then they reach the real store late (a slow store, a client's
+ * offline queue re-sent). `settled` resolves with what the late calls did.
+ */
+function gated(method: 'record' | 'confirm' | 'rename') {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  const late: Promise<unknown>[] = []
+  return {
+    wrap: (store: RevocationStore): RevocationStore => {
+      const directory = store.sessions!
+      const held = <A extends unknown[], R>(real: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
+        const result = opened.then(() => real(...args))
+        late.push(result.then(() => 'applied', (error: unknown) => (error instanceof LateWriteError ? 'refused late' : error)))
+        return result
+      }
+      return { ...store, sessions: { ...directory, [method]: held(directory[method] as (...args: unknown[]) => Promise<unknown>) } }
+    },
+    /** Lets the held calls through once the wall clock is past their deadline; what each did. */
+    release: async (deadlineMs: number): Promise<unknown[]> => {
+      // The deadline is wall-clock time by design (a store compares it with its own clock):
+      // wait, bounded, until it has passed.
+      for (let i = 0; i < 200 && Date.now() <= deadlineMs + 1; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+      open()
+      return Promise.all(late)
+    },
+  }
 }
 
 /** A sign-in from a client with these headers: its cookie, and its raw id (to prove no handle shows it). */

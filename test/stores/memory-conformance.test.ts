@@ -1,5 +1,5 @@
 import { memoryRevocations } from 'sealed-session/memory'
-import type { RevocationStore } from 'sealed-session'
+import type { RevocationStore, SessionDirectory } from 'sealed-session'
 import { revocationConformance } from './conformance.js'
 
 revocationConformance('memory', (clock) => {
@@ -9,15 +9,22 @@ revocationConformance('memory', (clock) => {
     calls++
     return method(...args)
   }
+  const directory = memory.sessions!
   // The memory store has no backend below it: its own methods are the calls counted.
+  const sessions: SessionDirectory = {
+    record: count(directory.record),
+    confirm: count(directory.confirm),
+    check: count(directory.check),
+    rename: count(directory.rename),
+    revoke: count(directory.revoke),
+    list: count(directory.list),
+  }
   const store: RevocationStore = {
     isRevoked: count(memory.isRevoked),
     revoke: count(memory.revoke),
     revokeSubject: count(memory.revokeSubject),
     notBefore: count(memory.notBefore!),
-    recordSession: count(memory.recordSession!),
-    touchSession: count(memory.touchSession!),
-    listSessions: count(memory.listSessions!),
+    sessions,
   }
   return {
     store,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { memoryRevocations } from 'sealed-session/memory'
 import { ConfigurationError, createSessions, RevocationUnavailableError, type RevocationStore, type SessionEvent } from 'sealed-session'
-import { withLiveSession } from '../../src/stores/record.js'
 import { Clock, cookieHeader, SECRET_A } from '../support/index.js'
 
 /** A store with only the required methods, as custom stores and KV are. */
@@ -70,7 +69,7 @@ describe('sessions of a user: the engine', () => {
 
   it('login() throws RevocationUnavailableError when the sign-in cannot be recorded, leaving the session as it was', async () => {
     const memory = memoryRevocations()
-    const sessions = createSessions({ secrets: SECRET_A, revocations: { ...memory, recordSession: () => Promise.reject(new Error('down')) } })
+    const sessions = createSessions({ secrets: SECRET_A, revocations: { ...memory, sessions: { ...memory.sessions!, record: () => Promise.reject(new Error('down')) } } })
     const session = await sessions.load(null)
     const id = session.id
     await expect(session.login('ada')).rejects.toBeInstanceOf(RevocationUnavailableError)
@@ -81,11 +80,16 @@ describe('sessions of a user: the engine', () => {
     const memory = memoryRevocations()
     let label = (): string => 'é'.repeat(150)
     const sessions = createSessions({ secrets: SECRET_A, revocations: memory, sessionLabel: () => label() })
-    await (await sessions.load(null)).login('ada')
+    const signIn = async (): Promise<void> => {
+      const session = await sessions.load(null)
+      await session.login('ada')
+      await sessions.commit(session)
+    }
+    await signIn()
     label = () => {
       throw new Error('bad user agent')
     }
-    await (await sessions.load(null)).login('ada')
+    await signIn()
     const labels = (await sessions.listSessions('ada')).map((s) => s.label)
     expect(labels.sort()).toEqual(['é'.repeat(100), undefined])
   })
@@ -95,16 +99,5 @@ describe('sessions of a user: the engine', () => {
     const anonymous = await sessions.load(null)
     expect(await sessions.listSessions(anonymous)).toEqual([])
     expect(await sessions.revokeOtherSessions(anonymous)).toBe(0)
-  })
-})
-
-describe('sessions of a user: the record', () => {
-  it('evicts the oldest others beyond the limit, never the new entry, and revokes them until their expiry', () => {
-    let record = withLiveSession(undefined, { sessionId: 'a', subject: 'u', createdAt: 100, expiresAt: 900 }, 1, 100).record
-    const { record: next, result } = withLiveSession(record, { sessionId: 'b', subject: 'u', createdAt: 100, expiresAt: 950 }, 1, 100)
-    expect(result).toEqual({ createdAt: 100, evicted: ['a'] })
-    expect(next).toEqual({ s: { a: 900 }, l: { b: { c: 100, x: 950 } } })
-    record = { n: 200, e: 2000 }
-    expect(withLiveSession(record, { sessionId: 'c', subject: 'u', createdAt: 150, expiresAt: 950 }, undefined, 150).result.createdAt).toBe(200)
   })
 })
