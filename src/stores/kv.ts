@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors.js'
 import { sha256, toHex } from '../keys/digest.js'
 import { nowSeconds } from '../limits.js'
 import type { RevocationStore } from '../session/revocation.js'
@@ -33,7 +34,10 @@ const KV_MAX_KEY_BYTES = 512
 
 /**
  * Revocations in Workers KV: one key per subject holding its "not before" time and its
- * revoked session ids, so a check is one KV read. KV is eventually consistent (a write
+ * revoked session ids, so a check is one KV read. What one subject can make it hold is
+ * bounded: past `MAX_SESSIONS_PER_SUBJECT` revoked ids alive at once, they fold into the
+ * not-before time (the user is signed out everywhere rather than a record growing). KV
+ * keeps no session directory (no atomic update): no device list or `maxSessions`. KV is eventually consistent (a write
  * can take 60 s or more to reach other locations) and has no atomic update: two
  * revocations for the same user at the same moment in different locations can lose
  * one. docs/REVOCATION.md gives the worst-case lag and when to use a Durable Object.
@@ -47,7 +51,7 @@ const KV_MAX_KEY_BYTES = 512
  * ```
  */
 export function kvRevocations(kv: KVLike, options: KVRevocationsOptions = {}): RevocationStore {
-  const prefix = options.prefix ?? 'revoked:'
+  const prefix = checkPrefix('kvRevocations()', options.prefix ?? 'revoked:')
   const now = (): number => nowSeconds(options.now ?? Date.now)
   const getOptions = options.cacheTtl === undefined ? undefined : { cacheTtl: options.cacheTtl }
 
@@ -71,21 +75,25 @@ export function kvRevocations(kv: KVLike, options: KVRevocationsOptions = {}): R
 
 const encoder = new TextEncoder()
 
-/** Marks a subject key that was escaped because it began like a hashed or escaped key. */
-const ESCAPE = '~'
-const HASHED = 'sha256:'
-
 /**
- * The record key of a subject, in three disjoint spaces so no two subjects share a record:
- * - `prefix + subject` when it fits KV's 512-byte key limit and starts with neither
- *   `sha256:` nor `~` (every key written by 0.1.0 for such subjects stays the same);
- * - `prefix + "~" + subject` when it fits but starts with either (so the subject
- *   "sha256:<hex>" is not the long subject whose digest is <hex>);
- * - `prefix + "sha256:" + hex(SHA-256(subject))` when it does not fit.
+ * The record key of a subject, in two disjoint spaces so no two subjects share a record,
+ * and no two prefixes either (the prefix has no `{` or `#`, so where it ends is never in doubt):
+ * - `prefix + "{" + subject + "}"` when that fits KV's 512-byte key limit;
+ * - `prefix + "#sha256:" + hex(SHA-256(subject))` when it does not.
  */
 export async function keyOf(prefix: string, subject: string): Promise<string> {
-  const escaped = subject.startsWith(HASHED) || subject.startsWith(ESCAPE) ? ESCAPE + subject : subject
-  const key = prefix + escaped
+  const key = `${prefix}{${subject}}`
   if (encoder.encode(key).length <= KV_MAX_KEY_BYTES) return key
-  return `${prefix}${HASHED}${toHex(await sha256(subject))}`
+  return `${prefix}#sha256:${toHex(await sha256(subject))}`
+}
+
+/**
+ * A key prefix that cannot run into the subject: without `{` and `#`, so `app:` and
+ * `app:admin:` never share a key (`app:{admin:bob}` is not `app:admin:{bob}`).
+ */
+export function checkPrefix(store: string, prefix: unknown): string {
+  if (typeof prefix !== 'string' || /[{}#]/.test(prefix) || encoder.encode(prefix).length > 256) {
+    throw new ConfigurationError(`${store}: prefix must be a string of at most 256 bytes without '{', '}' or '#' (they separate the prefix from the subject); got ${JSON.stringify(prefix)}`)
+  }
+  return prefix
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createSessions, RevocationUnavailableError, type RevocationStore, type SessionEvent } from 'sealed-session'
+import { ConfigurationError, createSessions, RevocationUnavailableError, type RevocationStore, type SessionEvent } from 'sealed-session'
 import { kvRevocations, type KVLike } from 'sealed-session/kv'
 import { memoryRevocations } from 'sealed-session/memory'
 import { keyOf } from '../../src/stores/kv.js'
@@ -168,20 +168,28 @@ describe('KV record keys', () => {
     const kv = mapKV()
     const store = kvRevocations(kv, { now: clock.now })
     const long = 'u'.repeat(600)
-    const lookalike = (await keyOf('revoked:', long)).slice('revoked:'.length)
-    expect(lookalike).toMatch(/^sha256:[0-9a-f]{64}$/)
+    const hashed = await keyOf('revoked:', long)
+    expect(hashed).toMatch(/^revoked:#sha256:[0-9a-f]{64}$/)
+    const lookalike = hashed.slice('revoked:'.length)
     const { sessions } = setup(clock, store)
     const victim = await signIn(sessions, lookalike)
     await signIn(sessions, long)
     await sessions.revokeSubject(long)
     expect((await sessions.load(victim)).subject).toBe(lookalike)
-    expect([...kv.keys.keys()]).toEqual([`revoked:${lookalike}`])
-    expect(await keyOf('revoked:', lookalike)).toBe(`revoked:~${lookalike}`)
+    expect([...kv.keys.keys()]).toEqual([hashed])
+    expect(await keyOf('revoked:', lookalike)).toBe(`revoked:{${lookalike}}`)
   })
 
-  it('keeps the keys of ordinary subjects as 0.1.0 wrote them, so stored revocations survive an upgrade', async () => {
-    expect(await keyOf('revoked:', 'user-42')).toBe('revoked:user-42')
-    expect(await keyOf('revoked:', '~x')).toBe('revoked:~~x')
-    expect(await keyOf('revoked:', 'sha256:ab')).toBe('revoked:~sha256:ab')
+  it('never share a record between two prefixes where one starts the other (issue 19: app: and app:admin:)', async () => {
+    const clock = new Clock()
+    const kv = mapKV()
+    const app = setup(clock, kvRevocations(kv, { now: clock.now, prefix: 'app:' })).sessions
+    const admin = setup(clock, kvRevocations(kv, { now: clock.now, prefix: 'app:admin:' })).sessions
+    const bob = await signIn(admin, 'bob')
+    await app.revokeSubject('admin:bob')
+    expect((await admin.load(bob)).subject).toBe('bob')
+    expect([...kv.keys.keys()]).toEqual(['app:{admin:bob}'])
+    expect(await keyOf('app:admin:', 'bob')).toBe('app:admin:{bob}')
+    for (const prefix of ['a{', 'b}', 'c#', 7]) expect(() => kvRevocations(kv, { prefix: prefix as string })).toThrow(ConfigurationError)
   })
 })

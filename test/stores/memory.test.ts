@@ -53,4 +53,32 @@ describe('memoryRevocations()', () => {
     const sessions = createSessions({ secrets: SECRET_A })
     await expect(sessions.revokeSubject('u')).rejects.toThrow(/needs the revocations option/)
   })
+
+  // Issue 19, item 9: entries went only when their own subject was read again.
+  it('sweeps out users whose entries have all expired, on any later call, without them coming back', async () => {
+    const clock = new Clock()
+    const store = memoryRevocations({ now: clock.now })
+    for (let i = 0; i < 50; i++) await store.revoke({ sessionId: `s${i}`, subject: `gone-${i}`, expiresAt: clock.seconds + 100 })
+    await store.revoke({ sessionId: 'k', subject: 'kept', expiresAt: clock.seconds + 10_000 })
+    expect(store.size).toBe(51)
+    clock.advance(101)
+    // A call about someone else entirely: the fifty expired users go, the live one stays.
+    expect(await store.isRevoked({ sessionId: 'x', subject: 'someone-else', createdAt: 0 })).toBe(false)
+    expect(store.size).toBe(1)
+    expect(await store.isRevoked({ sessionId: 'k', subject: 'kept', createdAt: 0 })).toBe(true)
+  })
+
+  it('sweeps at most once a minute of its clock (each sweep visits every user)', async () => {
+    const clock = new Clock()
+    const store = memoryRevocations({ now: clock.now })
+    clock.advance(60)
+    await store.isRevoked({ sessionId: 'x', subject: 'a', createdAt: 0 }) // sweeps now
+    await store.revoke({ sessionId: 's', subject: 'short', expiresAt: clock.seconds + 1 })
+    clock.advance(2)
+    await store.isRevoked({ sessionId: 'x', subject: 'a', createdAt: 0 })
+    expect(store.size, 'within the minute: not swept yet').toBe(1)
+    clock.advance(58)
+    await store.isRevoked({ sessionId: 'x', subject: 'a', createdAt: 0 })
+    expect(store.size).toBe(0)
+  })
 })

@@ -77,7 +77,7 @@ describe('revocation against miniflare KV', () => {
     clock.ms += 1000
     await worker.request('/revoke-all', { method: 'POST' })
     expect(counts.writes).toBe(1)
-    expect(await env.SESSION_REVOCATIONS.get('revoked:user-2')).toMatch(/"n":\d+/)
+    expect(await env.SESSION_REVOCATIONS.get('revoked:{user-2}')).toMatch(/"n":\d+/)
     // Not yet checked: within the window the session still stands.
     expect(await (await worker.request('/', { headers: { cookie: header(jar) } })).text()).toBe('user-2')
     clock.ms += 60_000
