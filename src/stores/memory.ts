@@ -29,6 +29,8 @@ interface Subject {
   readonly sessions: Map<string, Entry>
   /** The last sign-in order given: sign-ins are ordered by it, never by a clock. */
   order: number
+  /** The latest time anything held here matters (never lowered): past it, the whole subject goes. */
+  latest: number
 }
 
 /** How often (store seconds) a call sweeps out every subject that holds nothing alive. */
@@ -62,31 +64,35 @@ export function memoryRevocations(options: MemoryRevocationsOptions = {}): Revoc
     lastSweep = at
     for (const [key, subject] of subjects) if (prune(subject, at)) subjects.delete(key)
   }
+  /** O(1): a lookup checks the one entry it reads; only a subject wholly expired is dropped here. */
   const read = (key: string): Subject | undefined => {
     const at = now()
     sweep(at)
     const subject = subjects.get(key)
-    if (subject !== undefined && prune(subject, at)) {
+    if (subject !== undefined && subject.latest <= at) {
       subjects.delete(key)
       return undefined
     }
     return subject
   }
-  const write = (key: string): Subject => {
+  /** A write prunes the subject it changes (bounded by MAX_SESSIONS_PER_SUBJECT entries). */
+  const write = (key: string, until: number): Subject => {
     let subject = read(key)
+    if (subject !== undefined && prune(subject, now())) subject = undefined
     if (subject === undefined) {
-      subject = { notBefore: undefined, notBeforeUntil: 0, revoked: new Map(), sessions: new Map(), order: 0 }
+      subject = { notBefore: undefined, notBeforeUntil: 0, revoked: new Map(), sessions: new Map(), order: 0, latest: 0 }
       subjects.set(key, subject)
     }
+    subject.latest = Math.max(subject.latest, until)
     return subject
   }
-  const listedOf = (subject: Subject | undefined): [string, Entry][] =>
-    subject === undefined ? [] : [...subject.sessions].filter(([, entry]) => entry.pendingUntil === undefined).sort(([, a], [, b]) => a.order - b.order)
+  const listedOf = (subject: Subject | undefined, at: number): [string, Entry][] =>
+    subject === undefined ? [] : [...subject.sessions].filter(([, entry]) => entry.pendingUntil === undefined && alive(entry, at)).sort(([, a], [, b]) => a.order - b.order)
 
   const sessions: SessionDirectory = {
     record: async (entry, { limit, policy, deadline }) => {
       onTime(deadline)
-      const subject = write(entry.subject)
+      const subject = write(entry.subject, entry.expiresAt)
       const at = now()
       if (policy === 'refuse' && limit !== undefined && subject.sessions.size >= limit) return { refused: true }
       // Bounded: the oldest pending sign-ins (never confirmed) are forgotten first.
@@ -105,10 +111,11 @@ export function memoryRevocations(options: MemoryRevocationsOptions = {}): Revoc
     confirm: async ({ subject: key, sessionId, limit, deadline }) => {
       onTime(deadline)
       const subject = read(key)
+      if (subject !== undefined) prune(subject, now())
       const entry = subject?.sessions.get(sessionId)
       if (subject === undefined || entry?.pendingUntil === undefined) return { confirmed: false, evicted: [] }
       entry.pendingUntil = undefined
-      const others = listedOf(subject).filter(([id]) => id !== sessionId)
+      const others = listedOf(subject, now()).filter(([id]) => id !== sessionId)
       const keep = Math.min(limit ?? MAX_SESSIONS_PER_SUBJECT, MAX_SESSIONS_PER_SUBJECT)
       const evicted = others.slice(0, Math.max(0, others.length + 1 - keep)).map(([id]) => id)
       for (const id of evicted) subject.sessions.delete(id)
@@ -116,7 +123,7 @@ export function memoryRevocations(options: MemoryRevocationsOptions = {}): Revoc
     },
     check: async ({ subject: key, sessionId }) => {
       const entry = read(key)?.sessions.get(sessionId)
-      if (entry === undefined || entry.pendingUntil !== undefined) return true
+      if (entry === undefined || entry.pendingUntil !== undefined || !alive(entry, now())) return true
       entry.lastSeenAt = now()
       return false
     },
@@ -124,7 +131,7 @@ export function memoryRevocations(options: MemoryRevocationsOptions = {}): Revoc
       onTime(deadline)
       const subject = read(key)
       const entry = subject?.sessions.get(from)
-      if (subject === undefined || entry === undefined) return false
+      if (subject === undefined || entry === undefined || !alive(entry, now())) return false
       subject.sessions.delete(from)
       subject.sessions.set(to, entry)
       return true
@@ -135,13 +142,15 @@ export function memoryRevocations(options: MemoryRevocationsOptions = {}): Revoc
       let listed = 0
       for (const id of ids) {
         const entry = subject.sessions.get(id)
-        if (entry !== undefined && entry.pendingUntil === undefined) listed++
+        if (entry !== undefined && entry.pendingUntil === undefined && alive(entry, now())) listed++
         subject.sessions.delete(id)
       }
+      // A user who holds nothing any more takes no memory (a sign-out leaves nothing behind).
+      if (prune(subject, now())) subjects.delete(key)
       return listed
     },
     list: async (key) =>
-      listedOf(read(key)).map(([sessionId, entry]): ListedSession => ({
+      listedOf(read(key), now()).map(([sessionId, entry]): ListedSession => ({
         sessionId,
         subject: key,
         createdAt: entry.createdAt,
@@ -158,12 +167,16 @@ export function memoryRevocations(options: MemoryRevocationsOptions = {}): Revoc
     isRevoked: async ({ subject: key, sessionId, createdAt }) => {
       const subject = read(key)
       if (subject === undefined) return false
-      if (subject.notBefore !== undefined && createdAt < subject.notBefore) return true
-      return subject.revoked.has(sessionId)
+      const at = now()
+      if (subject.notBefore !== undefined && subject.notBeforeUntil > at && createdAt < subject.notBefore) return true
+      return (subject.revoked.get(sessionId) ?? 0) > at
     },
-    notBefore: async (key) => read(key)?.notBefore,
+    notBefore: async (key) => {
+      const subject = read(key)
+      return subject !== undefined && subject.notBeforeUntil > now() ? subject.notBefore : undefined
+    },
     revoke: async ({ subject: key, sessionId, expiresAt }) => {
-      const subject = write(key)
+      const subject = write(key, expiresAt)
       subject.sessions.delete(sessionId)
       subject.revoked.set(sessionId, Math.max(subject.revoked.get(sessionId) ?? 0, expiresAt))
       if (subject.revoked.size > MAX_SESSIONS_PER_SUBJECT) {
@@ -175,7 +188,7 @@ export function memoryRevocations(options: MemoryRevocationsOptions = {}): Revoc
       }
     },
     revokeSubject: async (key, notBefore, expiresAt) => {
-      const subject = write(key)
+      const subject = write(key, expiresAt)
       raiseNotBefore(subject, notBefore, expiresAt)
       // Every session listed or pending now was created before this call: all signed out.
       subject.sessions.clear()
