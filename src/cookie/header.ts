@@ -1,4 +1,4 @@
-import type { CommittedCookie } from './serialize.js'
+import { isRemoval, type CommittedCookie } from './serialize.js'
 
 /**
  * The Cookie request header the browser will send once it has applied `cookies`: every
@@ -31,6 +31,6 @@ export function cookieHeaderAfter(header: string, cookies: readonly CommittedCoo
     const name = (eq === -1 ? pair : pair.slice(0, eq)).trim()
     if (!touched.has(name)) kept.push(pair)
   }
-  for (const cookie of cookies) if (cookie.maxAge > 0) kept.push(`${cookie.name}=${cookie.value}`)
+  for (const cookie of cookies) if (!isRemoval(cookie)) kept.push(`${cookie.name}=${cookie.value}`)
   return kept.join('; ')
 }

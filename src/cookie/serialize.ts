@@ -12,8 +12,11 @@ export interface CommittedCookie {
   readonly name: string
   /** Empty when the cookie is being removed. */
   readonly value: string
-  /** Seconds; 0 removes the cookie (RFC 6265 §5.3 step 11). */
-  readonly maxAge: number
+  /**
+   * Seconds; 0 removes the cookie (RFC 6265 §5.3 step 11). Absent for a browser-session
+   * cookie (`cookie.persistent: false`): no Max-Age, kept until the browser closes.
+   */
+  readonly maxAge?: number
   /** The Path attribute, as configured. */
   readonly path: string
   /** The Domain attribute; absent for a host-only cookie (the default). */
@@ -33,7 +36,6 @@ export function cookieOf(cookie: ResolvedCookie, name: string, value: string, ma
   const out: { -readonly [K in keyof CommittedCookie]: CommittedCookie[K] } = {
     name,
     value,
-    maxAge,
     path: cookie.path,
     secure: cookie.secure,
     httpOnly: cookie.httpOnly,
@@ -41,7 +43,14 @@ export function cookieOf(cookie: ResolvedCookie, name: string, value: string, ma
     partitioned: cookie.partitioned,
   }
   if (cookie.domain !== undefined) out.domain = cookie.domain
+  // A removal always carries Max-Age=0; a browser-session cookie carries none.
+  if (maxAge === 0 || cookie.persistent) out.maxAge = maxAge
   return out
+}
+
+/** Whether a committed cookie removes itself (Max-Age=0) rather than setting a value. */
+export function isRemoval(cookie: CommittedCookie): boolean {
+  return cookie.maxAge === 0
 }
 
 /** A cookie that makes the browser forget `name` (RFC 6265 §5.3 step 11: Max-Age=0). */
@@ -54,7 +63,7 @@ export function expiredCookie(cookie: ResolvedCookie, name: string): CommittedCo
  * value), and the attributes were checked by `resolveCookie()`.
  */
 export function serializeCookie(cookie: CommittedCookie): string {
-  let line = `${cookie.name}=${cookie.value}; Max-Age=${cookie.maxAge}; Path=${cookie.path}`
+  let line = `${cookie.name}=${cookie.value}${cookie.maxAge === undefined ? '' : `; Max-Age=${cookie.maxAge}`}; Path=${cookie.path}`
   if (cookie.domain !== undefined) line += `; Domain=${cookie.domain}`
   if (cookie.secure) line += '; Secure'
   if (cookie.httpOnly) line += '; HttpOnly'

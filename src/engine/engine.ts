@@ -11,6 +11,7 @@ import { confirmSignIn } from '../session/sign-in.js'
 import { SessionState, type Session, type SessionData } from '../session/session.js'
 import { bearerTransport } from '../transport/bearer.js'
 import { NOTHING, type SessionCommit } from '../transport/commit.js'
+import { isRemoval } from '../cookie/serialize.js'
 import { cookieTransport } from '../transport/cookie.js'
 import type { Incoming, Transport } from '../transport/transport.js'
 import { bindingOf, headersOf, type Binding, type CookieSource } from './request.js'
@@ -226,7 +227,7 @@ async function commit<T extends SessionData<T>>({ options, transport, format }: 
   await emitCommitted(options, session, token !== undefined, rotated ? newest : undefined)
   if (token !== undefined) session.lastSealed = now
   if (result.cookies.length > 0) {
-    session.cookieNames = result.cookies.filter((cookie) => cookie.maxAge > 0).map((cookie) => cookie.name)
+    session.cookieNames = result.cookies.filter((cookie) => !isRemoval(cookie)).map((cookie) => cookie.name)
     session.cookiesCurrent = true
   }
   return settled(session, result)

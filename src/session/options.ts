@@ -1,4 +1,5 @@
 import { resolveCookie, type CookieOptions, type ResolvedCookie } from '../cookie/options.js'
+import { refuseUnknownKeys } from '../strict.js'
 import { ConfigurationError } from '../errors.js'
 import { normalizeSecrets, type NormalizedSecret, type Secrets } from '../keys/secrets.js'
 import {
@@ -156,11 +157,61 @@ export interface ResolvedOptions {
   readonly sessionLabel: SessionOptions['sessionLabel']
 }
 
+/** Every key of `SessionOptions`, checked against the interface at compile time. */
+const SESSION_KEYS = Object.keys({
+  secrets: true,
+  cookie: true,
+  maxAge: true,
+  idleTimeout: true,
+  maxAgeLimit: true,
+  refreshAfter: true,
+  epochSeconds: true,
+  clockSkew: true,
+  now: true,
+  revocations: true,
+  revalidateAfter: true,
+  revocationTimeout: true,
+  revocationFailure: true,
+  onEvent: true,
+  binding: true,
+  bindingMode: true,
+  transport: true,
+  tokenHeader: true,
+  format: true,
+  cipher: true,
+  tokenCache: true,
+  maxSessions: true,
+  maxSessionsPolicy: true,
+  sessionLabel: true,
+} satisfies Record<keyof SessionOptions, true>)
+
+const COOKIE_ATTRIBUTE = 'cookie attributes go under `cookie: { … }`'
+
+/** Keys people bring from iron-session, Auth.js, express-session and React Router, with ours. */
+const SESSION_HINTS: Readonly<Record<string, string>> = {
+  password: "iron-session's `password` is `secrets` here (one secret or a list, newest first)",
+  secret: 'the option is `secrets` (one secret or a list, newest first)',
+  cookieName: 'write `cookie: { name }`',
+  cookieOptions: 'write `cookie: { … }` (lifetimes stay top-level: `maxAge`, `idleTimeout`)',
+  ttl: "iron-session's `ttl` is `maxAge` here (seconds)",
+  expires: 'a session lasts `maxAge` seconds from sign-in: use `maxAge` (and `idleTimeout`)',
+  store: 'a revocation store is the `revocations` option',
+  revocationStore: 'a revocation store is the `revocations` option',
+  name: COOKIE_ATTRIBUTE,
+  secure: COOKIE_ATTRIBUTE,
+  httpOnly: COOKIE_ATTRIBUTE,
+  sameSite: COOKIE_ATTRIBUTE,
+  path: COOKIE_ATTRIBUTE,
+  domain: COOKIE_ATTRIBUTE,
+  csrf: 'CSRF is the adapter\'s second argument, e.g. `session(options, { csrf: true })`',
+}
+
 /** Checks every option now, so a mistake fails at start-up and never at a user's request. */
 export function resolveOptions(options: SessionOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ConfigurationError('createSessions() needs an options object with at least { secrets }')
   }
+  refuseUnknownKeys(options, { path: '', noun: 'an option of createSessions()', known: SESSION_KEYS, hints: SESSION_HINTS })
   const cookie = resolveCookie(options.cookie)
   const secrets = normalizeSecrets(options.secrets)
   const maxAge = duration('maxAge', options.maxAge, DEFAULT_MAX_AGE, 1)
@@ -191,6 +242,15 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   }
   const tokenHeader = options.tokenHeader ?? 'Session-Token'
   if (!HTTP_TOKEN.test(tokenHeader)) throw new ConfigurationError(`tokenHeader ${JSON.stringify(tokenHeader)} is not a header name`)
+  if (options.format !== undefined && options.format !== v1Format) {
+    // These configure the v1 token only: with another format they would silently do nothing.
+    for (const key of ['cipher', 'tokenCache', 'epochSeconds'] as const) {
+      if (options[key] !== undefined) throw new ConfigurationError(`\`${key}\` configures the v1 token format; the format given (e.g. jweFormat()) does not use it: remove it`)
+    }
+  }
+  if (transport !== 'bearer' && options.tokenHeader !== undefined) {
+    throw new ConfigurationError("`tokenHeader` is the bearer transport's response header: set transport: 'bearer', or remove it")
+  }
   const store = options.revocations
   if (
     store !== undefined &&

@@ -280,6 +280,9 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   async login(subject: string, options: LoginOptions = {}): Promise<void> {
     // A bad argument at run time is the caller's bug, not a configuration mistake: TypeError and RangeError.
     checkSubject('login(subject)', subject)
+    for (const key of Object.keys(options)) {
+      if (key !== 'maxAge' && key !== 'idleTimeout') throw new TypeError(`login(subject, options): \`${key}\` is not a login option (they are \`maxAge\` and \`idleTimeout\`, in seconds)`)
+    }
     const limit = this.#options.maxAgeLimit
     const maxAge = loginLifetime('maxAge', options.maxAge, this.#options.maxAge, limit)
     const idle = loginLifetime('idleTimeout', options.idleTimeout, this.#options.idleTimeout, limit)
