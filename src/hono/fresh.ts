@@ -1,6 +1,7 @@
 import type { Context, Env, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
+import { ConfigurationError } from '../errors.js'
 import type { Json } from '../json.js'
 import type { Session, SessionData } from '../session/session.js'
 import type { SessionEnv } from './session.js'
@@ -37,12 +38,12 @@ export function requireFresh<T extends SessionData<T> = Record<string, Json>, E 
   options: RequireFreshOptions<E & SessionEnv<T>> = {},
 ): MiddlewareHandler<E & SessionEnv<T>> {
   if (typeof maxAge !== 'number' || !Number.isInteger(maxAge) || maxAge < 0) {
-    throw new Error(`requireFresh(maxAge) needs whole seconds, got ${String(maxAge)}`)
+    throw new ConfigurationError(`requireFresh(maxAge) needs whole seconds, got ${String(maxAge)}`)
   }
   return createMiddleware<E & SessionEnv<T>>(async function requireFresh(c, next) {
     // Typed as always set; undefined only when session() was not installed before this.
     const current: Session<T> | undefined = c.get('session')
-    if (current === undefined) throw new Error('requireFresh() runs after session(): add app.use(session(...)) first')
+    if (current === undefined) throw new ConfigurationError('requireFresh() runs after session(): add app.use(session(...)) first')
     if (!current.isFresh(maxAge)) {
       if (options.onStale !== undefined) return options.onStale(c)
       throw new HTTPException(401, { message: 'Please sign in again to continue' })

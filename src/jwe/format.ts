@@ -1,6 +1,6 @@
 import { CompactEncrypt, compactDecrypt } from 'jose'
 import type { InvalidReason } from '../errors.js'
-import type { FormatContext, FormatFactory, SessionFormat } from '../session/format.js'
+import { shippedFormat, type FormatContext, type FormatFactory, type SessionFormat } from '../session/format.js'
 import { decodeClaims, encodeClaims, type DecodedClaims } from './claims.js'
 import { readCompact, type ContentEncryption } from './compact.js'
 import { jweKey, keyIdOf, kidOf } from './keys.js'
@@ -21,7 +21,7 @@ import { jweKey, keyIdOf, kidOf } from './keys.js'
  * ```
  */
 export function jweFormat(): FormatFactory {
-  return function jwe(context: FormatContext): SessionFormat {
+  return shippedFormat(function jwe(context: FormatContext): SessionFormat {
     return {
       seal: (record, expiresAt) => sealJwe(context, encodeClaims(record, expiresAt)),
       open: async (token, now) => {
@@ -29,7 +29,7 @@ export function jweFormat(): FormatFactory {
         return opened.ok ? { ok: true, record: opened.record, keyId: opened.keyId } : opened
       },
     }
-  }
+  })
 }
 
 export type OpenedJwe =

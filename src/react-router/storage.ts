@@ -197,7 +197,7 @@ function refuseCookieOptions(method: string, options: object | undefined): void 
 
 /** The commit's one Set-Cookie value ('' when the cookie must stay as it is). */
 function oneCookie(commit: SessionCommit): string {
-  if (commit.setCookie.length > 1) throw new Error('sealed-session: expected at most one Set-Cookie with maxChunks 1')
+  if (commit.setCookie.length > 1) throw new ConfigurationError('commitSession() returns one Set-Cookie value: cookie.maxChunks must be 1 with React Router')
   return commit.setCookie[0] ?? ''
 }
 

@@ -37,8 +37,26 @@ export interface SessionFormat {
 /** Makes a format for one configuration; `createSessions` calls it once. */
 export type FormatFactory = (context: FormatContext) => SessionFormat
 
+/**
+ * The formats this package ships: the `format` option takes only these (v1, and
+ * `jweFormat()` from sealed-session/jwe). A token format is security-critical code, so the
+ * plug stays internal rather than an extension point nobody reviews (issue 20).
+ */
+const SHIPPED = new WeakSet<FormatFactory>()
+
+/** Marks a factory as one this package ships. */
+export function shippedFormat<F extends FormatFactory>(factory: F): F {
+  SHIPPED.add(factory)
+  return factory
+}
+
+/** Whether `value` is a format this package ships. */
+export function isShippedFormat(value: unknown): value is FormatFactory {
+  return typeof value === 'function' && SHIPPED.has(value as FormatFactory)
+}
+
 /** The v1 token (docs/FORMAT.md): the default, and the smallest and fastest. */
-export const v1Format: FormatFactory = (context) => {
+export const v1Format: FormatFactory = shippedFormat((context) => {
   const codec = makeCodec(context.secrets, context.purpose, context.epochSeconds, context.maxAgeLimit, context.clockSkew, context.cipher, context.tokenCache)
   return {
     seal: (record, expiresAt, now) => sealString(codec, encodeEnvelope(record), expiresAt, now),
@@ -49,4 +67,4 @@ export const v1Format: FormatFactory = (context) => {
       return record === undefined ? { ok: false, reason: 'payload' } : { ok: true, record, keyId: opened.header.keyId }
     },
   }
-}
+})

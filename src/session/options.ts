@@ -13,7 +13,7 @@ import {
   resolveTiming,
 } from '../limits.js'
 import type { HeaderReader } from '../transport/transport.js'
-import { v1Format, type FormatFactory } from './format.js'
+import { isShippedFormat, v1Format, type FormatFactory } from './format.js'
 import type { SessionEvent } from './events.js'
 import { MAX_SESSIONS_PER_SUBJECT, type RevocationStore, type SessionDirectory } from './revocation.js'
 
@@ -235,7 +235,9 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (options.binding !== undefined && typeof options.binding !== 'function') throw new ConfigurationError('binding must be a function of the request headers')
   const bindingMode = options.bindingMode ?? 'strict'
   if (bindingMode !== 'strict' && bindingMode !== 'soft') throw new ConfigurationError(`bindingMode must be 'strict' or 'soft', got ${JSON.stringify(bindingMode)}`)
-  if (options.format !== undefined && typeof options.format !== 'function') throw new ConfigurationError('format must be a format factory such as jweFormat()')
+  if (options.format !== undefined && !isShippedFormat(options.format)) {
+    throw new ConfigurationError('format must be jweFormat() from sealed-session/jwe, or left out for the v1 token (custom token formats are not supported)')
+  }
   const transport = options.transport ?? 'cookie'
   if (transport !== 'cookie' && transport !== 'bearer') {
     throw new ConfigurationError(`transport must be 'cookie' or 'bearer', got ${JSON.stringify(transport)}`)

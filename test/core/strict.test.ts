@@ -50,6 +50,12 @@ describe('options the library does not know are refused, naming the fix (issue 2
     expect(refused({ secrets: SECRET_A, tokenHeader: 'X-Token' })).toMatch(/`tokenHeader` is the bearer transport's/)
   })
 
+  it('the format option takes the two formats shipped, nothing home-made', () => {
+    const homeMade = () => ({ seal: async () => 'token', open: async () => ({ ok: false as const, reason: 'malformed' as const }) })
+    expect(refused({ secrets: SECRET_A, format: homeMade })).toMatch(/format must be jweFormat\(\) from sealed-session\/jwe, or left out/)
+    expect(() => createSessions({ secrets: SECRET_A, format: jweFormat() })).not.toThrow()
+  })
+
   it('wrong types in the cookie options are refused, not coerced', () => {
     expect(refused({ secrets: SECRET_A, cookie: { secure: 'yes' } })).toMatch(/cookie\.secure must be true or false/)
     expect(refused({ secrets: SECRET_A, cookie: { sameSite: true } })).toMatch(/cookie\.sameSite must be 'Strict', 'Lax' or 'None'/)
