@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { csrfCheck } from '../../src/engine/csrf.js'
 import { fieldScanner, FORM_FIELD_LIMIT, readField } from '../../src/engine/form-field.js'
+import { generatedBody } from '../support/index.js'
 
 // Runs on Node and in workerd: the CSRF check's form reader uses only Web Streams.
 
@@ -205,21 +206,11 @@ describe('csrfCheck on a request body', () => {
   /** A session whose only valid token is 'good'. */
   const session = { verifyCsrf: (token: unknown): boolean => token === 'good' }
 
-  /** A POST whose body is `head` then zeros, `total` bytes, generated as it is pulled. */
+  /** A POST whose body is `head` then `a`s, `total` bytes, generated as it is pulled. */
   function post(contentType: string, head: string, total: number): { request: Request; pulled: () => number } {
-    const first = encoder.encode(head)
-    let pulled = 0
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (pulled >= total) return controller.close()
-        const chunk = new Uint8Array(Math.min(16 * 1024, total - pulled))
-        if (pulled === 0) chunk.set(first)
-        pulled += chunk.length
-        controller.enqueue(chunk)
-      },
-    })
-    const request = new Request('https://example.com/', { method: 'POST', headers: { 'content-type': contentType }, body, duplex: 'half' } as RequestInit)
-    return { request, pulled: () => pulled }
+    const body = generatedBody(total, { head, chunk: 16 * 1024 })
+    const request = new Request('https://example.com/', { method: 'POST', headers: { 'content-type': contentType }, body: body.stream, duplex: 'half' } as RequestInit)
+    return { request, pulled: body.pulled }
   }
 
   it('reads a bounded prefix of a clone, and the request still yields its whole body', async () => {
