@@ -13,7 +13,7 @@
  * transport chunk: about 1/1000 of a Worker isolate's 128 MB. A field beyond it is not
  * seen: put the hidden `_csrf` input first.
  */
-export const FORM_FIELD_LIMIT = 64 * 1024
+export const FORM_FIELD_LIMIT: number = 64 * 1024
 
 /** What a scanner has been given: more may come, the body ended, or the limit cut it. */
 export type ScanInput = 'partial' | 'ended' | 'truncated'
