@@ -235,12 +235,12 @@ describe('csrfCheck on a request body', () => {
     const json = post('application/json', '{"_csrf":"good"}', 1024)
     expect(await check(json.request, session)).toBe(false)
     expect(withHeader.request.bodyUsed || json.request.bodyUsed).toBe(false)
-    expect(await withHeader.request.text()).toHaveLength(1024)
+    expect((await withHeader.request.arrayBuffer()).byteLength).toBe(1024)
   })
 
   it('finds no token in a body already read, without throwing', async () => {
     const read = post(URLENCODED, '_csrf=good', 64)
-    await read.request.text()
+    await read.request.arrayBuffer()
     expect(await check(read.request, session)).toBe(false)
   })
 })
