@@ -34,7 +34,9 @@ export interface SessionMiddlewareConfig {
    * and DELETE (any method but GET, HEAD, OPTIONS and TRACE): others get 403 before any page
    * or route runs. Astro's own `security.checkOrigin` (on by default) already refuses
    * cross-site form posts; this adds a per-session token for requests it does not cover.
-   * @default false
+   * The token comes from the `x-csrf-token` header, or the `_csrf` field within a form
+   * body's first 64 KiB (read from a copy, so routes still get the whole body): put the
+   * hidden input first. @default false
    */
   readonly csrf?: boolean | CsrfOptions
 }

@@ -1,14 +1,19 @@
+import { fieldScanner, readField } from './form-field.js'
+
 /** Where a synchronizer-token check looks for `session.csrfToken()`. */
 export interface CsrfOptions {
   /** Request header holding the token (for fetch and XHR). @default 'x-csrf-token' */
   readonly header?: string
-  /** Form field holding the token (urlencoded and multipart forms). @default '_csrf' */
+  /**
+   * Form field holding the token (urlencoded and multipart forms), read only from the
+   * first 64 KiB of the body: place the hidden input first in the form, before any file
+   * input, or send the header. @default '_csrf'
+   */
   readonly field?: string
 }
 
 /** Methods that must not change state (RFC 9110 §9.2.1), so need no token. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
-const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i
 
 /** Checks a request against its session's CSRF secret; true when it may go on. */
 export type CsrfCheck = (request: Request, session: { verifyCsrf(token: unknown): boolean }) => Promise<boolean>
@@ -16,8 +21,10 @@ export type CsrfCheck = (request: Request, session: { verifyCsrf(token: unknown)
 /**
  * The adapters' synchronizer-token check (OWASP CSRF Prevention Cheat Sheet), from their
  * `csrf` setting: `undefined` when it is off. Safe methods pass; any other needs a valid
- * token in the header or the form field. The form is read from a clone, so the handler
- * can still read the body; a malformed body carries no token.
+ * token in the header or the form field. The field is looked for in a clone of the body,
+ * so the handler can still read it all, and only in its first 64 KiB (`FORM_FIELD_LIMIT`):
+ * the check runs before authentication, so a body it read whole would let anyone spend the
+ * server's memory (issue 19). A malformed or cut-off body carries no token.
  */
 export function csrfCheck(config: boolean | CsrfOptions | undefined): CsrfCheck | undefined {
   if (config === undefined || config === false) return undefined
@@ -26,10 +33,13 @@ export function csrfCheck(config: boolean | CsrfOptions | undefined): CsrfCheck 
   return async function checkCsrf(request, session) {
     if (SAFE_METHODS.has(request.method)) return true
     let token: unknown = request.headers.get(header)
-    if (token === null && FORM_TYPES.test(request.headers.get('content-type') ?? '')) {
+    const scan = token === null ? fieldScanner(request.headers.get('content-type') ?? '', field) : undefined
+    if (scan !== undefined) {
       try {
-        token = (await request.clone().formData()).get(field)
+        const body = request.clone().body
+        token = body === null ? undefined : await readField(body, scan)
       } catch {
+        // A body already read (or locked) cannot be cloned: it carries no token.
         token = undefined
       }
     }

@@ -30,7 +30,10 @@ export type SessionMiddlewareOptions<T extends SessionData<T> = Record<string, J
 export interface SessionMiddlewareConfig {
   /**
    * Require a valid `session.csrfToken()` on every POST, PUT, PATCH and DELETE (any
-   * method but GET, HEAD, OPTIONS and TRACE); others get 403. @default false
+   * method but GET, HEAD, OPTIONS and TRACE); others get 403. The token comes from the
+   * `x-csrf-token` header, or the `_csrf` field within a form body's first 64 KiB (read
+   * from a copy, so handlers still get the whole body): put the hidden input first.
+   * @default false
    */
   readonly csrf?: boolean | CsrfOptions
 }

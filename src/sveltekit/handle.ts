@@ -33,8 +33,10 @@ export interface SessionHandleConfig {
   /**
    * Also require a valid `session.csrfToken()` (a form field or a header) on every POST,
    * PUT, PATCH and DELETE (any method but GET, HEAD, OPTIONS and TRACE); others get 403.
-   * SvelteKit's own Origin check on form posts runs first, in production builds, whatever
-   * this says. @default false
+   * The token comes from the `x-csrf-token` header, or the `_csrf` field within a form
+   * body's first 64 KiB (read from a copy, so actions still get the whole body): put the
+   * hidden input first. SvelteKit's own Origin check on form posts runs first, in
+   * production builds, whatever this says. @default false
    */
   readonly csrf?: boolean | CsrfOptions
 }

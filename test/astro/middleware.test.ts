@@ -3,7 +3,7 @@ import { createContext, defineMiddleware, sequence } from 'astro/middleware'
 import { describe, expect, it } from 'vitest'
 import { ConfigurationError, createSessions, SessionTooLargeError, type SessionOptions } from '../../src/index.js'
 import { sessionMiddleware, type SessionLocals } from '../../src/astro/index.js'
-import { Clock, CookieJar, SECRET_A } from '../support/index.js'
+import { Clock, CookieJar, generatedBody, SECRET_A } from '../support/index.js'
 
 type Data = { name: string; notes: string }
 
@@ -261,6 +261,24 @@ describe('sessionMiddleware csrf: a synchronizer token beside Astro checkOrigin'
     expect(await posted.text()).toBe('Ada')
     const patched = await call(middleware, new Request(`${ORIGIN}/api/me`, { method: 'PATCH', headers: { cookie, 'x-csrf-token': token }, body: '{}' }))
     expect(patched.status).toBe(200)
+  })
+
+  it('reads only the first 64 KiB of a form: a 64 MiB body without the token is refused unread, a token first lets the route read it all', async () => {
+    const { config } = setup()
+    const { middleware, token, cookie } = await withToken(config)
+    const form = { 'content-type': 'application/x-www-form-urlencoded', cookie }
+    const hostile = generatedBody(64 * 1024 * 1024, { head: 'notes=' })
+    const refused = await call(middleware, new Request(`${ORIGIN}/login`, { method: 'POST', headers: form, body: hostile.stream, duplex: 'half' } as RequestInit))
+    expect(refused.status).toBe(403)
+    expect(hostile.pulled()).toBeLessThan(1024 * 1024)
+    const notes = 'n'.repeat(200 * 1024)
+    const posted = await call(
+      middleware,
+      new Request(`${ORIGIN}/login`, { method: 'POST', headers: form, body: new URLSearchParams({ _csrf: token, notes }) }),
+      async ({ request }) => new Response(String((await request.formData()).get('notes'))),
+    )
+    expect(posted.status).toBe(200)
+    expect(await posted.text()).toBe(notes)
   })
 
   it('lets GET, HEAD and OPTIONS through without a token', async () => {

@@ -5,3 +5,4 @@
  */
 export { Clock, harness, SECRET_A, SECRET_B, SECRET_C, type Harness } from './sessions.js'
 export { CookieJar, cookieHeader, setCookieLines, tokenOf } from './jar.mjs'
+export { generatedBody, type GeneratedBody } from './body.js'

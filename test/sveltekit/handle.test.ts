@@ -2,7 +2,7 @@ import { error as httpError, redirect, type Cookies, type Handle, type RequestEv
 import { describe, expect, it } from 'vitest'
 import { ConfigurationError, createSessions, SessionTooLargeError, type Session } from '../../src/index.js'
 import { saveSession, sessionHandle, type SessionHandleConfig, type SessionLocals } from '../../src/sveltekit/index.js'
-import { Clock, CookieJar, SECRET_A } from '../support/index.js'
+import { Clock, CookieJar, generatedBody, SECRET_A } from '../support/index.js'
 
 type Data = { name: string; notes: string }
 type Locals = Partial<SessionLocals<Data>>
@@ -279,6 +279,26 @@ describe('sessionHandle csrf: the synchronizer token beside SvelteKit’s Origin
     expect((await run(post(new URLSearchParams({ token: theirs.token }), { cookie: mine.cookie }), () => page())).response.status).toBe(403)
     expect((await run(post('', { cookie: mine.cookie, 'x-token': mine.token }), () => page())).response.status).toBe(200)
     expect((await run(get(mine.cookie), () => page())).response.status).toBe(200)
+  })
+
+  it('reads only the first 64 KiB of a form: a 64 MiB upload without the token is refused unread, one with it first reaches the action whole', async () => {
+    const { run } = setup({ csrf: true })
+    const { token, cookie } = await tokenAndCookie(run)
+    const hostile = generatedBody(64 * 1024 * 1024, { head: '--x\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n' })
+    const refused = await run(new Request('https://app.example/?/save', { method: 'POST', body: hostile.stream, headers: { cookie, 'content-type': 'multipart/form-data; boundary=x' }, duplex: 'half' } as RequestInit), () => page())
+    expect(refused.response.status).toBe(403)
+    expect(hostile.pulled()).toBeLessThan(1024 * 1024)
+    const form = new FormData()
+    form.set('_csrf', token)
+    form.set('file', new Blob([new Uint8Array(200 * 1024).fill(7)]), 'a.bin')
+    let size = 0
+    const accepted = await run(post(form, { cookie }), async (event) => {
+      const file = (await event.request.formData()).get('file')
+      size = file instanceof Blob ? file.size : -1
+      return page()
+    })
+    expect(accepted.response.status).toBe(200)
+    expect(size).toBe(200 * 1024)
   })
 
   it('is off by default', async () => {
