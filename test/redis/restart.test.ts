@@ -101,7 +101,7 @@ describe.skipIf(!haveRedisServer())('the documented Redis clients survive a Redi
     const server = await startRedisServer(port)
     // Bun runs the TypeScript block itself; the package's source stands in for its build.
     const file = join(dir, 'bun.ts')
-    writeFileSync(file, documented("// Bun's built-in client (reads REDIS_URL)").replace("'sealed-session/redis'", JSON.stringify(join(root, 'src/redis.ts'))))
+    writeFileSync(file, documented("// Bun's built-in client (Bun.RedisClient)").replace("'sealed-session/redis'", JSON.stringify(join(root, 'src/redis.ts'))))
     const child = spawn(join(root, 'node_modules/.bin/bun'), [join(root, 'test/redis/restart-client.mjs'), file], {
       cwd: root,
       env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}` },
