@@ -1,33 +1,23 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RevocationStore } from 'sealed-session'
-import { codeBlocks } from '../docs/project.mjs'
-import { freePort, haveRedisServer, startRedisServer } from './server.mjs'
+import { bunDocumented, freePort, haveRedisServer, importDocumented, removeWorkDir, startServer } from './restart.mjs'
 
 // The client blocks of docs/REVOCATION.md, run as they are written, against a redis-server
 // of this file's own that is stopped and started again: during the outage a store call
-// rejects (the engine then follows revocationFailure) and the process lives on; once
-// Redis is back, calls work again without restarting the application.
+// rejects (the engine then follows revocationFailure) and the process lives on (an
+// unhandled 'error' event would fail the run); once Redis is back, calls work again
+// without a new client.
 
-const root = decodeURIComponent(new URL('../../', import.meta.url).pathname)
-const blocks = codeBlocks(join(root, 'docs/REVOCATION.md'))
-/** The ```ts block of docs/REVOCATION.md whose first line is `firstLine`. */
-function documented(firstLine: string): string {
-  const found = blocks.filter((block) => block.lang === 'ts' && block.code.split('\n', 1)[0] === firstLine)
-  if (found.length !== 1) throw new Error(`docs/REVOCATION.md: ${found.length} ts blocks start with ${JSON.stringify(firstLine)}`)
-  return found[0]!.code
-}
-
-// Inside the repository, so that the blocks' bare imports resolve from node_modules.
-const dir = mkdtempSync(join(root, 'test/redis/.restart-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(removeWorkDir)
 
 const now = (): number => Math.floor(Date.now() / 1000)
-const revoke = (store: RevocationStore) => store.revoke({ sessionId: 's1', subject: 'ada', expiresAt: now() + 60 })
-const check = (store: RevocationStore) => store.isRevoked({ sessionId: 's1', subject: 'ada', createdAt: now() })
+type Call = (name: 'revoke' | 'check') => Promise<unknown>
+const storeCalls =
+  (store: RevocationStore): Call =>
+  async (name) =>
+    (await (name === 'revoke'
+      ? store.revoke({ sessionId: 's1', subject: 'ada', expiresAt: now() + 60 })
+      : store.isRevoked({ sessionId: 's1', subject: 'ada', createdAt: now() }))) ?? null
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: string } | { pending: true }
 /** How `promise` settles within `ms` (a bound on the test, not a measurement). */
@@ -58,15 +48,15 @@ async function until(attempt: () => Promise<unknown>, ms: number): Promise<Outco
 }
 
 /** What every client must do across a restart of the redis-server on `port`. */
-async function survivesRestart(port: number, server: { stop(): Promise<void> }, call: (name: 'revoke' | 'check') => Promise<unknown>) {
+async function survivesRestart(port: number, server: { stop(): Promise<void> }, call: Call, cluster: boolean): Promise<void> {
   expect(await within(call('revoke'), 5000)).toEqual({ ok: true, value: null })
   expect(await within(call('check'), 5000)).toEqual({ ok: true, value: true })
   await server.stop()
-  // Redis is down: the call rejects (at once, not after the client's retries).
+  // Redis is down: the call rejects at once, not after the client's retries.
   expect(await within(call('check'), 1000)).toMatchObject({ ok: false })
-  const restarted = await startRedisServer(port)
+  const restarted = await startServer(port, { cluster, fresh: false })
   try {
-    // Back (empty: no persistence here), without a new client.
+    // Back (empty: no persistence here), with the same client.
     expect(await until(() => call('revoke'), 10_000)).toEqual({ ok: true, value: null })
     expect(await within(call('check'), 5000)).toEqual({ ok: true, value: true })
   } finally {
@@ -74,60 +64,41 @@ async function survivesRestart(port: number, server: { stop(): Promise<void> }, 
   }
 }
 
+type Closable = { destroy?: () => void; disconnect?: () => void }
+
 describe.skipIf(!haveRedisServer())('the documented Redis clients survive a Redis restart', () => {
   const node = [
-    { name: 'node-redis', firstLine: '// node-redis (npm i redis)', close: (redis: any) => redis.destroy() },
-    { name: 'ioredis', firstLine: '// ioredis (npm i ioredis)', close: (redis: any) => redis.disconnect() },
+    { firstLine: '// node-redis (npm i redis)', cluster: false },
+    { firstLine: '// ioredis (npm i ioredis)', cluster: false },
+    { firstLine: '// node-redis, Redis Cluster', cluster: true },
+    { firstLine: '// ioredis, Redis Cluster', cluster: true },
   ]
-  for (const client of node) {
-    it(`${client.name}: a call rejects while Redis is down, the process lives on, and calls work once it is back`, async () => {
+  for (const { firstLine, cluster } of node) {
+    it(`${firstLine.slice(3)}: a call rejects while Redis is down, the process lives on, and calls work once it is back`, async () => {
       const port = await freePort()
-      const server = await startRedisServer(port)
-      const file = join(dir, `${client.name}.ts`)
-      writeFileSync(file, documented(client.firstLine))
-      process.env.REDIS_URL = `redis://127.0.0.1:${port}`
-      const module = (await import(/* @vite-ignore */ file)) as { redis: unknown; revocations: RevocationStore }
+      const server = await startServer(port, { cluster })
+      const module = await importDocumented(firstLine, `redis://127.0.0.1:${port}`)
       try {
-        await survivesRestart(port, server, async (name) => (await (name === 'revoke' ? revoke(module.revocations) : check(module.revocations))) ?? null)
+        await survivesRestart(port, server, storeCalls(module.revocations as RevocationStore), cluster)
       } finally {
-        client.close(module.redis)
+        // node-redis: destroy(); ioredis: disconnect().
+        const client = (module.redis ?? module.cluster) as Closable
+        client.destroy?.() ?? client.disconnect?.()
         await server.stop()
       }
     }, 30_000)
   }
 
-  it("Bun's client: a call rejects while Redis is down, the process lives on, and calls work once it is back", async () => {
+  it("Bun's client (on Bun): a call rejects while Redis is down, the process lives on, and calls work once it is back", async () => {
     const port = await freePort()
-    const server = await startRedisServer(port)
-    // Bun runs the TypeScript block itself; the package's source stands in for its build.
-    const file = join(dir, 'bun.ts')
-    writeFileSync(file, documented("// Bun's built-in client (Bun.RedisClient)").replace("'sealed-session/redis'", JSON.stringify(join(root, 'src/redis.ts'))))
-    const child = spawn(join(root, 'node_modules/.bin/bun'), [join(root, 'test/redis/restart-client.mjs'), file], {
-      cwd: root,
-      env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}` },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stderr = ''
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-    const next = async (): Promise<any> => {
-      const line = await Promise.race([lines.next(), exited.then((code) => ({ done: true, value: `exited ${code}: ${stderr}` }))])
-      if (line.done) throw new Error(`the Bun client process ended: ${String(line.value ?? stderr)}`)
-      return JSON.parse(line.value)
-    }
+    const server = await startServer(port)
+    const bun = bunDocumented("// Bun's built-in client (Bun.RedisClient)", `redis://127.0.0.1:${port}`)
     try {
-      expect(await next()).toEqual({ ready: true })
-      await survivesRestart(port, server, async (name) => {
-        child.stdin.write(`${name}\n`)
-        const reply = await next()
-        if (!reply.ok) throw new Error(reply.error)
-        return reply.value
-      })
-      child.stdin.write('end\n')
-      expect(await exited).toBe(0)
+      expect(await bun.ready()).toEqual({ ready: true })
+      await survivesRestart(port, server, (name) => bun.call(name), false)
+      expect(await bun.end()).toBe(0)
     } finally {
-      child.kill('SIGKILL')
+      bun.kill()
       await server.stop()
     }
   }, 30_000)
