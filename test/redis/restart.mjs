@@ -33,9 +33,9 @@ function documented(firstLine) {
   return found[0].code
 }
 
-/** Imports the block as a module, with REDIS_URL set to `url` as the block reads it. */
-export async function importDocumented(firstLine, url) {
-  const file = join(workDir(), `${firstLine.replace(/\W+/g, '-')}.ts`)
+/** Imports the block as a module (a new one per `copy`), with REDIS_URL set to `url` as the block reads it. */
+export async function importDocumented(firstLine, url, copy = '') {
+  const file = join(workDir(), `${firstLine.replace(/\W+/g, '-')}${copy}.ts`)
   writeFileSync(file, documented(firstLine))
   process.env.REDIS_URL = url
   return import(/* @vite-ignore */ file)
@@ -100,5 +100,43 @@ export function bunDocumented(firstLine, url) {
       return exited
     },
     kill: () => child.kill('SIGKILL'),
+  }
+}
+
+/**
+ * Three masters without replicas (slots 0-5460, 5461-10922, 10923-16383), failure
+ * detection after `nodeTimeoutMs`; `fullCoverage` is Redis's cluster-require-full-coverage.
+ * Resolves once every node says cluster_state:ok. `admin(port, ...command)` runs one command.
+ */
+export async function startThreeMasters(ports, { fullCoverage, nodeTimeoutMs = 500 }) {
+  const servers = []
+  try {
+    for (const port of ports) {
+      servers.push(await startRedisServer(port, [...clusterArgs(port), '--cluster-node-timeout', String(nodeTimeoutMs), '--cluster-require-full-coverage', fullCoverage ? 'yes' : 'no']))
+    }
+    const ranges = [['0', '5460'], ['5461', '10922'], ['10923', '16383']]
+    for (const [i, port] of ports.entries()) await admin(port, 'CLUSTER', 'ADDSLOTSRANGE', ...ranges[i])
+    for (const port of ports.slice(1)) await admin(ports[0], 'CLUSTER', 'MEET', '127.0.0.1', String(port))
+    const deadline = Date.now() + 15_000
+    for (const port of ports) {
+      while (!String(await admin(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok') || !String(await admin(port, 'CLUSTER', 'INFO')).includes('cluster_known_nodes:3')) {
+        if (Date.now() > deadline) throw new Error('the three-master cluster is not ok after 15 s')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    }
+  } catch (error) {
+    for (const server of servers) await server.stop()
+    throw error
+  }
+  return servers
+}
+
+/** One command to the redis-server on `port`, on a connection of its own. */
+export async function admin(port, ...command) {
+  const client = await createClient({ url: `redis://127.0.0.1:${port}` }).connect()
+  try {
+    return await client.sendCommand(command)
+  } finally {
+    client.destroy()
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RevocationStore } from 'sealed-session'
-import { bunDocumented, freePort, haveRedisServer, importDocumented, removeWorkDir, startServer } from './restart.mjs'
+import { admin, bunDocumented, freePort, haveRedisServer, importDocumented, removeWorkDir, startServer, startThreeMasters } from './restart.mjs'
 
 // The client blocks of docs/REVOCATION.md, run as they are written, against a redis-server
 // of this file's own that is stopped and started again: during the outage a store call
@@ -102,4 +102,51 @@ describe.skipIf(!haveRedisServer())('the documented Redis clients survive a Redi
       await server.stop()
     }
   }, 30_000)
+})
+
+describe.skipIf(!haveRedisServer())('a Redis Cluster master without a replica (docs/REVOCATION.md)', () => {
+  /**
+   * Three masters, no replicas; the store's key for `subject` lives on the first; the
+   * third is stopped. Resolves with each call's outcome once the others mark it failed.
+   */
+  async function loseAMaster(fullCoverage: boolean, copy: string): Promise<{ before: Outcome; after: Outcome }> {
+    const ports = [await freePort(), await freePort(), await freePort()]
+    const servers = await startThreeMasters(ports, { fullCoverage })
+    const module = await importDocumented('// ioredis, Redis Cluster', `redis://127.0.0.1:${ports[0]}`, copy)
+    const store = module.revocations as RevocationStore
+    try {
+      // 'ada' is stored under revoked:ada, in slot 4329: on the first master (0-5460), which stays up.
+      expect(await admin(ports[0]!, 'CLUSTER', 'KEYSLOT', 'revoked:ada')).toBe(4329)
+      const check = () => store.isRevoked({ sessionId: 's1', subject: 'ada', createdAt: now() })
+      await store.revoke({ sessionId: 's1', subject: 'ada', expiresAt: now() + 60 })
+      const before = await within(check(), 5000)
+      await servers[2]!.stop()
+      // The two others agree the third failed within a few cluster-node-timeouts (500 ms).
+      const deadline = Date.now() + 15_000
+      const failed = async () =>
+        String(await admin(ports[0]!, 'CLUSTER', 'NODES')).includes('master,fail') &&
+        // With full coverage required, the first master then declares the whole cluster down.
+        (!fullCoverage || String(await admin(ports[0]!, 'CLUSTER', 'INFO')).includes('cluster_state:fail'))
+      while (!(await failed())) {
+        if (Date.now() > deadline) throw new Error(`the stopped master was not marked failed${fullCoverage ? ', nor the cluster down,' : ''} within 15 s`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      return { before, after: await within(check(), 5000) }
+    } finally {
+      ;(module.cluster as Closable).disconnect?.()
+      for (const server of servers) await server.stop()
+    }
+  }
+
+  it('under the default cluster-require-full-coverage yes, losing one master fails every check, even of keys on the others (CLUSTERDOWN)', async () => {
+    const { before, after } = await loseAMaster(true, '-full')
+    expect(before).toEqual({ ok: true, value: true })
+    expect(after).toMatchObject({ ok: false, error: expect.stringMatching(/CLUSTERDOWN/) })
+  }, 40_000)
+
+  it('with cluster-require-full-coverage no, keys on the other masters are still answered', async () => {
+    const { before, after } = await loseAMaster(false, '-partial')
+    expect(before).toEqual({ ok: true, value: true })
+    expect(after).toEqual({ ok: true, value: true })
+  }, 40_000)
 })
