@@ -15,9 +15,11 @@ export function visitCounter(runtime: string, secret: string | undefined): (requ
     const session = await sessions.load(request)
     let response: Response
     if (request.method === 'POST' && url.pathname === '/login') {
-      const name = String((await request.formData()).get('name') ?? '').trim().slice(0, 64)
+      // A body that does not parse as a form is the client's mistake: 400, not a 500.
+      const form = await request.formData().catch(() => undefined)
+      const name = String(form?.get('name') ?? '').trim().slice(0, 64)
       if (name !== '') await session.login(name) // a new session id: no fixation
-      response = new Response(null, { status: 303, headers: { location: '/' } })
+      response = form === undefined ? new Response('The form could not be read', { status: 400 }) : new Response(null, { status: 303, headers: { location: '/' } })
     } else if (request.method === 'POST' && url.pathname === '/logout') {
       session.destroy()
       response = new Response(null, { status: 303, headers: { location: '/' } })

@@ -165,7 +165,11 @@ const READ = `return redis.call('GET', KEYS[1])`
  * @example
  * ```ts
  * import { createClient } from 'redis'
- * const client = await createClient({ url: process.env.REDIS_URL }).connect()
+ * // No offline queue: a call while Redis is down rejects at once (then revocationFailure).
+ * const client = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true })
+ * // Without an 'error' listener node-redis ends the process when Redis goes away.
+ * client.on('error', (error) => console.error('redis:', error.message))
+ * await client.connect()
  * const revocations = redisRevocations({ eval: (script, keys, args) => client.eval(script, { keys, arguments: args }) })
  * const sessions = createSessions({ secrets, revocations })
  * ```

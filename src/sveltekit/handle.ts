@@ -50,6 +50,9 @@ interface Pending {
   refused: boolean
 }
 
+/** Redirect statuses a cache does not store unless told to: the only ones a thrown redirect may commit on. */
+const uncacheable: ReadonlySet<number> = new Set([302, 303, 307])
+
 /** Sessions loaded by a `sessionHandle()`, to what they still have to send. */
 const pending = new WeakMap<object, Pending>()
 
@@ -67,7 +70,8 @@ const pending = new WeakMap<object, Pending>()
  * cookie too. A `redirect()` thrown by a later hook in `sequence()` never becomes a
  * `Response` here: for that one the cookies go through `event.cookies`, which SvelteKit
  * puts on the redirect it builds (without the cache headers, which a 302/303/307 does not
- * need: it is not stored without them).
+ * need: it is not stored without them). A thrown 301 or 308 (or any other 3xx) leaves the
+ * session as it was, because a cache may store that redirect with its Set-Cookie.
  *
  * A response of status 500 or more (an unexpected error in a load or action) leaves the
  * session as it was, as a thrown error does: no half-finished sign-in is sent.
@@ -118,7 +122,9 @@ export function sessionHandle<T extends SessionData<T> = Record<string, Json>>(o
     try {
       response = await resolve(event)
     } catch (error) {
-      if (isRedirect(error)) {
+      // RFC 9111 §4.2.2: 301 and 308 are heuristically cacheable, and SvelteKit's redirect
+      // carries no Cache-Control; 302, 303 and 307 are not stored without one.
+      if (isRedirect(error) && uncacheable.has(error.status)) {
         for (const commit of await settle(state)) {
           for (const cookie of commit.cookies) {
             const { name, value, sameSite, ...attributes } = cookie
@@ -126,7 +132,8 @@ export function sessionHandle<T extends SessionData<T> = Record<string, Json>>(o
           }
         }
       }
-      // Anything else leaves the session as it was: no half-finished sign-in is sent.
+      // Anything else leaves the session as it was: no half-finished sign-in is sent, and no
+      // session cookie rides on a redirect a cache may keep.
       throw error
     }
     // An unexpected error in a load or action became a 500 page: like a thrown error, it
@@ -210,7 +217,7 @@ function forbidden(request: Request, message: string): Response {
  * server bundle may hold another copy of `@sveltejs/kit` than the one this package would
  * import, and `instanceof` fails across copies (class names do not survive minifying).
  */
-function isRedirect(error: unknown): boolean {
+function isRedirect(error: unknown): error is { status: number; location: string } {
   if (typeof error !== 'object' || error === null) return false
   const { status, location } = error as { status?: unknown; location?: unknown }
   return typeof status === 'number' && status >= 300 && status <= 308 && typeof location === 'string'

@@ -325,6 +325,19 @@ async function drive(origin, secret) {
     equal((await (await http.get('/api/me', jar)).json()).name, 'Ada Lovelace', 'name')
   })
 
+  await check("bad input is the client's mistake: malformed JSON and malformed form bodies get 400, never 500", async () => {
+    const { csrf } = await (await http.get('/api/me', jar)).json()
+    const json = await http.request('/api/me', { method: 'PATCH', cookie: jar, body: '{"name":', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf } })
+    equal(json.status, 400, 'malformed JSON status')
+    equal((await json.json()).error, 'the body must be JSON', 'error')
+    for (const path of ['/api/profile', '/api/notes', '/login']) {
+      const headers = { 'content-type': 'multipart/form-data; boundary=x', 'x-csrf-token': csrf }
+      const form = await http.request(path, { method: 'POST', cookie: jar, body: 'not a multipart body', headers })
+      equal(form.status, 400, `malformed form status (${path})`)
+    }
+    equal((await (await http.get('/api/me', jar)).json()).name, 'Ada Lovelace', 'the session is unchanged')
+  })
+
   await check('a session due for refresh (sealed 7 h ago) is sealed again on a plain GET, with no-store', async () => {
     const cookie = await sealedEarlier(7)
     const response = await http.get('/', cookie)

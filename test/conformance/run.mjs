@@ -89,7 +89,7 @@ async function driveExample(name) {
   const log = []
   const secret = 'Mn4Bv7Cx0Zl3Kj6Hg9Fd2Sa5Po8Iu1Yt4Re7Wq0Eb3n'
   const server = start(command, args, { cwd: root, env: { ...env, PORT: String(port), SESSION_SECRET: secret }, onLine: (line) => log.push(line) })
-  const title = `examples/${name} serves a visit counter with sign-in and sign-out (${[command.replace(root, ''), ...args].join(' ')})`
+  const title = `examples/${name} serves a visit counter with sign-in and sign-out, and a 400 for a malformed form (${[command.replace(root, ''), ...args].join(' ')})`
   try {
     if (!(await waitForHttp(`${origin}/`, { proc: server, timeoutMs: 10_000, intervalMs: 200 }))) throw new Error(`no answer on ${origin} within 10 s`)
     const get = async (cookie) => {
@@ -108,6 +108,8 @@ async function driveExample(name) {
     const second = await get(cookie)
     if (visits(second.html) !== '2') throw new Error(`second visit shows ${visits(second.html)}`)
     cookie = cookieOf(second.response)
+    const malformed = await fetch(`${origin}/login`, { method: 'POST', redirect: 'manual', body: 'not a multipart body', headers: { cookie, 'content-type': 'multipart/form-data; boundary=x' } })
+    if (malformed.status !== 400) throw new Error(`POST /login with a malformed form body answered ${malformed.status}, not 400`)
     const login = await post('/login', cookie, 'name=Ada')
     if (login.status !== 303) throw new Error(`POST /login answered ${login.status}`)
     cookie = cookieOf(login)

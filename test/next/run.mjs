@@ -354,6 +354,12 @@ async function drive(check, origin, secret) {
     equal((await opened(browser.header())).subject, 'Zoë Ada', 'the cookie opens')
   })
 
+  await check('a route handler answers a form body that does not parse with 400, never 500 (POST /api/login)', async () => {
+    const response = await http.request('/api/login', { method: 'POST', body: 'not a multipart body', headers: { 'content-type': 'multipart/form-data; boundary=x' } })
+    equal(response.status, 400, 'status')
+    equal(response.headers.getSetCookie().length, 0, 'Set-Cookie count')
+  })
+
   await check('a route handler signs out with respond(): the cookie is expired, with no-store (DELETE /api/session)', async () => {
     const signIn = await http.action('/login', { name: 'Zoë Ada' })
     const browser = new Jar().apply(signIn.headers.getSetCookie())

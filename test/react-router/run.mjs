@@ -282,6 +282,15 @@ async function drive(origin, secret, label) {
     equal(me.name, 'Ada L.', 'name kept')
   })
 
+  await check(`${label} bad input is the client's mistake: a form body that does not parse gets 400 from every action, never 500`, async () => {
+    const broken = { raw: 'not a multipart body', headers: { 'content-type': 'multipart/form-data; boundary=x' } }
+    for (const path of ['/?index', '/login', '/api/me']) {
+      const response = await http.request(path, { method: 'POST', cookie: jar, ...broken })
+      equal(response.status, 400, `malformed form status (${path})`)
+    }
+    equal((await (await http.get('/api/me', jar)).json()).name, 'Ada L.', 'the session is unchanged')
+  })
+
   await check(`${label} a session due for refresh (sealed 7 h ago) is refreshed by the middleware, with no-store`, async () => {
     const cookie = await sealedEarlier(7)
     const response = await http.get('/api/me', cookie)
@@ -392,10 +401,11 @@ function client(origin) {
   const http = {
     unsafe: [],
     setCookieResponses: 0,
-    async request(path, { method = 'GET', cookie, form } = {}) {
-      const headers = {}
+    async request(path, { method = 'GET', cookie, form, raw, headers: extra = {} } = {}) {
+      const headers = { ...extra }
       if (cookie !== undefined) headers.cookie = typeof cookie === 'string' ? cookie : cookie.header()
-      const body = form === undefined ? undefined : new URLSearchParams(form)
+      // `raw` is sent as given, with the caller's content-type.
+      const body = form === undefined ? raw : new URLSearchParams(form)
       const response = await fetch(`${origin}${path}`, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(20_000) })
       if (response.headers.getSetCookie().length > 0) {
         http.setCookieResponses++

@@ -16,23 +16,39 @@ export default async function setup(project) {
     return
   }
   const port = await freePort()
-  const server = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const server = await startRedisServer(port)
+  console.log(`redis-server ${probe.stdout.match(/v=(\S+)/)?.[1] ?? ''} on 127.0.0.1:${port} (pid ${server.pid})`)
+  project.provide('redisUrl', `redis://127.0.0.1:${port}`)
+  return () => server.stop()
+}
+
+/** Whether redis-server can be run here (the suite is skipped or failed without it). */
+export function haveRedisServer() {
+  const probe = spawnSync(BINARY, ['--version'], { encoding: 'utf8' })
+  return probe.error === undefined && probe.status === 0
+}
+
+/**
+ * A redis-server on 127.0.0.1:`port` without persistence, answering PING when this
+ * resolves; `stop()` ends it by PID and resolves once it has exited.
+ */
+export async function startRedisServer(port, extraArgs = []) {
+  const server = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   server.stdout.on('data', (chunk) => (output += chunk))
   server.stderr.on('data', (chunk) => (output += chunk))
   const exited = new Promise((resolve) => server.once('exit', resolve))
-  try {
-    await ready(port, exited)
-  } catch (error) {
-    stop(server.pid)
-    throw new Error(`redis-server did not start on port ${port}: ${error.message}\n${output}`)
-  }
-  console.log(`redis-server ${probe.stdout.match(/v=(\S+)/)?.[1] ?? ''} on 127.0.0.1:${port} (pid ${server.pid})`)
-  project.provide('redisUrl', `redis://127.0.0.1:${port}`)
-  return async () => {
+  const stopServer = async () => {
     stop(server.pid)
     await exited
   }
+  try {
+    await ready(port, exited)
+  } catch (error) {
+    await stopServer()
+    throw new Error(`redis-server did not start on port ${port}: ${error.message}\n${output}`)
+  }
+  return { pid: server.pid, stop: stopServer }
 }
 
 function stop(pid) {
@@ -43,7 +59,7 @@ function stop(pid) {
   }
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

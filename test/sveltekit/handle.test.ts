@@ -120,6 +120,37 @@ describe('sessionHandle: the session on event.locals, committed on the response'
     expect((await engine.load(`__Host-session=${call!.value}`)).get('name')).toBe('Bo')
   })
 
+  it('a redirect() of 302 or 307 thrown by a later hook commits through event.cookies as 303 does', async () => {
+    for (const status of [302, 307] as const) {
+      const { handle, engine } = setup()
+      const { event, cookieCalls } = eventFor(get())
+      const later: Handle = ({ event: e }) => {
+        ;(e.locals as Locals).session!.set('name', 'Bo')
+        redirect(status, '/login')
+      }
+      const thrown = await Promise.resolve(handle({ event, resolve: (e) => later({ event: e, resolve: () => page() }) })).catch((error: unknown) => error)
+      expect(thrown).toMatchObject({ status })
+      expect(cookieCalls).toHaveLength(1)
+      expect((await engine.load(`__Host-session=${cookieCalls[0]!.value}`)).get('name')).toBe('Bo')
+    }
+  })
+
+  it('a cacheable redirect() (301, 308) thrown by a later hook leaves the session as it was: no cookie on a response a cache may store', async () => {
+    for (const status of [301, 308] as const) {
+      const { handle, signedIn } = setup()
+      const { event, cookieCalls } = eventFor(get(await signedIn()))
+      const later: Handle = ({ event: e }) => {
+        const session = (e.locals as Locals).session!
+        session.set('name', 'Bo')
+        redirect(status, '/elsewhere')
+      }
+      const thrown = await Promise.resolve(handle({ event, resolve: (e) => later({ event: e, resolve: () => page() }) })).catch((error: unknown) => error)
+      // The redirect itself still goes out, unchanged.
+      expect(thrown).toMatchObject({ status, location: '/elsewhere' })
+      expect(cookieCalls).toEqual([])
+    }
+  })
+
   it('any other error thrown through it leaves the session as it was: nothing is committed', async () => {
     const { handle } = setup()
     const { event, cookieCalls } = eventFor(get())

@@ -325,6 +325,19 @@ async function drive(origin, secret) {
     equal(me.name, 'Ada', 'name kept')
   })
 
+  await check("bad input is the client's mistake: malformed JSON to the endpoint and a malformed form body to an action get 400, never 500", async () => {
+    const { csrf } = await page('/', jar)
+    const headers = { 'x-csrf-token': csrf }
+    const json = await http.request('/api/me', { method: 'POST', cookie: jar, raw: '{"theme":', headers: { ...headers, 'content-type': 'application/json' } })
+    equal(json.status, 400, 'malformed JSON status')
+    equal((await json.json()).error, 'the body must be JSON', 'error')
+    for (const path of ['/?/rename', '/login']) {
+      const form = await http.request(path, { method: 'POST', cookie: jar, raw: 'not a multipart body', headers: { ...headers, 'content-type': 'multipart/form-data; boundary=x' } })
+      equal(form.status, 400, `malformed form status (${path})`)
+    }
+    equal((await (await http.get('/api/me', jar)).json()).name, 'Ada', 'the session is unchanged')
+  })
+
   await check('a session due for refresh (sealed 7 h ago) is refreshed by the hook, with no-store', async () => {
     const cookie = await sealedEarlier(7)
     const response = await http.get('/api/me', cookie)
@@ -479,12 +492,12 @@ function client(origin) {
   const http = {
     unsafe: [],
     setCookieResponses: 0,
-    async request(path, { method = 'GET', cookie, form, json, headers: extra = {}, origin: from = origin } = {}) {
+    async request(path, { method = 'GET', cookie, form, json, raw, headers: extra = {}, origin: from = origin } = {}) {
       // A browser's Accept: SvelteKit answers an action with JSON when Accept prefers it (use:enhance).
       const headers = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', ...extra }
       if (cookie !== undefined) headers.cookie = typeof cookie === 'string' ? cookie : cookie.header()
       if (method !== 'GET' && from !== null) headers.origin = from
-      let body
+      let body = raw // sent as given, with the caller's content-type
       if (form !== undefined) body = new URLSearchParams(form)
       if (json !== undefined) {
         body = JSON.stringify(json)

@@ -75,6 +75,14 @@ class Browser {
     return response
   }
 
+  /** A request exactly as given (method, headers, body), with this browser's cookies. */
+  async fetchRaw(path: string, init: { method: string; headers: Record<string, string>; body: string }): Promise<Response> {
+    const headers = new Headers(init.headers)
+    headers.set('user-agent', this.userAgent)
+    if (this.jar.size > 0) headers.set('cookie', [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '))
+    return this.fetch(new Request(`${ORIGIN}${path}`, { method: init.method, headers, body: init.body, redirect: 'manual' }))
+  }
+
   async page(path = '/'): Promise<string> {
     return (await this.request(path)).text()
   }
@@ -128,7 +136,8 @@ describe('the demo Worker in workerd', () => {
     await browser.post('/cart', { item: 'pear <b>' })
     const view = await browser.request('/')
     expect(view.headers.getSetCookie()).toEqual([])
-    expect(view.headers.get('cache-control')).toBeNull()
+    // No cookie, but the cart and the CSRF token: for this browser only (docs/SECURITY.md).
+    expect(view.headers.get('cache-control')).toBe('private, no-store')
     const html = await view.text()
     expect(html).toContain('<dd id="cart-count">2</dd>')
     expect(html).toContain('pear &lt;b&gt;')
@@ -229,6 +238,47 @@ describe('the demo Worker in workerd', () => {
     expect(subjectOf(await browser.page())).toBeUndefined()
     // The same form from our own page signs in.
     expect((await browser.post('/login', { name: 'ada' })).status).toBe(303)
+    expect(subjectOf(await browser.page())).toBe('ada')
+  })
+
+  it('marks every page that shows session data private, no-store, with or without a Set-Cookie', async () => {
+    const browser = new Browser()
+    // The sign-in page of a first visit carries a CSRF token (and sets the cookie holding its secret).
+    const first = await browser.request('/')
+    expect(first.headers.get('cache-control')).toBe('private, no-store')
+    expect(browser.lastSetCookie).toHaveLength(1)
+    const again = await browser.request('/')
+    expect(browser.lastSetCookie).toEqual([])
+    expect(again.headers.get('cache-control')).toBe('private, no-store')
+    await browser.post('/login', { name: 'ada' })
+    for (const path of ['/', '/devices']) {
+      const response = await browser.request(path)
+      expect(response.status).toBe(200)
+      expect(response.headers.get('cache-control')).toBe('private, no-store')
+    }
+  })
+
+  it('says on the sign-in page that it asks for no password', async () => {
+    const html = await new Browser().page()
+    expect(html).toMatch(/<p class="warning" id="no-password">This demo signs you in with a name alone, <strong>no password<\/strong>/)
+  })
+
+  it('answers a malformed form body and a device sign-out without a handle with 400, never 500', async () => {
+    const browser = new Browser()
+    await browser.post('/login', { name: 'ada' })
+    const token = csrfTokenOf(await browser.page()) ?? ''
+    // The token in its header passes the CSRF check without reading the body; the body is broken.
+    const broken = { origin: ORIGIN, 'x-csrf-token': token, 'content-type': 'multipart/form-data; boundary=x' }
+    for (const path of ['/login', '/cart', '/devices/sign-out']) {
+      const response = await browser.fetchRaw(path, { method: 'POST', headers: broken, body: 'not a multipart body' })
+      expect(response.status, path).toBe(400)
+      expect(await response.text()).toContain('id="bad-request"')
+    }
+    for (const form of [{}, { handle: '' }] as Record<string, string>[]) {
+      const response = await browser.post('/devices/sign-out', form)
+      expect(response.status).toBe(400)
+      expect(await response.text()).toContain('No device was named.')
+    }
     expect(subjectOf(await browser.page())).toBe('ada')
   })
 

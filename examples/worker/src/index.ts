@@ -81,6 +81,7 @@ const app = new Hono<{ Bindings: Bindings }>()
     ),
   )
   .get('/', (c) => {
+    personal(c)
     const s = c.get('session')
     const notice = s.getFlash('notice')
     if (s.subject === undefined) {
@@ -88,6 +89,8 @@ const app = new Hono<{ Bindings: Bindings }>()
         page(
           'Sign in',
           html`${noticeOf(notice)}
+            <p class="warning" id="no-password">This demo signs you in with a name alone, <strong>no password</strong>:
+              a real application checks a password or passkey before it calls <code>login()</code>. Do not copy this form.</p>
             <form method="post" action="/login">
               ${csrfField(s)}
               <label>Name <input name="name" required maxlength="64" autofocus></label>
@@ -119,6 +122,7 @@ const app = new Hono<{ Bindings: Bindings }>()
     )
   })
   .get('/devices', async (c) => {
+    personal(c)
     const s = c.get('session')
     if (s.subject === undefined) return c.redirect('/', 303)
     if (storeKind(c.env) === 'kv') {
@@ -168,7 +172,9 @@ const app = new Hono<{ Bindings: Bindings }>()
   .post('/devices/sign-out', async (c) => {
     const s = c.get('session')
     if (s.subject === undefined) return c.redirect('/', 303)
-    const handle = String((await c.req.parseBody())['handle'] ?? '')
+    const handle = (await formOf(c))['handle']
+    // A form of ours always sends one; anything else is a bad request, not a device.
+    if (typeof handle !== 'string' || handle.length === 0) return c.html(page('Bad request', html`<p id="bad-request">No device was named. <a href="/devices">Back</a></p>`), 400)
     const done = await deviceAction(c, 'sign-out-device', () => c.get('sessions').revokeSession(s.subject!, handle))
     if (done instanceof Response) return done
     s.flash('notice', done ? `Signed out that device: it is refused at its next check, within ${revalidateAfter(c.env)} seconds.` : 'That device was already signed out.')
@@ -183,7 +189,7 @@ const app = new Hono<{ Bindings: Bindings }>()
     return c.redirect('/devices', 303)
   })
   .post('/login', async (c) => {
-    const name = String((await c.req.parseBody())['name'] ?? '').trim()
+    const name = String((await formOf(c))['name'] ?? '').trim()
     if (name.length === 0 || name.length > 64) return c.html(page('Sign in', html`<p>Please give a name of 1 to 64 characters. <a href="/">Back</a></p>`), 400)
     await c.get('session').login(name)
     return c.redirect('/', 303)
@@ -191,7 +197,7 @@ const app = new Hono<{ Bindings: Bindings }>()
   .post('/cart', async (c) => {
     const s = c.get('session')
     if (s.subject === undefined) return c.redirect('/', 303)
-    const item = String((await c.req.parseBody())['item'] ?? '').slice(0, MAX_ITEM)
+    const item = String((await formOf(c))['item'] ?? '').slice(0, MAX_ITEM)
     if (item.length > 0) s.set('cart', [...(s.get('cart') ?? []), item])
     return c.redirect('/', 303)
   })
@@ -246,6 +252,7 @@ app.onError((error, c) => {
   if (error instanceof HTTPException && error.status === 403) {
     return c.html(page('Forbidden', html`<p id="forbidden">This form was not sent from this site, or the page was too old. <a href="/">Back</a></p>`), 403)
   }
+  if (error instanceof HTTPException && error.status === 400) return c.html(page('Bad request', html`<p id="bad-request">${error.message} <a href="/">Back</a></p>`), 400)
   if (error instanceof HTTPException) return error.getResponse()
   if (error instanceof SessionTooLargeError) {
     return c.html(
@@ -260,6 +267,24 @@ app.onError((error, c) => {
   console.error('unhandled error:', error instanceof Error ? error.name : 'unknown')
   return c.html(page('Something went wrong', html`<p>Please try again.</p>`), 500)
 })
+
+/**
+ * Marks a page that shows session data (a name, a cart, the CSRF token) as for this
+ * browser only: the session adds no-store only when it sets the cookie, and a page view
+ * that changes nothing must not be kept by a shared cache either (docs/SECURITY.md).
+ */
+function personal(c: { header: (name: string, value: string) => void }): void {
+  c.header('Cache-Control', 'private, no-store')
+}
+
+/** The posted form; a body that does not parse as one is the client's mistake (400), not a 500. */
+async function formOf(c: { req: { parseBody: () => Promise<Record<string, string | File>> } }): Promise<Record<string, string | File>> {
+  try {
+    return await c.req.parseBody()
+  } catch {
+    throw new HTTPException(400, { message: 'The form could not be read.' })
+  }
+}
 
 /** The notice a redirect left in the session, if any. */
 function noticeOf(notice: unknown) {
@@ -365,6 +390,7 @@ function page(title: string, body: ReturnType<typeof html>) {
           body { font: 16px/1.5 system-ui, sans-serif; max-width: 36rem; margin: 3rem auto; padding: 0 1rem; }
           form { margin: 0.75rem 0; } dt { font-weight: 600; } .notice { background: #eef6ee; padding: 0.5rem; }
           #cart li { word-break: break-all; } .note { color: #555; font-size: 0.9rem; }
+          .warning { background: #fff4e5; border-left: 4px solid #d97706; padding: 0.5rem; }
           .device { margin: 0.5rem 0; } .device form { margin: 0.25rem 0; }
           progress { width: 100%; height: 1rem; } #cookie-panel { border: 1px solid #ccc; padding: 0 0.75rem; margin: 1rem 0; }
         </style>

@@ -12,7 +12,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   const session = await getSession(request.headers.get('Cookie'))
   if (session.subject === undefined) return redirect('/login')
-  const form = await request.formData()
+  // A body that does not parse as a form is the client's mistake: 400, not a 500.
+  const form = await request.formData().catch(() => undefined)
+  if (form === undefined) throw data('The form could not be read', { status: 400 })
   if (form.get('intent') === 'notes') {
     // Too much for one cookie: commitSession() throws before any header is sent.
     session.set('notes', String(form.get('notes') ?? ''))

@@ -11,7 +11,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const session = await getSession(request.headers.get('Cookie'))
-  const name = String((await request.formData()).get('name') ?? '').trim()
+  // A body that does not parse as a form is the client's mistake: 400, not a 500.
+  const form = await request.formData().catch(() => undefined)
+  if (form === undefined) throw data('The form could not be read', { status: 400 })
+  const name = String(form.get('name') ?? '').trim()
   if (name === '') {
     session.flash('message', 'Enter your name')
     return redirect('/login', { headers: { 'Set-Cookie': await commitSession(session) } })

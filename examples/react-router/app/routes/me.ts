@@ -11,6 +11,9 @@ export function loader({ context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = context.get(sessionStorage.context)
   if (session.subject === undefined) return Response.json({ error: 'signed out' }, { status: 401 })
-  session.set('theme', String((await request.formData()).get('theme') ?? 'light'))
+  // A body that does not parse as a form is the client's mistake: 400, not a 500.
+  const form = await request.formData().catch(() => undefined)
+  if (form === undefined) return Response.json({ error: 'the form could not be read' }, { status: 400 })
+  session.set('theme', String(form.get('theme') ?? 'light'))
   return Response.json({ theme: session.get('theme') })
 }

@@ -7,7 +7,12 @@ export const GET: APIRoute = ({ locals }) => {
 }
 
 export const PATCH: APIRoute = async ({ locals, request }) => {
-  const body: unknown = await request.json()
+  let body: unknown
+  try {
+    body = await request.json()
+  } catch {
+    return Response.json({ error: 'the body must be JSON' }, { status: 400 }) // the client's mistake, not a 500
+  }
   const name = typeof body === 'object' && body !== null && 'name' in body && typeof body.name === 'string' ? body.name : ''
   if (locals.session.subject === undefined || name === '') return Response.json({ error: 'sign in and send a name' }, { status: 400 })
   locals.session.set('name', name)

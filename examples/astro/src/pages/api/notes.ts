@@ -6,6 +6,9 @@ import type { APIRoute } from 'astro'
  * and the browser keeps its previous cookie.
  */
 export const POST: APIRoute = async ({ locals, request, redirect }) => {
-  locals.session.set('notes', String((await request.formData()).get('notes') ?? ''))
+  // A body that does not parse as a form is the client's mistake: 400, not a 500.
+  const form = await request.formData().catch(() => undefined)
+  if (form === undefined) return new Response('The form could not be read', { status: 400 })
+  locals.session.set('notes', String(form.get('notes') ?? ''))
   return redirect('/account', 303)
 }
