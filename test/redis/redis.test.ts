@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createSessions } from 'sealed-session'
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest'
+import { ConfigurationError, createSessions, MAX_SESSIONS_PER_SUBJECT } from 'sealed-session'
 import { redisRevocations, type RedisLike } from 'sealed-session/redis'
-import { keyOf } from '../../src/stores/kv.js'
-import { parseRecord } from '../../src/stores/record.js'
+import { keysOf } from '../../src/stores/redis.js'
 import { Clock, SECRET_A } from '../support/index.js'
 import { revocationConformance, type Backend } from '../stores/conformance.js'
 import { runClient } from './runtimes.mjs'
+import { startRedis } from './spawn.mjs'
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -46,10 +46,11 @@ function backend(client: RedisLike, clock: Clock): Backend & { prefix: string } 
     atomic: true,
     // The store's clock plus the TTL Redis itself holds: when Redis will drop the key.
     expiresAt: async (subject) => {
-      const ttl = await nodeRedis.pTTL(await keyOf(prefix, subject))
-      if (ttl === -2) return undefined
-      if (ttl < 0) return Number.POSITIVE_INFINITY
-      return (clock.ms + ttl) / 1000
+      // The subject's keys all carry the latest expiry it holds (a key with none left is gone).
+      const ttls = (await Promise.all((await keysOf(prefix, subject)).map((key) => nodeRedis.pTTL(key)))).filter((ttl: number) => ttl !== -2)
+      if (ttls.length === 0) return undefined
+      if (ttls.some((ttl: number) => ttl < 0)) return Number.POSITIVE_INFINITY
+      return (clock.ms + Math.max(...ttls)) / 1000
     },
   }
 }
@@ -70,23 +71,23 @@ describe.skipIf(url === undefined)('redisRevocations() on a real redis-server', 
     revocationConformance(`redis (${name})`, (clock) => backend(wrap(), clock))
   }
 
-  it('Redis drops the key by itself when its last entry expires (a TTL in milliseconds)', async () => {
+  it('Redis drops the keys by themselves when their last entry expires (a TTL in milliseconds)', async () => {
     const clock = new Clock(Date.now())
     const b = backend(clients['node-redis']!(), clock)
     // The record matters until second S; the store's clock stands 200 ms before S.
     const until = clock.seconds + 1
     clock.ms = until * 1000 - 200
     await b.store.revoke({ sessionId: 'a', subject: 'ada', expiresAt: until })
-    const key = await keyOf(b.prefix, 'ada')
-    const ttl = await nodeRedis.pTTL(key)
+    const [key] = await keysOf(b.prefix, 'ada')
+    const ttl = await nodeRedis.pTTL(key!)
     expect(ttl === -2 || (ttl > 0 && ttl <= 200), `PTTL ${ttl}`).toBe(true) // -2: a slow machine, already gone
     // Redis's own clock, not ours: poll until it has expired the key (bounded: 1000 polls, 2 ms apart).
     let polls = 0
-    while ((await nodeRedis.exists(key)) === 1 && polls < 1000) {
+    while ((await nodeRedis.exists(key!)) === 1 && polls < 1000) {
       polls++
       await new Promise((resolve) => setTimeout(resolve, 2))
     }
-    expect(await nodeRedis.exists(key)).toBe(0)
+    expect(await nodeRedis.exists(await keysOf(b.prefix, 'ada'))).toBe(0)
     expect(await nodeRedis.dbSize()).toBeGreaterThan(0) // the other tests' keys are still there: only this one went
   })
 
@@ -94,37 +95,140 @@ describe.skipIf(url === undefined)('redisRevocations() on a real redis-server', 
     const clock = new Clock(Date.now())
     const b = backend(clients.ioredis!(), clock)
     await b.store.revoke({ sessionId: 'gone', subject: 'ada', expiresAt: clock.seconds })
-    expect(await nodeRedis.exists(await keyOf(b.prefix, 'ada'))).toBe(0)
+    expect(await nodeRedis.exists(await keysOf(b.prefix, 'ada'))).toBe(0)
     await b.store.revoke({ sessionId: 'a', subject: 'ada', expiresAt: clock.seconds + 10 })
+    await b.store.sessions!.record({ sessionId: 'l', subject: 'ada', createdAt: clock.seconds, expiresAt: clock.seconds + 10 }, {})
+    await b.store.sessions!.confirm({ subject: 'ada', sessionId: 'l' })
+    expect(await nodeRedis.exists(await keysOf(b.prefix, 'ada')), 'hash, expiries, listed').toBe(3)
     clock.advance(11)
     await b.store.revoke({ sessionId: 'b', subject: 'ada', expiresAt: clock.seconds })
-    expect(await nodeRedis.exists(await keyOf(b.prefix, 'ada'))).toBe(0)
+    expect(await nodeRedis.exists(await keysOf(b.prefix, 'ada'))).toBe(0)
   })
 
-  it('keeps the KV store key spaces and record, so one subject never reads another’s', async () => {
+  it('keeps one hash per subject with each entry its own field, and long subjects hashed apart from plain ones', async () => {
     const clock = new Clock(Date.now())
     const b = backend(clients['node-redis']!(), clock)
+    const at = clock.seconds
+    const directory = b.store.sessions!
+    await b.store.revoke({ sessionId: 'r1', subject: 'user-42', expiresAt: at + 100 })
+    await directory.record({ sessionId: 's1', subject: 'user-42', createdAt: at, expiresAt: at + 200, label: 'Firefox, on Linux' }, {})
+    await directory.record({ sessionId: 's2', subject: 'user-42', createdAt: at, expiresAt: at + 300 }, {})
+    await directory.confirm({ subject: 'user-42', sessionId: 's2' })
+    const base = `${b.prefix}{user-42}`
+    expect((await nodeRedis.keys(`${b.prefix}*`)).sort()).toEqual([base, `${base}:o`, `${base}:p`, `${base}:x`])
+    expect(await nodeRedis.hGetAll(base)).toEqual({
+      q: '2',
+      'r:r1': String(at + 100),
+      's:s1': `${at},${at + 200},1,,${at + 60},Firefox, on Linux`,
+      's:s2': `${at},${at + 300},2,,,`,
+    })
+    expect(await nodeRedis.zRangeWithScores(`${base}:x`, 0, -1)).toEqual([
+      { value: 's:s1', score: at + 60 },
+      { value: 'r:r1', score: at + 100 },
+      { value: 's:s2', score: at + 300 },
+    ])
+    expect(await nodeRedis.zRange(`${base}:o`, 0, -1)).toEqual(['s2'])
+    expect(await nodeRedis.zRange(`${base}:p`, 0, -1)).toEqual(['s1'])
+
+    // Past 256 bytes a subject is keyed by its SHA-256, in a space no plain subject reaches.
     const long = 'u'.repeat(600)
-    const lookalike = (await keyOf(b.prefix, long)).slice(b.prefix.length)
-    expect(lookalike).toMatch(/^sha256:[0-9a-f]{64}$/)
-    await b.store.revokeSubject(long, clock.seconds + 31, clock.seconds + 1000)
-    expect(await b.store.isRevoked({ sessionId: 'x', subject: lookalike, createdAt: clock.seconds })).toBe(false)
-    expect(await b.store.isRevoked({ sessionId: 'x', subject: long, createdAt: clock.seconds })).toBe(true)
-    expect(await nodeRedis.keys(`${b.prefix}*`)).toEqual([`${b.prefix}${lookalike}`])
-    await b.store.revoke({ sessionId: 's1', subject: 'user-42', expiresAt: clock.seconds + 100 })
-    const text = await nodeRedis.get(`${b.prefix}user-42`)
-    expect(parseRecord(text!)).toEqual({ s: { s1: clock.seconds + 100 } })
+    const [hashed] = await keysOf(b.prefix, long)
+    const lookalike = hashed!.slice(b.prefix.length + 1, -1)
+    expect(lookalike).toMatch(/^#[0-9a-f]{64}$/)
+    expect((await keysOf(b.prefix, lookalike))[0]).toBe(`${b.prefix}{~${lookalike}}`)
+    await b.store.revokeSubject(long, at + 31, at + 1000)
+    expect(await b.store.isRevoked({ sessionId: 'x', subject: lookalike, createdAt: at })).toBe(false)
+    expect(await b.store.isRevoked({ sessionId: 'x', subject: long, createdAt: at })).toBe(true)
+    expect(await nodeRedis.hGetAll(hashed!)).toEqual({ n: String(at + 31), e: String(at + 1000) })
+    // A leading "}" would make an empty hash tag (the keys spread over slots): escaped.
+    expect(await keysOf(b.prefix, '}x')).toEqual([`${b.prefix}{~}x}`, `${b.prefix}{~}x}:x`, `${b.prefix}{~}x}:o`, `${b.prefix}{~}x}:p`])
+  })
+
+  it('refuses a prefix with a brace, naming the fix; prefixes that are prefixes of each other never collide', async () => {
+    for (const prefix of ['app:{x}:', 'a{', 'b}']) {
+      expect(() => redisRevocations(clients['node-redis']!(), { prefix })).toThrow(ConfigurationError)
+      expect(() => redisRevocations(clients['node-redis']!(), { prefix })).toThrow(/without braces/)
+    }
+    const clock = new Clock(Date.now())
+    const at = clock.seconds
+    const run = `t${++tests}:`
+    const app = redisRevocations(clients['node-redis']!(), { prefix: `${run}app:`, now: clock.now })
+    const admin = redisRevocations(clients.ioredis!(), { prefix: `${run}app:admin:`, now: clock.now })
+    // "admin:x" under "app:" and "x" under "app:admin:" were one key when prefix + subject was the key.
+    await app.revoke({ sessionId: 's', subject: 'admin:x', expiresAt: at + 60 })
+    await app.revokeSubject('admin:x', at + 10, at + 60)
+    await admin.sessions!.record({ sessionId: 'l', subject: 'x', createdAt: at, expiresAt: at + 60 }, {})
+    await admin.sessions!.confirm({ subject: 'x', sessionId: 'l' })
+    expect(await admin.isRevoked({ sessionId: 's', subject: 'x', createdAt: at })).toBe(false)
+    expect(await admin.notBefore!('x')).toBeUndefined()
+    expect(await admin.sessions!.check({ sessionId: 'l', subject: 'x', createdAt: at })).toBe(false)
+    expect(await app.isRevoked({ sessionId: 's', subject: 'admin:x', createdAt: at + 20 })).toBe(true)
+    expect(await app.sessions!.list('admin:x')).toEqual([])
+    expect((await admin.sessions!.list('x')).map((s) => s.sessionId)).toEqual(['l'])
   })
 
   it('refuses a corrupt record with an error, so the failure policy applies', async () => {
     const clock = new Clock(Date.now())
     const b = backend(clients.ioredis!(), clock)
-    await nodeRedis.set(`${b.prefix}ada`, 'not json')
+    const [hash] = await keysOf(b.prefix, 'ada')
+    await nodeRedis.set(hash!, 'not a hash')
     await expect(b.store.isRevoked({ sessionId: 'x', subject: 'ada', createdAt: 0 })).rejects.toThrow()
     await expect(b.store.revoke({ sessionId: 'x', subject: 'ada', expiresAt: clock.seconds + 10 })).rejects.toThrow()
     const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: b.store })
     await expect(sessions.revokeSubject('ada')).rejects.toThrow(/could not record/)
+    await nodeRedis.del(hash!)
+    await nodeRedis.hSet(hash!, 's:x', 'garbage')
+    await expect(b.store.sessions!.check({ sessionId: 'x', subject: 'ada', createdAt: 0 })).rejects.toThrow(/corrupt/)
   })
+
+  // Issue 19, item 2: a check reads the same few fields after 10 or 3,000 sign-ins and revocations.
+  it('a check and isRevoked() touch the same O(1) fields after thousands of sign-ins and revocations', async () => {
+    // A server of its own: INFO commandstats counts every client's commands.
+    const server = await startRedis()
+    onTestFinished(() => server.stop())
+    const own = createClient({ url: server.url })
+    await own.connect()
+    onTestFinished(() => own.close())
+    const clock = new Clock(Date.now())
+    const prefix = 'cost:'
+    const store = redisRevocations({ eval: (script, keys, args) => own.eval(script, { keys, arguments: args }) }, { prefix, now: clock.now })
+    const directory = store.sessions!
+    const at = clock.seconds
+    /** Redis's own count of the commands one call runs (INFO commandstats, reset first). */
+    const commands = async (call: () => Promise<unknown>): Promise<Record<string, number>> => {
+      await own.configResetStat()
+      await call()
+      const info = await own.info('commandstats')
+      const counts: Record<string, number> = {}
+      for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (!/^(config|info)\b/.test(name!)) counts[name!] = Number(calls)
+      return counts
+    }
+    const costs = async (subject: string, id: string) => ({
+      check: await commands(() => directory.check({ sessionId: id, subject, createdAt: at })),
+      isRevoked: await commands(() => store.isRevoked({ sessionId: 'nope', subject, createdAt: at })),
+    })
+    const signIn = async (subject: string, id: string) => {
+      await directory.record({ sessionId: id, subject, createdAt: at, expiresAt: at + 3600, label: 'Firefox on Linux' }, {})
+      await directory.confirm({ subject, sessionId: id })
+    }
+    await signIn('small', 'mine')
+    await store.revoke({ sessionId: 'r0', subject: 'small', expiresAt: at + 3600 })
+    await signIn('big', 'mine')
+    for (let i = 0; i < 3000; i++) {
+      await signIn('big', `held-${i}`)
+      await store.revoke({ sessionId: `r-${i}`, subject: 'big', expiresAt: at + 3600 })
+    }
+    const small = await costs('small', 'mine')
+    clock.advance(1) // a new second: the check writes last seen again
+    const big = await costs('big', `held-2999`)
+    expect(small.check).toEqual({ eval: 1, hget: 1, hset: 1 })
+    expect(big.check).toEqual(small.check)
+    expect(small.isRevoked).toEqual({ eval: 1, hmget: 1 })
+    expect(big.isRevoked).toEqual(small.isRevoked)
+    // And what the subject holds stays bounded: at most MAX listed and MAX revoked ids.
+    expect((await directory.list('big')).length).toBe(MAX_SESSIONS_PER_SUBJECT)
+    expect(await own.hLen((await keysOf(prefix, 'big'))[0]!)).toBeLessThanOrEqual(2 * MAX_SESSIONS_PER_SUBJECT + 3)
+  }, 60_000)
 
   for (const runtime of ['bun', 'deno'] as const) {
     it(`works through ${runtime === 'bun' ? "Bun's built-in RedisClient on Bun" : 'node-redis on Deno'}, with the documented wrapper`, async () => {

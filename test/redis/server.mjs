@@ -2,10 +2,8 @@
 // loopback port (no persistence), hands its URL to the tests (inject('redisUrl')), and
 // stops it by PID afterwards. Without redis-server the suite is SKIPPED locally and
 // FAILS under CI=true (.ci/run installs it).
-import { spawn, spawnSync } from 'node:child_process'
-import { createConnection, createServer } from 'node:net'
-
-const BINARY = process.env.REDIS_SERVER ?? 'redis-server'
+import { spawnSync } from 'node:child_process'
+import { BINARY, startRedis } from './spawn.mjs'
 
 export default async function setup(project) {
   const probe = spawnSync(BINARY, ['--version'], { encoding: 'utf8' })
@@ -15,67 +13,8 @@ export default async function setup(project) {
     console.warn(`SKIPPED: ${message}`)
     return
   }
-  const port = await freePort()
-  const server = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  server.stdout.on('data', (chunk) => (output += chunk))
-  server.stderr.on('data', (chunk) => (output += chunk))
-  const exited = new Promise((resolve) => server.once('exit', resolve))
-  try {
-    await ready(port, exited)
-  } catch (error) {
-    stop(server.pid)
-    throw new Error(`redis-server did not start on port ${port}: ${error.message}\n${output}`)
-  }
-  console.log(`redis-server ${probe.stdout.match(/v=(\S+)/)?.[1] ?? ''} on 127.0.0.1:${port} (pid ${server.pid})`)
-  project.provide('redisUrl', `redis://127.0.0.1:${port}`)
-  return async () => {
-    stop(server.pid)
-    await exited
-  }
-}
-
-function stop(pid) {
-  try {
-    process.kill(pid, 'SIGTERM')
-  } catch {
-    // already gone
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** PING until PONG: at most 100 tries, 50 ms apart (a process start, not a test clock). */
-async function ready(port, exited) {
-  let gone = false
-  exited.then(() => (gone = true))
-  for (let attempt = 0; attempt < 100 && !gone; attempt++) {
-    if (await ping(port)) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(gone ? 'it exited' : 'no PONG within 5 s')
-}
-
-function ping(port) {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port })
-    let reply = ''
-    socket.setTimeout(500, () => socket.destroy())
-    socket.on('connect', () => socket.write('PING\r\n'))
-    socket.on('data', (chunk) => {
-      reply += chunk
-      if (reply.includes('\r\n')) socket.end()
-    })
-    socket.on('close', () => resolve(reply.startsWith('+PONG')))
-    socket.on('error', () => {})
-  })
+  const server = await startRedis()
+  console.log(`redis-server ${probe.stdout.match(/v=(\S+)/)?.[1] ?? ''} on 127.0.0.1:${server.port} (pid ${server.pid})`)
+  project.provide('redisUrl', server.url)
+  return () => server.stop()
 }
