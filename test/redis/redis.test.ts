@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest'
-import { ConfigurationError, createSessions, MAX_SESSIONS_PER_SUBJECT } from 'sealed-session'
+import { ConfigurationError, createSessions, LateWriteError, MAX_SESSIONS_PER_SUBJECT, RevocationUnavailableError } from 'sealed-session'
 import { redisRevocations, type RedisLike } from 'sealed-session/redis'
 import { keysOf } from '../../src/stores/redis.js'
-import { Clock, SECRET_A } from '../support/index.js'
+import { Clock, cookieHeader, SECRET_A } from '../support/index.js'
 import { revocationConformance, type Backend } from '../stores/conformance.js'
 import { runClient } from './runtimes.mjs'
-import { startRedis } from './spawn.mjs'
+import { removeDir, startRedis, tempDir, type RedisProcess } from './spawn.mjs'
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -29,7 +29,7 @@ const clients: Record<string, () => RedisLike> = {
 
 let tests = 0
 /** A store with a prefix of its own (one per test), its EVALs counted, TTLs read back with PTTL. */
-function backend(client: RedisLike, clock: Clock): Backend & { prefix: string } {
+function backend(client: RedisLike, clock: Clock, inspect = (): ReturnType<typeof createClient> => nodeRedis): Backend & { prefix: string } {
   const prefix = `t${++tests}:revoked:`
   let calls = 0
   const counted: RedisLike = {
@@ -47,7 +47,7 @@ function backend(client: RedisLike, clock: Clock): Backend & { prefix: string } 
     // The store's clock plus the TTL Redis itself holds: when Redis will drop the key.
     expiresAt: async (subject) => {
       // The subject's keys all carry the latest expiry it holds (a key with none left is gone).
-      const ttls = (await Promise.all((await keysOf(prefix, subject)).map((key) => nodeRedis.pTTL(key)))).filter((ttl: number) => ttl !== -2)
+      const ttls = (await Promise.all((await keysOf(prefix, subject)).map((key) => inspect().pTTL(key)))).filter((ttl: number) => ttl !== -2)
       if (ttls.length === 0) return undefined
       if (ttls.some((ttl: number) => ttl < 0)) return Number.POSITIVE_INFINITY
       return (clock.ms + Math.max(...ttls)) / 1000
@@ -230,12 +230,79 @@ describe.skipIf(url === undefined)('redisRevocations() on a real redis-server', 
     expect(await own.hLen((await keysOf(prefix, 'big'))[0]!)).toBeLessThanOrEqual(2 * MAX_SESSIONS_PER_SUBJECT + 3)
   }, 60_000)
 
+  // Issue 19, item 4: a client that queues commands while Redis is away sends them later.
+  it('ioredis re-sending its offline queue when Redis comes back changes nothing: the late confirm evicts nobody, the late record lists nothing', async () => {
+    const dir = await tempDir()
+    onTestFinished(() => removeDir(dir))
+    // Persisted (AOF, fsync always), so what was there before the restart is there after it.
+    const persist = ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]
+    let server = await startRedis({ extra: persist })
+    onTestFinished(() => server.stop())
+    // ioredis's defaults queue commands while disconnected; no retry limit: the queue waits for Redis.
+    const io = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 20 })
+    io.on('error', () => {}) // ECONNREFUSED while Redis is away: expected here
+    onTestFinished(() => void io.disconnect())
+    const clock = new Clock(Date.now())
+    const store = redisRevocations({ eval: (script, keys, args) => io.eval(script, keys.length, ...keys, ...args) }, { prefix: 'queued:', now: clock.now })
+    const directory = store.sessions!
+    let outage = false
+    const late: Promise<unknown>[] = []
+    const watched = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
+      const result = call(...args)
+      if (outage) late.push(result.then(() => 'applied', (error: unknown) => (error instanceof LateWriteError ? 'refused late' : error)))
+      return result
+    }
+    const sessions = createSessions({
+      secrets: SECRET_A,
+      now: clock.now,
+      revocations: { ...store, sessions: { ...directory, record: watched(directory.record), confirm: watched(directory.confirm) } },
+      revalidateAfter: 0,
+      maxSessions: 1,
+      revocationTimeout: 100,
+    })
+    const laptopSession = await sessions.load(null)
+    await laptopSession.login('ada')
+    const laptop = cookieHeader(await sessions.commit(laptopSession))
+    const phone = await sessions.load(null)
+    await phone.login('ada') // recorded (pending) while Redis is up
+
+    await server.stop()
+    // Bounded: until ioredis has seen the connection go (at most 500 polls, 2 ms apart).
+    for (let i = 0; i < 500 && io.status === 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 2))
+    expect(io.status).not.toBe('ready')
+    outage = true
+    await expect(sessions.commit(phone), 'the confirm waits in the offline queue').rejects.toBeInstanceOf(RevocationUnavailableError)
+    await expect((await sessions.load(null)).login('ada'), 'so does a new record').rejects.toBeInstanceOf(RevocationUnavailableError)
+    outage = false
+    server = await startRedis({ port: server.port, extra: persist })
+
+    // ioredis reconnects and sends both; Redis's clock is past their deadlines.
+    expect(await Promise.all(late)).toEqual(['refused late', 'refused late'])
+    expect((await sessions.load(laptop)).subject, 'the laptop was not evicted').toBe('ada')
+    expect((await sessions.listSessions('ada')).length).toBe(1)
+    const base = (await keysOf('queued:', 'ada'))[0]!
+    expect(await io.zcard(`${base}:p`), 'only the phone, pending from before the outage').toBe(1)
+    expect(await io.hlen(base), 'q, the laptop, the pending phone').toBe(3)
+  }, 30_000)
+
   for (const runtime of ['bun', 'deno'] as const) {
     it(`works through ${runtime === 'bun' ? "Bun's built-in RedisClient on Bun" : 'node-redis on Deno'}, with the documented wrapper`, async () => {
       const result = await runClient(runtime, url!)
       expect(result.code, result.stderr).toBe(0)
       const outcome = JSON.parse(result.stdout.trim().split('\n').at(-1)!)
-      expect(outcome).toEqual({ runtime: expect.stringMatching(new RegExp(`^${runtime} `)), revoked: true, other: false, raced: 20, notBefore: 31, none: null })
+      expect(outcome).toEqual({
+        runtime: expect.stringMatching(new RegExp(`^${runtime} `)),
+        revoked: true,
+        other: false,
+        raced: 20,
+        notBefore: 31,
+        none: null,
+        evicted: ['d2'],
+        checked: false,
+        listed: [['d3', 'device, d3', 0, null], ['12345', '{"json": true}', 0, 0]],
+        signedOut: 1,
+        late: 'LateWriteError',
+      })
     }, 60_000)
   }
 
@@ -248,3 +315,38 @@ describe.skipIf(url === undefined)('redisRevocations() on a real redis-server', 
     expect(await viaIo.isRevoked({ sessionId: 'a', subject: 'ada', createdAt: clock.seconds })).toBe(true)
   })
 })
+
+// The DESIGN's rule for Redis Cluster and managed Redis: every script touches keys of one
+// hash slot. A cluster node refuses a script whose keys span slots (CROSSSLOT), so the whole
+// conformance suite on a one-node cluster (it serves all 16384 slots) proves it.
+describe.skipIf(url === undefined)('redisRevocations() on a one-node Redis Cluster', () => {
+  let server: RedisProcess
+  let dir: string
+  let cluster: ReturnType<typeof createClient>
+  beforeAll(async () => {
+    dir = await tempDir()
+    server = await startRedis({ extra: ['--cluster-enabled', 'yes', '--cluster-config-file', `${dir}/nodes.conf`, '--dir', dir] })
+    cluster = createClient({ url: server.url })
+    await cluster.connect()
+    await cluster.sendCommand(['CLUSTER', 'ADDSLOTSRANGE', '0', '16383'])
+    // Bounded: until the node reports the cluster up (at most 500 polls, 10 ms apart).
+    for (let i = 0; i < 500 && !(await cluster.sendCommand(['CLUSTER', 'INFO'])).toString().includes('cluster_state:ok'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }, 30_000)
+  afterAll(async () => {
+    await cluster?.close()
+    await server?.stop()
+    if (dir !== undefined) await removeDir(dir)
+  })
+
+  it('is a cluster node that refuses a script whose keys span two slots', async () => {
+    await expect(cluster.eval('return 1', { keys: ['a', 'b'], arguments: [] })).rejects.toThrow(/CROSSSLOT/)
+    expect(await cluster.eval('return 1', { keys: ['{a}', '{a}:x'], arguments: [] })).toBe(1)
+  })
+
+  revocationConformance('redis cluster node (node-redis)', (clock) =>
+    backend({ eval: (script, keys, args) => cluster.eval(script, { keys, arguments: args }) }, clock, () => cluster),
+  )
+})
+

@@ -8,3 +8,5 @@ export interface RedisProcess {
 }
 export function startRedis(options?: { port?: number; extra?: string[] }): Promise<RedisProcess>
 export function freePort(): Promise<number>
+export function tempDir(): Promise<string>
+export function removeDir(dir: string): Promise<void>

@@ -1,7 +1,10 @@
 // Starts and stops redis-server processes on free loopback ports, by PID: the suite's
 // server (server.mjs), and the tests' own (a restart, a one-node cluster).
 import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { createConnection, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 export const BINARY = process.env.REDIS_SERVER ?? 'redis-server'
 
@@ -31,6 +34,14 @@ export async function startRedis({ port, extra = [] } = {}) {
     throw new Error(`redis-server did not start on port ${chosen}: ${error.message}\n${output}`)
   }
   return { port: chosen, pid: server.pid, url: `redis://127.0.0.1:${chosen}`, stop, output: () => output }
+}
+
+/** A fresh temporary directory (for AOF files), and its removal. */
+export function tempDir() {
+  return mkdtemp(join(tmpdir(), 'sealed-session-redis-'))
+}
+export function removeDir(dir) {
+  return rm(dir, { recursive: true, force: true })
 }
 
 export function freePort() {
