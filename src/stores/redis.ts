@@ -130,18 +130,34 @@ local function drop(id)
   redis.call('ZREM', P, id)
   return redis.call('ZREM', O, id) == 1
 end
+-- Runs cmd on key with the items as arguments, 500 at a time (Lua's stack is bounded); the sum of the replies.
+local function batch(cmd, key, items)
+  local sum = 0
+  for i = 1, #items, 500 do sum = sum + redis.call(cmd, key, unpack(items, i, math.min(i + 499, #items))) end
+  return sum
+end
+-- Removes these sessions (pending or listed) in a few calls; how many were listed.
+local function dropAll(ids)
+  local fields = {}
+  for i = 1, #ids do fields[i] = 's:' .. ids[i] end
+  batch('HDEL', H, fields)
+  batch('ZREM', X, fields)
+  batch('ZREM', P, ids)
+  return batch('ZREM', O, ids)
+end
 -- Drops every field that has stopped mattering (each entry once: amortized O(1) per write).
 local function sweep()
   local gone = redis.call('ZRANGEBYSCORE', X, '-inf', now)
-  for i = 1, #gone do
-    local field = gone[i]
-    redis.call('HDEL', H, field)
-    if string.sub(field, 1, 2) == 's:' then
-      redis.call('ZREM', O, string.sub(field, 3))
-      redis.call('ZREM', P, string.sub(field, 3))
+  if #gone > 0 then
+    batch('HDEL', H, gone)
+    local ids = {}
+    for i = 1, #gone do
+      if string.sub(gone[i], 1, 2) == 's:' then ids[#ids + 1] = string.sub(gone[i], 3) end
     end
+    batch('ZREM', O, ids)
+    batch('ZREM', P, ids)
+    redis.call('ZREMRANGEBYSCORE', X, '-inf', now)
   end
-  if #gone > 0 then redis.call('ZREMRANGEBYSCORE', X, '-inf', now) end
   local e = tonumber(redis.call('HGET', H, 'e'))
   if e and e <= now then redis.call('HDEL', H, 'n', 'e') end
 end
@@ -179,14 +195,15 @@ end
 if redis.call('ZCARD', X) - redis.call('ZCARD', O) - redis.call('ZCARD', P) > MAX then
   -- Bounded: every session created until now (outside a directory) is signed out instead.
   local all = redis.call('ZRANGE', X, 0, -1, 'WITHSCORES')
-  local untilAt = 0
+  local revoked, untilAt = {}, 0
   for i = 1, #all, 2 do
     if string.sub(all[i], 1, 2) == 'r:' then
-      redis.call('HDEL', H, all[i])
-      redis.call('ZREM', X, all[i])
+      revoked[#revoked + 1] = all[i]
       untilAt = math.max(untilAt, tonumber(all[i + 1]))
     end
   end
+  batch('HDEL', H, revoked)
+  batch('ZREM', X, revoked)
   raiseNotBefore(now + 1, untilAt)
 end
 expire()
@@ -196,10 +213,8 @@ return 0`
 const REVOKE_SUBJECT = `${WRITE}
 sweep()
 raiseNotBefore(tonumber(ARGV[2]), tonumber(ARGV[3]))
-for _, key in ipairs({ O, P }) do
-  local ids = redis.call('ZRANGE', key, 0, -1)
-  for i = 1, #ids do drop(ids[i]) end
-end
+dropAll(redis.call('ZRANGE', O, 0, -1))
+dropAll(redis.call('ZRANGE', P, 0, -1))
 expire()
 return 0`
 
@@ -216,8 +231,7 @@ if ARGV[8] == '1' and limit and redis.call('ZCARD', O) + redis.call('ZCARD', P) 
 drop(id)
 local pending = redis.call('ZCARD', P)
 if pending >= MAX then
-  local oldest = redis.call('ZRANGE', P, 0, pending - MAX)
-  for i = 1, #oldest do drop(oldest[i]) end
+  dropAll(redis.call('ZRANGE', P, 0, pending - MAX))
 end
 local order = redis.call('HINCRBY', H, 'q', 1)
 local pendingUntil = now + ${PENDING_SECONDS}
@@ -246,14 +260,14 @@ redis.call('ZADD', X, x, field)
 local reply = { 1 }
 local excess = redis.call('ZCARD', O) - math.min(tonumber(ARGV[4]) or MAX, MAX)
 if excess > 0 then
-  local oldest = redis.call('ZRANGE', O, 0, excess)
+  local oldest, evicted = redis.call('ZRANGE', O, 0, excess), {}
   for i = 1, #oldest do
-    if #reply > excess then break end
-    if oldest[i] ~= id then
-      drop(oldest[i])
+    if oldest[i] ~= id and #evicted < excess then
+      evicted[#evicted + 1] = oldest[i]
       reply[#reply + 1] = 's:' .. oldest[i]
     end
   end
+  dropAll(evicted)
 end
 expire()
 return reply`
@@ -280,10 +294,9 @@ return 1`
 /** ARGV nowMs, sessionId… → how many of them were listed; all of them are gone. */
 const SIGN_OUT = `${WRITE}
 sweep()
-local listed = 0
-for i = 2, #ARGV do
-  if drop(ARGV[i]) then listed = listed + 1 end
-end
+local ids = {}
+for i = 2, #ARGV do ids[i - 1] = ARGV[i] end
+local listed = dropAll(ids)
 expire()
 return listed`
 

@@ -144,6 +144,29 @@ describe.skipIf(url === undefined)('redisRevocations() on a real redis-server', 
     expect(await keysOf(b.prefix, '}x')).toEqual([`${b.prefix}{~}x}`, `${b.prefix}{~}x}:x`, `${b.prefix}{~}x}:o`, `${b.prefix}{~}x}:p`])
   })
 
+  it(`forgets the oldest pending sign-in beyond ${MAX_SESSIONS_PER_SUBJECT}, and each write drops what has expired`, async () => {
+    const clock = new Clock(Date.now())
+    const b = backend(clients.ioredis!(), clock)
+    const directory = b.store.sessions!
+    const at = clock.seconds
+    const [hash, expiries, listed, pending] = await keysOf(b.prefix, 'ada')
+    for (let i = 0; i <= MAX_SESSIONS_PER_SUBJECT; i++) {
+      await directory.record({ sessionId: `p${i}`, subject: 'ada', createdAt: at, expiresAt: at + 3600 }, {})
+    }
+    expect(await nodeRedis.zCard(pending!)).toBe(MAX_SESSIONS_PER_SUBJECT)
+    expect(await directory.confirm({ subject: 'ada', sessionId: 'p0' }), 'the oldest was forgotten').toEqual({ confirmed: false, evicted: [] })
+    expect(await directory.confirm({ subject: 'ada', sessionId: 'p1' })).toEqual({ confirmed: true, evicted: [] })
+    await b.store.revoke({ sessionId: 'short', subject: 'ada', expiresAt: at + 100 })
+    expect(await nodeRedis.hLen(hash!), `q, ${MAX_SESSIONS_PER_SUBJECT} sessions, one revoked id`).toBe(MAX_SESSIONS_PER_SUBJECT + 2)
+    // The pending ones are forgotten after PENDING_SECONDS, the revoked id after its expiry: the next write drops them.
+    clock.advance(101)
+    await b.store.revoke({ sessionId: 'long', subject: 'ada', expiresAt: at + 3600 })
+    expect(await nodeRedis.hGetAll(hash!)).toEqual({ q: String(MAX_SESSIONS_PER_SUBJECT + 1), 's:p1': `${at},${at + 3600},2,,,`, 'r:long': String(at + 3600) })
+    expect(await nodeRedis.zRange(expiries!, 0, -1)).toEqual(['r:long', 's:p1'])
+    expect(await nodeRedis.zRange(listed!, 0, -1)).toEqual(['p1'])
+    expect(await nodeRedis.exists(pending!)).toBe(0)
+  }, 30_000)
+
   it('refuses a prefix with a brace, naming the fix; prefixes that are prefixes of each other never collide', async () => {
     for (const prefix of ['app:{x}:', 'a{', 'b}']) {
       expect(() => redisRevocations(clients['node-redis']!(), { prefix })).toThrow(ConfigurationError)
