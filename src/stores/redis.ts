@@ -104,8 +104,8 @@ return reply`
 /**
  * What every write script starts with: KEYS hash, expiries, listed, pending; ARGV[1] the
  * store's clock (ms). `late(deadline)` compares Redis's own clock (TIME, wall clock) with
- * the caller's deadline; Redis 7 replicates a script's effects, so TIME before a write is
- * allowed (replicate_commands makes 3.2–6.x do the same).
+ * the caller's deadline. Redis 5 and later replicate a script's effects, not the script, so
+ * TIME before a write is allowed (replicate_commands switches 4.x to that too).
  */
 const WRITE = `if redis.replicate_commands then redis.replicate_commands() end
 local H, X, O, P = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
