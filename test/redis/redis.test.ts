@@ -70,6 +70,11 @@ describe.skipIf(url === undefined)('redisRevocations() on a real redis-server', 
   for (const [name, wrap] of Object.entries(clients)) {
     revocationConformance(`redis (${name})`, (clock) => backend(wrap(), clock))
   }
+  // @upstash/redis (HTTP, not run here) JSON-parses every string of a reply it can by
+  // default ("automaticDeserialization"): the same decoding over node-redis's replies.
+  revocationConformance('redis (node-redis, replies decoded as @upstash/redis does)', (clock) =>
+    backend({ eval: async (script, keys, args) => upstashDecoded(await nodeRedis.eval(script, { keys, arguments: args })) }, clock),
+  )
 
   it('Redis drops the keys by themselves when their last entry expires (a TTL in milliseconds)', async () => {
     const clock = new Clock(Date.now())
@@ -166,6 +171,20 @@ describe.skipIf(url === undefined)('redisRevocations() on a real redis-server', 
     expect(await nodeRedis.zRange(listed!, 0, -1)).toEqual(['p1'])
     expect(await nodeRedis.exists(pending!)).toBe(0)
   }, 30_000)
+
+  it('keeps ids and labels that look like JSON intact through @upstash/redis-style decoding', async () => {
+    const clock = new Clock(Date.now())
+    const b = backend({ eval: async (script, keys, args) => upstashDecoded(await nodeRedis.eval(script, { keys, arguments: args })) }, clock)
+    const directory = b.store.sessions!
+    const at = clock.seconds
+    for (const [sessionId, label] of [['678', 'null'], ['12345', '{"a": 1}'], ['true', '42']] as const) {
+      await directory.record({ sessionId, subject: '7', createdAt: at, expiresAt: at + 60, label }, {})
+      await directory.confirm({ subject: '7', sessionId, limit: 2 })
+    }
+    expect((await directory.list('7')).map((s) => [s.sessionId, s.label])).toEqual([['12345', '{"a": 1}'], ['true', '42']])
+    await directory.record({ sessionId: '9', subject: '7', createdAt: at, expiresAt: at + 60 }, {})
+    expect(await directory.confirm({ subject: '7', sessionId: '9', limit: 2 })).toEqual({ confirmed: true, evicted: ['12345'] })
+  })
 
   it('refuses a prefix with a brace, naming the fix; prefixes that are prefixes of each other never collide', async () => {
     for (const prefix of ['app:{x}:', 'a{', 'b}']) {
@@ -373,3 +392,14 @@ describe.skipIf(url === undefined)('redisRevocations() on a one-node Redis Clust
   )
 })
 
+/** A reply as @upstash/redis's default deserialization turns it: each string that parses as JSON is parsed (numbers only when exact). */
+function upstashDecoded(reply: unknown): unknown {
+  if (Array.isArray(reply)) return reply.map(upstashDecoded)
+  if (typeof reply !== 'string') return reply
+  try {
+    const parsed: unknown = JSON.parse(reply)
+    return typeof parsed === 'number' && String(parsed) !== reply ? reply : parsed
+  } catch {
+    return reply
+  }
+}
