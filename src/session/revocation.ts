@@ -175,11 +175,24 @@ export const MAX_SESSIONS_PER_SUBJECT = 1000
 /** Seconds a recorded sign-in waits for its `confirm()` (its cookie being sent) before the store forgets it. */
 export const PENDING_SECONDS = 60
 
-/** Rejects when `promise` has not settled within `ms`: a store that hangs counts as failing. */
+/**
+ * Rejects when `promise` has not settled within `ms`: a store that hangs counts as failing.
+ * It gives up only once the wall clock (`Date.now()`) is past `ms` from now, so never before
+ * a write's `deadline` taken earlier: timers measure from the event loop's cached time and
+ * can fire a few milliseconds early, when a store could still accept the write.
+ */
 export function withTimeout<V>(promise: Promise<V>, ms: number): Promise<V> {
+  const until = Date.now() + ms
   let timer: ReturnType<typeof setTimeout> | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the revocation store did not answer within ${ms} ms`)), ms)
+    const wait = (delay: number): void => {
+      timer = setTimeout(() => {
+        // Bounded: each round waits at least the time still missing on the wall clock.
+        if (Date.now() <= until) wait(until - Date.now() + 1)
+        else reject(new Error(`the revocation store did not answer within ${ms} ms`))
+      }, delay)
+    }
+    wait(ms)
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
