@@ -115,8 +115,8 @@ describe.skipIf(!haveRedisServer())('a Redis Cluster master without a replica (d
     const module = await importDocumented('// ioredis, Redis Cluster', `redis://127.0.0.1:${ports[0]}`, copy)
     const store = module.revocations as RevocationStore
     try {
-      // 'ada' is stored under revoked:ada, in slot 4329: on the first master (0-5460), which stays up.
-      expect(await admin(ports[0]!, 'CLUSTER', 'KEYSLOT', 'revoked:ada')).toBe(4329)
+      // 'ada' is stored under revoked:{ada}, in slot 5938 (the hash tag's): on the second master (5461-10922), which stays up.
+      expect(await admin(ports[0]!, 'CLUSTER', 'KEYSLOT', 'revoked:{ada}')).toBe(5938)
       const check = () => store.isRevoked({ sessionId: 's1', subject: 'ada', createdAt: now() })
       await store.revoke({ sessionId: 's1', subject: 'ada', expiresAt: now() + 60 })
       const before = await within(check(), 5000)
@@ -141,7 +141,9 @@ describe.skipIf(!haveRedisServer())('a Redis Cluster master without a replica (d
   it('under the default cluster-require-full-coverage yes, losing one master fails every check, even of keys on the others (CLUSTERDOWN)', async () => {
     const { before, after } = await loseAMaster(true, '-full')
     expect(before).toEqual({ ok: true, value: true })
-    expect(after).toMatchObject({ ok: false, error: expect.stringMatching(/CLUSTERDOWN/) })
+    // ioredis retries a CLUSTERDOWN reply, then reports its last error: CLUSTERDOWN itself, or
+    // the stopped node it tried meanwhile. Either way the check of a key on a live master fails.
+    expect(after).toMatchObject({ ok: false, error: expect.stringMatching(/CLUSTERDOWN|Too many Cluster redirections/) })
   }, 40_000)
 
   it('with cluster-require-full-coverage no, keys on the other masters are still answered', async () => {
