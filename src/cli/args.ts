@@ -13,6 +13,17 @@ export const MAX_TOKEN_BYTES: number = 64 * 1024
  * `name=value` cookie or a Set-Cookie line, and keeps only the value.
  */
 export async function readToken(positional: string | undefined, host: CliHost): Promise<string> {
+  return (await readPasted(positional, host)).token
+}
+
+/** What was pasted: the token, and the cookie's name when it came as `name=value`. */
+export interface Pasted {
+  readonly token: string
+  readonly cookieName?: string
+}
+
+/** {@link readToken}, keeping the name of a pasted cookie (`session=…` names the cookie to open it for). */
+export async function readPasted(positional: string | undefined, host: CliHost): Promise<Pasted> {
   let text: string
   if (positional === undefined || positional === '-') {
     const read = await host.readStdin(MAX_TOKEN_BYTES)
@@ -30,9 +41,15 @@ export async function readToken(positional: string | undefined, host: CliHost): 
   const semicolon = token.indexOf(';')
   if (semicolon >= 0) token = token.slice(0, semicolon).trim()
   const equals = token.indexOf('=')
-  if (equals >= 0) token = token.slice(equals + 1).trim()
+  let cookieName: string | undefined
+  if (equals >= 0) {
+    const name = token.slice(0, equals).trim()
+    // A cookie name is an RFC 6265 token; anything else before '=' is not a name we trust.
+    if (/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) cookieName = name
+    token = token.slice(equals + 1).trim()
+  }
   if (token.length === 0) throw new UsageError('the token is empty')
-  return token
+  return cookieName === undefined ? { token } : { token, cookieName }
 }
 
 /** A whole number of seconds from an option, at least `min`. */

@@ -1,5 +1,5 @@
 import { generateSecret } from '../keys/secrets.js'
-import { clock, readToken, seconds, secretsFromEnv } from './args.js'
+import { clock, readPasted, readToken, seconds, secretsFromEnv } from './args.js'
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliHost } from './host.js'
 import { inspect } from './inspect.js'
 import { open } from './open.js'
@@ -24,7 +24,8 @@ It may be a bare token or a pasted cookie (name=value).
 
 Options
   --json                     Machine-readable output.
-  --cookie NAME              open: the cookie name the token was sealed for (default __Host-session).
+  --cookie NAME              open: the cookie name the token was sealed for (default: the
+                             pasted cookie's name (session=…), else __Host-session).
   --purpose NAME             open: a value from seal() with this purpose, instead of a session.
   --max-age SECONDS          open: the longest lifetime to accept (default 34560000, 400 days).
   --epoch-seconds SECONDS    inspect, open: v1 key epoch length (default 3600).
@@ -97,7 +98,16 @@ async function run(argv: readonly string[], host: CliHost): Promise<number> {
     case 'open': {
       if (values['cookie'] !== undefined && values['purpose'] !== undefined) throw new UsageError('give --cookie or --purpose, not both')
       const loaded = secretsFromEnv(values['secret-env'], host)
-      const purpose = typeof values['purpose'] === 'string' ? `value:${values['purpose']}` : String(values['cookie'] ?? '__Host-session')
+      const pasted = await readPasted(rest[0], host)
+      // The cookie name is bound into the key: a pasted `session=…` (a development cookie)
+      // opens as `session`, not as the default __Host-session.
+      if (pasted.cookieName !== undefined && typeof values['cookie'] === 'string' && values['cookie'] !== pasted.cookieName) {
+        throw new UsageError(`the pasted cookie is named ${pasted.cookieName}, but --cookie says ${values['cookie']}; give one of them`)
+      }
+      if (pasted.cookieName !== undefined && values['purpose'] !== undefined) {
+        throw new UsageError(`the pasted value is the cookie ${pasted.cookieName}, not a value sealed with --purpose; paste the bare token`)
+      }
+      const purpose = typeof values['purpose'] === 'string' ? `value:${values['purpose']}` : String(values['cookie'] ?? pasted.cookieName ?? '__Host-session')
       const options = {
         secrets: loaded,
         purpose,
@@ -107,7 +117,7 @@ async function run(argv: readonly string[], host: CliHost): Promise<number> {
         now: clock(values['at'], host),
         json: asJson,
       }
-      return open(await readToken(rest[0], host), options, host)
+      return open(pasted.token, options, host)
     }
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are secret, inspect and open`)

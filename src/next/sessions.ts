@@ -1,5 +1,5 @@
 import { cookies, headers } from 'next/headers.js'
-import { NextResponse, type NextFetchEvent, type NextRequest } from 'next/server.js'
+import { connection, NextResponse, type NextFetchEvent, type NextRequest } from 'next/server.js'
 import { applyCommit, withCommit } from '../transport/commit.js'
 import type { Json } from '../session/envelope.js'
 import { createSessions, type Sessions } from '../engine/engine.js'
@@ -34,8 +34,10 @@ export interface NextSessions<T extends SessionData<T> = Record<string, Json>> {
    * This request's session, read through `await cookies()` from `next/headers`: in server
    * components, server actions and route handlers. It sees a cookie that proxy/middleware
    * refreshed in the same request, and one that `save()` wrote earlier in a server action.
-   * The request is read before the options are resolved, so a page that calls `get()` is
-   * rendered per request and never prerendered by `next build` (which has no secret).
+   * The request is read before the options are resolved and before the clock, so a page
+   * that calls `get()` is rendered per request and never prerendered by `next build` (which
+   * has no secret). With Cache Components (`cacheComponents: true`, the default of
+   * `create-next-app` 16) call it inside `<Suspense>`, never inside `"use cache"`.
    */
   get(): Promise<Session<T>>
   /**
@@ -137,6 +139,10 @@ export function nextSessions<T extends SessionData<T> = Record<string, Json>>(op
       // The request first: reading cookies() is what marks the page as dynamic, and resolving
       // the options (process.env) before it would run them at build time, without the secret.
       const [store, incoming] = await Promise.all([cookies(), headers()])
+      // Then the clock (expiry, refresh). With Cache Components a page may be prerendered with
+      // the request's cookies (runtime prefetch), where Next.js refuses `Date.now()`; after
+      // connection() nothing is prerendered, so the session is read per request only.
+      await connection()
       const engine = engineFor()
       const cookie = ourCookies(store, engine.cookieName)
       // The request's other headers stay readable, for the `binding` option.

@@ -8,7 +8,7 @@
 //   node test/astro/run.mjs              both modes below
 //   node test/astro/run.mjs example      examples/astro: build (once with a prerendered page
 //                                        that must be refused), type-check, serve, drive
-//   node test/astro/run.mjs quickstart   a fresh app made of the README's Astro blocks:
+//   node test/astro/run.mjs quickstart   a fresh app made of docs/frameworks/astro.md's blocks:
 //                                        build, serve, sign in, read, sign out
 //   node test/astro/run.mjs install      only install the packed package into the example
 //
@@ -25,6 +25,7 @@ import { freePort, run, start, waitForHttp } from '../support/processes.mjs'
 import { assert, createTally, equal, finish } from '../support/runner.mjs'
 import { CookieJar } from '../support/jar.mjs'
 import { installPackedPackage } from '../support/pack.mjs'
+import { pagePath, pinProblems, readPage, requireFiles } from '../docs/page.mjs'
 import { cacheViolation } from '../support/cache.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -131,39 +132,33 @@ async function serve(dir, env, secretName, timing, driveIt) {
   if (tally.failed > failedBefore) console.log(`[astro] server log:\n${log.slice(-30).join('\n')}`)
 }
 
-// ---------------------------------------------------------------- the README quickstart
+// ---------------------------------------------------------------- the page's quickstart
 
 /**
- * A fresh app made only of the README's Astro section: each ```ts / ```astro / ```js block
- * there names its file in its first comment (`// src/middleware.ts`, `// astro.config.mjs`).
- * Around them only a package.json. The packed package is its sealed-session; astro and
- * @astrojs/node come from the repository root. Types are the docs check's job
+ * A fresh app made only of docs/frameworks/astro.md: each block there that names its file
+ * in its first comment (`// src/middleware.ts`, `// astro.config.mjs`, `// tsconfig.json`),
+ * and the package.json its lines make. Its `npm install` line must pin exactly the versions
+ * the repository tests (pinProblems): those copies (astro, @astrojs/node) come from the
+ * root, the packed package is its sealed-session. Types are the docs check's job
  * (test/docs/check.mjs); this builds, serves and drives it.
  */
 async function quickstart(env) {
   const dir = join(root, 'test-results/astro/quickstart')
   rmSync(dir, { recursive: true, force: true })
-  const readme = readFileSync(join(root, 'README.md'), 'utf8')
-  const begin = readme.indexOf('\n## Astro\n')
-  const end = readme.indexOf('\n## ', begin + 3)
-  const files = []
-  if (begin !== -1) {
-    for (const [, code] of readme.slice(begin, end === -1 ? undefined : end).matchAll(/```(?:ts|astro|js)\n([\s\S]*?)```/g)) {
-      const name = /^(?:---\n)?\/\/ ([\w./[\]-]+\.(?:tsx?|astro|mjs))\b/.exec(code)?.[1]
-      if (name === undefined) continue
-      files.push(name)
-      mkdirSync(dirname(join(dir, name)), { recursive: true })
-      writeFileSync(join(dir, name), code)
-    }
-  }
-  const needed = ['astro.config.mjs', 'src/middleware.ts', 'src/env.d.ts', 'src/pages/login.astro', 'src/pages/account.astro', 'src/pages/api/login.ts', 'src/pages/api/logout.ts']
-  const missing = needed.filter((name) => !files.includes(name))
-  await check(`the README's Astro section shows a whole app (${needed.length} files)`, () => {
-    assert(begin !== -1, 'README.md has no "## Astro" section')
-    assert(missing.length === 0, `missing: ${missing.join(', ')} (it shows ${files.join(', ')})`)
+  let page
+  await check(`${pagePath('astro')} shows a whole app, with pinned packages`, () => {
+    page = readPage('astro')
+    requireFiles('astro', page.files, ['astro.config.mjs', 'tsconfig.json', 'src/middleware.ts', 'src/env.d.ts', 'src/pages/login.astro', 'src/pages/account.astro', 'src/pages/api/login.ts', 'src/pages/api/logout.ts'])
+    const problems = pinProblems(page.installs)
+    assert(problems.length === 0, problems.join('; '))
   })
-  if (begin === -1 || missing.length > 0) return
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'quickstart', private: true, type: 'module' }, null, 2))
+  if (page === undefined) return
+  for (const [name, code] of Object.entries(page.files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true })
+    writeFileSync(join(dir, name), code)
+  }
+  const dependencies = Object.fromEntries(page.installs.filter((p) => p.name !== 'sealed-session').map((p) => [p.name, p.version]))
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-app', private: true, type: 'module', dependencies }, null, 2))
   cpSync(join(app, 'node_modules/sealed-session'), join(dir, 'node_modules/sealed-session'), { recursive: true })
 
   const built = await run(process.execPath, [binOf('astro', 'astro'), 'build'], { cwd: dir, env, timeoutMs: 180_000 })
@@ -174,7 +169,7 @@ async function quickstart(env) {
   if (built.code === 0) await serve(dir, env, 'SESSION_SECRETS', 'quickstart', driveQuickstart)
 }
 
-/** The README quickstart as a new user tries it: sign in, read the session, sign out. */
+/** The page's app as a new user tries it: sign in, read the session, sign out. */
 async function driveQuickstart(origin) {
   const http = client(origin)
   const jar = new CookieJar()

@@ -217,6 +217,27 @@ describe('sealed-session open', () => {
     expect((await cli(['open', token])).stderr).toContain('open needs --secret-env NAME')
   })
 
+  it('opens a pasted development cookie (session=TOKEN) for the name it was pasted with', async () => {
+    const sessions = createSessions({ secrets: SECRET_A, now: clock.now, idleTimeout: 3600, cookie: { name: 'session', secure: false } })
+    const s = await sessions.load(null)
+    await s.login('dev-user')
+    const setCookie = (await sessions.commit(s)).setCookie[0]!
+    expect(setCookie).toMatch(/^session=/)
+    for (const pasted of [setCookie.split(';')[0]!, setCookie]) {
+      const opened = await cli(['open', '--secret-env', 'SESSION_SECRETS', '--json', ...AT], { env: ENV, input: `${pasted}\n` })
+      expect(opened.code).toBe(0)
+      expect(JSON.parse(opened.stdout).payload).toMatchObject({ s: 'dev-user' })
+    }
+    // The bare token still opens as __Host-session (refused here), or as --cookie says.
+    const bare = setCookie.slice('session='.length).split(';')[0]!
+    expect((await cli(['open', bare, '--secret-env', 'SESSION_SECRETS', ...AT], { env: ENV })).stderr).toMatch(/^refused \(decrypt\): /)
+    expect((await cli(['open', bare, '--secret-env', 'SESSION_SECRETS', '--cookie', 'session', ...AT], { env: ENV })).code).toBe(0)
+    // A pasted name and a different --cookie contradict each other: a usage error, not a guess.
+    const both = await cli(['open', '--secret-env', 'SESSION_SECRETS', '--cookie', '__Host-session', ...AT], { env: ENV, input: setCookie })
+    expect(both.code).toBe(2)
+    expect(both.stderr).toContain('the pasted cookie is named session, but --cookie says __Host-session')
+  })
+
   it('exits 1 for a token sealed under another secret, for another cookie, or expired', async () => {
     const token = await sessionToken()
     const other = await cli(['open', token, '--secret-env', 'S', ...AT], { env: { S: SECRET_B } })

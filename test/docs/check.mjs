@@ -24,14 +24,14 @@ import { codeBlocks, installPackedPackage, linkFromRoot, ROOT, tempProject } fro
 const started = performance.now()
 const files = process.argv.length > 2
   ? process.argv.slice(2).map((f) => join(process.cwd(), f))
-  : [join(ROOT, 'README.md'), ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => join(ROOT, 'docs', f))]
+  : [join(ROOT, 'README.md'), ...readdirSync(join(ROOT, 'docs'), { recursive: true }).filter((f) => f.endsWith('.md')).sort().map((f) => join(ROOT, 'docs', f))]
 
 const LANGS = new Set(['ts', 'tsx', 'typescript'])
 const project = tempProject('sealed-session-docs-')
 const tally = createTally({ label: ' ' })
 try {
   installPackedPackage(project)
-  linkFromRoot(project, ['hono', 'jose', 'next', 'react', 'react-dom', 'react-router', '@react-router/dev', '@types/react', '@sveltejs/kit', 'svelte', 'astro', 'vite', 'redis', 'ioredis', '@cloudflare/workers-types'])
+  linkFromRoot(project, ['hono', 'jose', 'next', 'react', 'react-dom', 'react-router', '@react-router/dev', '@types/react', '@sveltejs/kit', '@sveltejs/adapter-node', 'svelte', 'astro', 'vite', 'redis', 'ioredis', '@cloudflare/workers-types'])
   const blocks = []
   let partial = 0
   for (const file of files) {
@@ -65,7 +65,10 @@ try {
     join(project, 'node-globals.d.ts'),
     'declare var process: { env: Record<string, string | undefined> }\n' +
       // SvelteKit's virtual module, as the app's generated types declare it.
-      "declare module '$env/dynamic/private' { export const env: Record<string, string | undefined> }\n",
+      "declare module '$env/dynamic/private' { export const env: Record<string, string | undefined> }\n" +
+      // The runtime globals the Deno and Bun pages use, as Deno's and Bun's types declare them.
+      'declare namespace Deno { const env: { get(name: string): string | undefined }; function serve(options: { hostname?: string; port?: number }, handler: (request: Request) => Response | Promise<Response>): unknown }\n' +
+      'declare var Bun: { env: Record<string, string | undefined>; serve(options: { hostname?: string; port?: number; fetch(request: Request): Response | Promise<Response> }): unknown }\n',
   )
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {

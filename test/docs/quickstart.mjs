@@ -1,10 +1,10 @@
 /**
- * The README's Hono quickstart, run: a fresh project is assembled in a temp dir from the
- * blocks of "## Hono on Cloudflare Workers" that start with a file-name comment
- * (`// wrangler.jsonc`, `# .dev.vars`, `// tsconfig.json`, `// src/index.ts`), with the
- * packed package (`npm pack`) and hono, wrangler, @cloudflare/workers-types and
- * typescript linked from the repository (no registry). The `.dev.vars` secret comes from
- * the packed CLI (`sealed-session secret`), as the README says. Then `tsc` type-checks
+ * The Hono page (docs/frameworks/hono.md), run: a fresh project is assembled in a temp dir
+ * from the page's blocks that start with a file-name comment (`// wrangler.jsonc`,
+ * `# .dev.vars`, `// tsconfig.json`, `// src/index.ts`), with the packed package
+ * (`npm pack`) and hono, wrangler, @cloudflare/workers-types and typescript linked from the
+ * repository, after checking that the page's install lines pin exactly those versions. The
+ * `.dev.vars` secret comes from the packed CLI (`sealed-session secret`), as the page says. Then `tsc` type-checks
  * the app, `wrangler dev` serves it on a free 127.0.0.1 port with local KV, and the app
  * is driven over HTTP: the page, sign-in, the cart, sign-out, and CSRF refusals.
  *
@@ -18,45 +18,31 @@ import { join } from 'node:path'
 import { CookieJar } from '../support/jar.mjs'
 import { cleanUp, startWrangler } from '../support/processes.mjs'
 import { assert as expect, createSuite, equal, finish } from '../support/runner.mjs'
-import { codeBlocks, installPackedPackage, linkFromRoot, ROOT, tempProject } from './project.mjs'
+import { installPackedPackage, linkFromRoot, tempProject } from './project.mjs'
+import { pagePath, pinProblems, readPage, requireFiles } from './page.mjs'
 
-const SECTION = '## Hono on Cloudflare Workers'
+const PAGE = 'hono'
 const DEADLINE_MS = 150_000
 const LINKED = ['hono', 'wrangler', '@cloudflare/workers-types', 'typescript']
 
-/** Writes the README's files into `dir` and installs what its `npm install` lines name. */
+/** Writes the page's files into `dir`, with the packages its `npm install` lines pin. */
 function assemble(dir) {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-  const start = readme.indexOf(`\n${SECTION}\n`)
-  if (start < 0) throw new Error(`README.md has no section "${SECTION}"`)
-  const firstLine = readme.slice(0, start + 1).split('\n').length
-  const end = readme.indexOf('\n## ', start + SECTION.length + 2)
-  const blocks = codeBlocks(join(ROOT, 'README.md')).filter((b) => b.line > firstLine && (end < 0 || b.line < readme.slice(0, end).split('\n').length))
-  const files = {}
-  const installs = []
-  for (const block of blocks) {
-    const name = block.code.split('\n')[0].match(/^(?:\/\/|#)\s*([\w./-]+\.(?:ts|tsx|json|jsonc|toml)|\.dev\.vars)\b/)?.[1]
-    if (name !== undefined) files[name] = block.code
-    for (const line of block.code.split('\n')) {
-      for (const command of line.split('&&')) {
-        const install = command.trim().match(/^npm install (.*?)(#.*)?$/)
-        if (install !== null) installs.push(...install[1].split(/\s+/).filter((word) => word !== '' && !word.startsWith('-')))
-      }
-    }
-  }
-  for (const needed of ['wrangler.jsonc', '.dev.vars', 'tsconfig.json', 'src/index.ts']) {
-    if (files[needed] === undefined) throw new Error(`the README's quickstart has no block starting with a "${needed}" comment`)
-  }
-  const missing = installs.filter((name) => name !== 'sealed-session' && !LINKED.includes(name))
-  if (missing.length > 0) throw new Error(`the README installs ${missing.join(', ')}, which this runner does not provide`)
+  const { files, installs } = readPage(PAGE)
+  requireFiles(PAGE, files, ['wrangler.jsonc', '.dev.vars', 'tsconfig.json', 'src/index.ts'])
+  const names = installs.map(({ name }) => name)
+  const missing = names.filter((name) => name !== 'sealed-session' && !LINKED.includes(name))
+  if (missing.length > 0) throw new Error(`${pagePath(PAGE)} installs ${missing.join(', ')}, which this runner does not provide`)
+  const unpinned = pinProblems(installs)
+  if (unpinned.length > 0) throw new Error(`${pagePath(PAGE)}: ${unpinned.join('; ')}`)
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true })
     writeFileSync(join(dir, name), `${text}\n`)
   }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-app', private: true, type: 'module' }, null, 2))
   installPackedPackage(dir)
+  // The repository's copies, which pinProblems() proved are the versions the page pins.
   linkFromRoot(dir, LINKED)
-  // The secret, made the way the README says: `npx sealed-session secret` (the packed bin).
+  // The secret, made the way the page says: `npx sealed-session secret` (the packed bin).
   const secret = spawnSync(process.execPath, [join(dir, 'node_modules/sealed-session/bin/sealed-session.mjs'), 'secret'], { cwd: dir, encoding: 'utf8' })
   if (secret.status !== 0 || !/^\S{32,}$/.test(secret.stdout.trim())) throw new Error(`sealed-session secret failed: ${secret.stderr}`)
   const vars = readFileSync(join(dir, '.dev.vars'), 'utf8')
@@ -110,7 +96,7 @@ function suite({ url }) {
   const { test, run } = createSuite({ timeoutMs: 30_000 })
   const person = new Client(url)
 
-  test('tsc type-checks the app as the README sets it up (KVNamespace fits kvRevocations)', async () => {
+  test('tsc type-checks the app as the page sets it up (KVNamespace fits kvRevocations)', async () => {
     const tsc = spawnSync(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--pretty', 'false'], { cwd: project, encoding: 'utf8', timeout: 60_000 })
     equal(tsc.status, 0, `tsc exit status (${`${tsc.stdout}${tsc.stderr}`.trim()})`)
   })
@@ -160,6 +146,16 @@ function suite({ url }) {
     }
   })
 
+  test('"sign out everywhere" signs out the browser that asked at once (revokeSubject() and logout())', async () => {
+    const other = new Client(url)
+    equal((await other.post('/login', { user: 'grace' })).status, 303, 'POST /login status')
+    expect((await other.request('/')).text.includes('<b id="user">grace</b>'), 'signed in')
+    const response = await other.post('/logout-everywhere')
+    equal(response.status, 303, 'POST /logout-everywhere status')
+    expect(other.setCookie.some((line) => line.startsWith('session=;') && /Max-Age=0/.test(line)), `Set-Cookie: ${other.setCookie.map((l) => l.slice(0, 20)).join(', ')}`)
+    expect((await other.request('/')).text.includes('action="/login"'), 'still signed in after sign out everywhere')
+  })
+
   test('signs out: the cookie is expired and the next page is the sign-in form', async () => {
     const before = person.jar.get('session')
     const logout = await person.post('/logout')
@@ -200,7 +196,7 @@ async function main() {
 
   try {
     const files = assemble(project)
-    console.log(`quickstart: assembled ${Object.keys(files).join(', ')} from README.md in ${project}`)
+    console.log(`quickstart: assembled ${Object.keys(files).join(', ')} from ${pagePath(PAGE)} in ${project}`)
     server = await startWranglerDev(project)
     console.log(`quickstart: wrangler dev at ${server.url}`)
     result = await suite(server).run()

@@ -9,7 +9,7 @@ import { cookieHeader, SECRET_A } from '../support/index.js'
 // `get()`, `save()` and `respond()` as Next.js calls them: `next/headers.js` is replaced by
 // a stand-in whose cookie store is one of Next's own (the read-only one a server component
 // gets, or a writable one as in a server action).
-const request = vi.hoisted(() => ({ cookies: undefined as unknown, headers: new Headers(), refusal: undefined as unknown }))
+const request = vi.hoisted(() => ({ cookies: undefined as unknown, headers: new Headers(), refusal: undefined as unknown, connections: 0 }))
 vi.mock('next/headers.js', () => ({
   cookies: async () => {
     if (request.refusal !== undefined) throw request.refusal
@@ -17,6 +17,8 @@ vi.mock('next/headers.js', () => ({
   },
   headers: async () => request.headers,
 }))
+// connection() needs Next.js's request scope; here every call is a request.
+vi.mock('next/server.js', async (original) => ({ ...(await original<typeof import('next/server.js')>()), connection: async () => { request.connections++ } }))
 
 type Data = { name: string }
 
@@ -45,6 +47,7 @@ beforeEach(() => {
   request.cookies = undefined
   request.headers = new Headers()
   request.refusal = undefined
+  request.connections = 0
 })
 
 describe('get() touches the request first', () => {
@@ -63,6 +66,23 @@ describe('get() touches the request first', () => {
     request.cookies = renderStore(await signedInCookie())
     const session = await sessions.get()
     expect(session.subject).toBe('ada')
+  })
+
+  it('reads the clock only after connection() (Cache Components refuse Date.now() in a prerender)', async () => {
+    const calls: string[] = []
+    const cookie = await signedInCookie()
+    request.cookies = renderStore(cookie)
+    const connections = request.connections
+    const sessions = nextSessions<Data>(() => ({
+      secrets: SECRET_A,
+      now: () => {
+        calls.push(request.connections > connections ? 'clock after connection()' : 'clock before connection()')
+        return Date.now()
+      },
+    }))
+    expect((await sessions.get()).subject).toBe('ada')
+    expect(calls.length).toBeGreaterThan(0)
+    expect(new Set(calls)).toEqual(new Set(['clock after connection()']))
   })
 })
 

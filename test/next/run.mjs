@@ -5,6 +5,9 @@
 //   node test/next/run.mjs             both
 //   node test/next/run.mjs node        only the Node.js proxy
 //   node test/next/run.mjs edge        only the edge middleware
+//   node test/next/run.mjs quickstart  docs/frameworks/next.md on a fresh create-next-app
+//                                      project (its own config: Cache Components), built
+//                                      and driven on Node 24 and Node 20
 //   node test/next/run.mjs install     only install the packed package into the example,
 //                                      to run it by hand (examples/nextjs/README.md)
 //
@@ -20,6 +23,8 @@ import { fileURLToPath } from 'node:url'
 import { freePort, run, start, waitForHttp } from '../support/processes.mjs'
 import { installPackedPackage } from '../support/pack.mjs'
 import { cacheViolation } from '../support/cache.mjs'
+import { pagePath, requireFiles } from '../docs/page.mjs'
+import { installApp, scaffold } from '../docs/scaffold.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const exampleApp = join(root, 'examples/nextjs')
@@ -37,12 +42,11 @@ const MODES = {
   edge: { label: 'middleware.edge.js, edge runtime', runtime: 'edge', next: 'next', variant: 'edge' },
   'next15-node': { label: 'middleware.nodejs.js, Node.js runtime', runtime: 'nodejs', next: 'next15', variant: 'nodejs' },
   'next15-edge': { label: 'middleware.edge.js, edge runtime', runtime: 'edge', next: 'next15', variant: 'edge' },
-  quickstart: { label: "README's Next.js quickstart, proxy.ts", runtime: 'nodejs', next: 'next', variant: 'node', quickstart: true },
 }
 const asked = process.argv.slice(2)
 const installOnly = asked.length === 1 && asked[0] === 'install'
 for (const mode of installOnly ? [] : asked) {
-  if (!(mode in MODES)) {
+  if (!(mode in MODES) && mode !== 'quickstart') {
     console.error(`unknown mode ${JSON.stringify(mode)}; choose ${Object.keys(MODES).join(", ")} or install`)
     process.exit(2)
   }
@@ -89,61 +93,107 @@ function next15App() {
 }
 
 /**
- * A fresh app made only of the README's Next.js section: each ```ts / ```tsx block there
- * starts with a comment naming its file (`// lib/session.ts`). Around them, what
- * create-next-app would have made: package.json, a root layout. The packed package is its
- * sealed-session; next, react and typescript come from the repository root.
+ * docs/frameworks/next.md on today's scaffold, as a new user goes: `create-next-app` with
+ * the page's own command and its defaults (Cache Components, Tailwind, ESLint, its own
+ * next.config.ts, layout and tsconfig), `--skip-install --disable-git` added so that the
+ * one `npm install` is ours (the scaffold's dependencies plus the packed sealed-session);
+ * the page's files added; then `next build` and `next start` on Node 24 and again on Node
+ * 20 (the page says 20.9+), each driven over HTTP. Any line of the build or the server
+ * that warns or errors fails the run. One change to the scaffold, for the test machine
+ * only: its layout's `next/font/google` fonts (fetched from Google at build time; offline
+ * here) are taken out.
  */
-function quickstartApp() {
-  const dir = join(root, 'test-results/next/quickstart')
-  rmSync(dir, { recursive: true, force: true })
-  const readme = readFileSync(join(root, 'README.md'), 'utf8')
-  const start = readme.indexOf('## Next.js (proxy, middleware, server components and actions)')
-  if (start === -1) throw new Error('README.md has no "## Next.js (proxy, middleware, server components and actions)" section')
-  const end = readme.indexOf('\n## ', start + 3)
-  const section = readme.slice(start, end === -1 ? undefined : end)
-  const files = []
-  for (const [, code] of section.matchAll(/```tsx?\n([\s\S]*?)```/g)) {
-    const name = /^\/\/ ([\w./[\]-]+\.tsx?)\b/.exec(code)?.[1]
-    if (name === undefined) throw new Error(`a code block in the README's Next.js section names no file:\n${code.slice(0, 120)}`)
-    files.push(name)
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), code)
+async function runScaffold() {
+  const prefix = '[next scaffold]'
+  const check = checker(prefix)
+  const { SESSION_SECRET: _unused, ...inherited } = process.env
+  const env = { ...inherited, NEXT_TELEMETRY_DISABLED: '1' }
+  let made
+  await check(`${pagePath('next')}: the scaffold command runs, and the page's files go in`, async () => {
+    made = await scaffold('next', { extra: ['--skip-install', '--disable-git'], env })
+    const { dir, page } = made
+    requireFiles('next', page.files, ['lib/session.ts', 'proxy.ts', 'app/actions.ts', 'app/login/page.tsx', 'app/dashboard/page.tsx', 'app/api/me/route.ts'])
+    for (const [name, code] of Object.entries(page.files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true })
+      writeFileSync(join(dir, name), code)
+    }
+    const layout = join(dir, 'app/layout.tsx')
+    writeFileSync(layout, withoutGoogleFonts(readFileSync(layout, 'utf8')))
+    assert(/cacheComponents:\s*true/.test(readFileSync(join(dir, 'next.config.ts'), 'utf8')), 'the scaffold no longer turns on cacheComponents: update the page')
+  })
+  if (made === undefined) return
+  const { dir, parent } = made
+  const began = performance.now()
+  try {
+    let installMs = 0
+    await check('one npm install: the scaffold\'s dependencies and the packed sealed-session', async () => {
+      installMs = await installApp(dir, made.page, { env })
+    })
+    if (installMs === 0) return
+    timings.push({ mode: 'scaffold install', build: installMs, drive: 0 })
+    const nextBin = join(dir, 'node_modules/next/dist/bin/next')
+    const version = JSON.parse(readFileSync(join(dir, 'node_modules/next/package.json'), 'utf8')).version
+    const node20 = process.env.NODE20 ?? '/usr/bin/node'
+    const nodes = [[process.execPath, process.versions.node]]
+    const other = spawnSync(node20, ['-p', 'process.versions.node'], { encoding: 'utf8' })
+    if (other.status === 0 && other.stdout.trim().split('.')[0] === '20') nodes.push([node20, other.stdout.trim()])
+    else fail(prefix, 'Node 20 is available', `${node20} is not Node 20 (${other.stdout.trim() || other.stderr.trim()}); set NODE20`)
+    for (const [node, nodeVersion] of nodes) {
+      const label = `next ${version}, Node ${nodeVersion}`
+      rmSync(join(dir, '.next'), { recursive: true, force: true })
+      const built = await run(node, [nextBin, 'build'], { cwd: dir, env: { ...env, NODE_ENV: 'production' }, timeoutMs: 240_000 })
+      await check(`next build of the scaffold with the page's files succeeds without SESSION_SECRET (${label})`, () => {
+        if (built.code !== 0) throw new Error(`exit ${built.timedOut ? 'timeout' : built.code}\n${built.lines.slice(-40).join('\n')}`)
+      })
+      if (built.code !== 0) continue
+      await check(`next build prints no warning and no error (${label})`, () => {
+        const noisy = built.lines.filter(isWarning)
+        assert(noisy.length === 0, noisy.join('\n'))
+      })
+      const secret = base64url(crypto.getRandomValues(new Uint8Array(32)))
+      const port = await freePort()
+      const origin = `http://127.0.0.1:${port}`
+      const log = []
+      const server = start(node, [nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(port)], { cwd: dir, env: { ...env, NODE_ENV: 'production', SESSION_SECRET: secret }, onLine: (line) => log.push(line) })
+      const served = performance.now()
+      try {
+        const ready = await waitForServer(origin)
+        await check(`next start answers on 127.0.0.1 (${label})`, () => assert(ready, `no answer within 60 s\n${log.slice(-20).join('\n')}`))
+        if (ready) await driveQuickstart(checker(`${prefix} [Node ${nodeVersion}]`), origin, secret)
+        // The server's own lines, after every request above (Cache Components report here).
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        await check(`the server logged no warning and no error while driven (${label})`, () => {
+          const noisy = log.filter(isWarning)
+          assert(noisy.length === 0, noisy.join('\n'))
+        })
+      } finally {
+        await server.stop()
+      }
+      timings.push({ mode: `scaffold node${nodeVersion.split('.')[0]}`, build: built.ms, drive: performance.now() - served })
+    }
+  } finally {
+    rmSync(parent, { recursive: true, force: true })
+    console.log(`${prefix} scaffold ${(made.ms / 1000).toFixed(1)} s, in all ${((performance.now() - began + made.ms) / 1000).toFixed(1)} s`)
   }
-  for (const needed of ['lib/session.ts', 'proxy.ts', 'app/actions.ts', 'app/login/page.tsx', 'app/dashboard/page.tsx']) {
-    if (!files.includes(needed)) throw new Error(`the README's Next.js section shows no ${needed} (it shows ${files.join(', ')})`)
-  }
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'quickstart', private: true, scripts: { build: 'next build', start: 'next start' } }, null, 2))
-  writeFileSync(
-    join(dir, 'app/layout.tsx'),
-    "export default function RootLayout({ children }: { children: React.ReactNode }) {\n  return (\n    <html lang=\"en\">\n      <body>{children}</body>\n    </html>\n  )\n}\n",
-  )
-  // The root has no @types/react or @types/node (not devDependencies here), so Next.js
-  // would install them: stand-ins, and no type check in the build. The README's blocks are
-  // type-checked separately.
-  for (const types of ['react', 'node']) {
-    mkdirSync(join(dir, 'node_modules/@types', types), { recursive: true })
-    writeFileSync(join(dir, 'node_modules/@types', types, 'package.json'), JSON.stringify({ name: `@types/${types}`, version: '0.0.0', types: 'index.d.ts' }))
-    writeFileSync(join(dir, 'node_modules/@types', types, 'index.d.ts'), types === 'react' ? 'declare namespace React { type ReactNode = unknown }\n' : 'export {}\n')
-  }
-  // The .ts blocks (not the .tsx pages: no @types/react here) as one strict project.
-  writeFileSync(join(dir, 'readme-globals.d.ts'), 'declare var process: { env: Record<string, string | undefined> }\n')
-  writeFileSync(
-    join(dir, 'tsconfig.readme.json'),
-    JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'], types: [], strict: true, skipLibCheck: true, noEmit: true },
-      files: ['readme-globals.d.ts', ...files.filter((name) => name.endsWith('.ts'))],
-    }),
-  )
-  writeFileSync(join(dir, 'next.config.mjs'), "export default { typescript: { ignoreBuildErrors: true }, distDir: process.env.NEXT_DIST_DIR || '.next' }\n")
-  cpSync(join(exampleApp, 'node_modules/sealed-session'), join(dir, 'node_modules/sealed-session'), { recursive: true })
-  return dir
+}
+
+/** A build or server line that warns or errors (Next.js marks them ⚠ / ⨯, or says so). */
+function isWarning(line) {
+  return /⚠|⨯|\bwarn(ing)?\b|\berror\b|unstable value|encountered/i.test(line)
+}
+
+/** The scaffold's layout without its next/font/google fonts (fetched at build time: offline here). */
+function withoutGoogleFonts(layout) {
+  return layout
+    .replace(/^import \{[^}]*\} from ["']next\/font\/google["'];?\n/m, '')
+    .replace(/^const \w+ = \w+\(\{[\s\S]*?\}\);?\n/gm, '')
+    .replace(/\$\{\w+\.variable\}\s*/g, '')
 }
 
 async function runMode(mode) {
   const { label, runtime, variant } = MODES[mode]
   const next = NEXT[MODES[mode].next]
-  const app = MODES[mode].quickstart ? quickstartApp() : MODES[mode].next === 'next' ? exampleApp : next15App()
+  const app = MODES[mode].next === 'next' ? exampleApp : next15App()
   // Next 15 runs from the app's own copy, so that it finds itself by name.
   const nextBin = MODES[mode].next === 'next' ? join(next.dir, 'dist/bin/next') : join(app, 'node_modules/next/dist/bin/next')
   const prefix = `[next ${next.version} ${mode}]`
@@ -156,12 +206,6 @@ async function runMode(mode) {
     NODE_ENV: 'production',
     SESSION_EXAMPLE_RUNTIME: variant,
     NEXT_DIST_DIR: distDir,
-  }
-  if (MODES[mode].quickstart) {
-    await checker(prefix)("the README's .ts files type-check together (strict) against the packed package", () => {
-      const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.readme.json'], { cwd: app, encoding: 'utf8', timeout: 120_000 })
-      if (tsc.status !== 0) throw new Error(`tsc exit ${tsc.status}\n${tsc.stdout}${tsc.stderr}`)
-    })
   }
   console.log(`${prefix} next build (${label}) with Node ${process.versions.node}`)
   const built = await run(process.execPath, [nextBin, 'build'], { cwd: app, env, timeoutMs: 240_000 })
@@ -185,7 +229,7 @@ async function runMode(mode) {
   })
 
   // Pages without a `dynamic` export: one reads the session, one does not.
-  const [dynamicPage, staticPage] = MODES[mode].quickstart ? ['/dashboard', '/login'] : ['/', '/signed-out']
+  const [dynamicPage, staticPage] = ['/', '/signed-out']
   await check('a page that reads the session is rendered per request; the static page is prerendered', () => {
     const prerendered = JSON.parse(readFileSync(join(app, distDir, 'prerender-manifest.json'), 'utf8')).routes
     assert(prerendered[dynamicPage] === undefined, `${dynamicPage} (reads the session) was prerendered at build time`)
@@ -205,7 +249,7 @@ async function runMode(mode) {
   try {
     const ready = await waitForServer(origin)
     await check('next start answers on 127.0.0.1', () => assert(ready, `no answer within 30 s\n${log.slice(-20).join('\n')}`))
-    if (ready) await (MODES[mode].quickstart ? driveQuickstart : drive)(check, origin, secret)
+    if (ready) await drive(check, origin, secret)
   } finally {
     await server.stop()
   }
@@ -412,7 +456,7 @@ async function drive(check, origin, secret) {
   })
 }
 
-/** The README quickstart as a new user tries it: sign in, read, sign out. */
+/** The page's app as a new user tries it: sign in, read, sign out. */
 async function driveQuickstart(check, origin, secret) {
   const http = client(origin)
   const opened = (cookie) => createSessions({ secrets: secret }).load(cookie)
@@ -609,13 +653,16 @@ async function main() {
       passed++
       console.log('[next] ok - installed the packed package as examples/nextjs/node_modules/sealed-session')
     } else {
-      for (const mode of asked.length > 0 ? asked : Object.keys(MODES)) await runMode(mode)
+      for (const mode of asked.length > 0 ? asked : [...Object.keys(MODES), 'quickstart']) {
+        if (mode === 'quickstart') await runScaffold()
+        else await runMode(mode)
+      }
     }
   }
 
   if (timings.length > 0) {
-    console.log('\nmode   build    drive')
-    for (const t of timings) console.log(`${t.mode.padEnd(6)} ${(t.build / 1000).toFixed(1).padStart(5)} s ${(t.drive / 1000).toFixed(1).padStart(5)} s`)
+    console.log('\nmode              build    drive')
+    for (const t of timings) console.log(`${t.mode.padEnd(17)} ${(t.build / 1000).toFixed(1).padStart(5)} s ${(t.drive / 1000).toFixed(1).padStart(5)} s`)
   }
   console.log(`${passed} passed, ${failed} failed`)
   process.exit(failed === 0 ? 0 : 1)

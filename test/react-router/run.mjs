@@ -8,7 +8,7 @@
 //   node test/react-router/run.mjs node       served by react-router-serve (Node.js)
 //   node test/react-router/run.mjs workers    the same app/ built by examples/react-router-workers
 //                                             (@cloudflare/vite-plugin), served by wrangler dev
-//   node test/react-router/run.mjs quickstart a fresh app made of the README's React Router
+//   node test/react-router/run.mjs quickstart a fresh app made of docs/frameworks/react-router.md's
 //                                             blocks, built, served and driven
 //   node test/react-router/run.mjs install    only install the packed package into the
 //                                             example, to run it by hand
@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url'
 import { freePort, run, start, startWrangler, tempDir, waitForHttp } from '../support/processes.mjs'
 import { CookieJar } from '../support/jar.mjs'
 import { installPackedPackage } from '../support/pack.mjs'
+import { pagePath, pinProblems, readPage, requireFiles } from '../docs/page.mjs'
 import { cacheViolation } from '../support/cache.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -71,32 +72,25 @@ const MODES = {
 }
 
 /**
- * A fresh app made only of the README's React Router section: each ```ts / ```tsx block
- * there starts with a comment naming its file (`// app/sessions.server.ts`). Around them,
- * what a React Router template has: package.json, react-router.config.ts, vite.config.ts.
- * The packed package is its sealed-session; everything else comes from the repository root.
+ * A fresh app made only of docs/frameworks/react-router.md: every block there that starts
+ * with a comment naming its file (`// vite.config.ts`, `// app/sessions.server.ts`), and
+ * the package.json its `npm pkg set` lines make. Its `npm install` lines must pin exactly
+ * the versions the repository tests (pinProblems); those copies are the app's packages
+ * (resolved from the root), and the packed package is its sealed-session.
  */
 function quickstartApp() {
   const dir = MODES.quickstart.dir
   rmSync(dir, { recursive: true, force: true })
-  const readme = readFileSync(join(root, 'README.md'), 'utf8')
-  const begin = readme.indexOf('\n## React Router\n')
-  if (begin === -1) throw new Error('README.md has no "## React Router" section')
-  const end = readme.indexOf('\n## ', begin + 3)
-  const files = []
-  for (const [, code] of readme.slice(begin, end === -1 ? undefined : end).matchAll(/```tsx?\n([\s\S]*?)```/g)) {
-    const name = /^\/\/ ([\w./[\]-]+\.tsx?)\b/.exec(code)?.[1]
-    if (name === undefined) throw new Error(`a code block in the README's React Router section names no file:\n${code.slice(0, 120)}`)
-    files.push(name)
+  const { files, installs } = readPage('react-router')
+  requireFiles('react-router', files, ['vite.config.ts', 'react-router.config.ts', 'tsconfig.json', 'env.d.ts', 'app/sessions.server.ts', 'app/root.tsx', 'app/routes.ts', 'app/routes/login.tsx', 'app/routes/home.tsx', 'app/routes/logout.ts'])
+  const problems = pinProblems(installs)
+  if (problems.length > 0) throw new Error(`${pagePath('react-router')}: ${problems.join('; ')}`)
+  for (const [name, code] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true })
     writeFileSync(join(dir, name), code)
   }
-  for (const needed of ['app/sessions.server.ts', 'app/root.tsx', 'app/routes.ts', 'app/routes/login.tsx', 'app/routes/home.tsx', 'app/routes/logout.ts']) {
-    if (!files.includes(needed)) throw new Error(`the README's React Router section shows no ${needed} (it shows ${files.join(', ')})`)
-  }
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'quickstart', private: true, type: 'module', dependencies: { isbot: '5.2.3' } }, null, 2))
-  writeFileSync(join(dir, 'react-router.config.ts'), "import type { Config } from '@react-router/dev/config'\n\nexport default { ssr: true } satisfies Config\n")
-  writeFileSync(join(dir, 'vite.config.ts'), "import { reactRouter } from '@react-router/dev/vite'\nimport { defineConfig } from 'vite'\n\nexport default defineConfig({ plugins: [reactRouter()] })\n")
+  const dependencies = Object.fromEntries(installs.filter((p) => !p.dev && p.name !== 'sealed-session').map((p) => [p.name, p.version]))
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-app', private: true, type: 'module', dependencies }, null, 2))
   cpSync(join(app, 'node_modules/sealed-session'), join(dir, 'node_modules/sealed-session'), { recursive: true })
 }
 
@@ -128,6 +122,12 @@ async function buildAndDrive(mode) {
   // No SESSION_SECRET at build time, as on a build server: only the server gets it.
   const { SESSION_SECRET: _unused, ...inherited } = process.env
   const env = { ...inherited, NODE_ENV: 'production' }
+  if (mode === 'quickstart') {
+    const typecheck = await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, env, timeoutMs: 120_000 })
+    await check(`${label} the page's files type-check with its tsconfig.json (strict)`, () => {
+      if (typecheck.code !== 0) throw new Error(`tsc exit ${typecheck.timedOut ? 'timeout' : typecheck.code}\n${typecheck.lines.slice(-30).join('\n')}`)
+    })
+  }
 
   console.log(`${prefix} ${label} react-router build with Node ${process.versions.node} (${VERSIONS.join(', ')})`)
   rmSync(join(dir, 'build'), { recursive: true, force: true })
@@ -345,7 +345,7 @@ async function drive(origin, secret, label) {
   })
 }
 
-/** The README quickstart as a new user tries it: sign in, read, change, sign out. */
+/** The page's app as a new user tries it: sign in, read, change, sign out. */
 async function driveQuickstart(origin, secret, label) {
   const http = client(origin)
   const opened = (header) => createSessions({ secrets: secret }).load(header)

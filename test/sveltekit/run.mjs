@@ -7,10 +7,11 @@
 // handleError), SvelteKit's Origin check and the session's CSRF token, sign out, and
 // Cache-Control: no-store on every Set-Cookie.
 //
-//   node test/sveltekit/run.mjs              the example, then the README quickstart
+//   node test/sveltekit/run.mjs              the example, then the page on the sv scaffold
 //   node test/sveltekit/run.mjs example      sync, type-check, build, serve, drive the example
-//   node test/sveltekit/run.mjs quickstart   the same for a fresh app made of the README's
-//                                            SvelteKit section (test-results/sveltekit/quickstart)
+//   node test/sveltekit/run.mjs quickstart   the same for docs/frameworks/sveltekit.md on a
+//                                            fresh `sv create` project (built and served on
+//                                            Node 24 and Node 20)
 //   node test/sveltekit/run.mjs install      only install the packed package into the
 //                                            example, to run it by hand
 //
@@ -19,8 +20,7 @@
 // examples/sveltekit/node_modules/sealed-session. Needs `npm run build` first. Ends with
 // `N passed, M failed` and exits 1 on any failure.
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, run, start, waitForHttp } from '../support/processes.mjs'
@@ -28,13 +28,13 @@ import { CookieJar } from '../support/jar.mjs'
 import { assert, createTally, equal, summaryLine } from '../support/runner.mjs'
 import { installPackedPackage } from '../support/pack.mjs'
 import { cacheViolation } from '../support/cache.mjs'
+import { pagePath, requireFiles } from '../docs/page.mjs'
+import { installApp, scaffold } from '../docs/scaffold.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const app = join(root, 'examples/sveltekit')
-const require = createRequire(import.meta.url)
 // Read from node_modules directly: not every package exports its package.json.
 const manifest = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8'))
-const binOf = (name, bin) => join(root, 'node_modules', name, manifest(name).bin[bin])
 const VERSIONS = ['@sveltejs/kit', '@sveltejs/adapter-node', '@sveltejs/vite-plugin-svelte', 'svelte', 'vite'].map((name) => `${name} ${manifest(name).version}`)
 const { createSessions } = await import(new URL('../../dist/index.js', import.meta.url).href).catch(() => ({}))
 
@@ -63,71 +63,82 @@ function installPackage() {
 // ---------------------------------------------------------------- build and serve
 
 /**
- * The two apps: the example, and a fresh app made of the README's SvelteKit section. Each
- * is type-checked, built and served without its secret at build time.
+ * The two apps: the example, and docs/frameworks/sveltekit.md on a fresh `sv create`
+ * project (made by quickstartApp(), in a temp folder). Each is type-checked, built and
+ * served without its secret at build time. `own`: the app has its own node_modules (the
+ * scaffold's install), so its kit, vite and typescript run, and it is built and served on
+ * each Node; the example uses the root's, built once and served on each Node.
  */
 const APPS = {
-  example: { dir: app, what: 'the example', secretName: 'SESSION_SECRET', drive: () => drive, node20: true },
-  quickstart: { dir: join(root, 'test-results/sveltekit/quickstart'), what: 'the README quickstart', secretName: 'SESSION_SECRETS', drive: () => driveQuickstart, node20: false },
+  example: { dir: app, what: 'the example', secretName: 'SESSION_SECRET', drive: () => drive, node20: true, own: false },
+  quickstart: { dir: undefined, what: 'the page on the sv scaffold', secretName: 'SESSION_SECRETS', drive: () => driveQuickstart, node20: true, own: true },
 }
 
 /**
- * A fresh app made only of the README's SvelteKit section: each ```ts, ```svelte and ```js
- * block there starts with a comment naming its file (`// src/hooks.server.ts`,
- * `<!-- src/routes/login/+page.svelte -->`). Around them, what `npx sv create` gives:
- * package.json, vite.config.ts, src/app.html, tsconfig.json. The packed package is its
- * sealed-session; everything else comes from the repository root.
+ * docs/frameworks/sveltekit.md as a new user goes: the page's `sv create` command (pinned,
+ * `--install npm` left out so that the one install is ours), the page's files written over
+ * the scaffold's (vite.config.ts, src/app.d.ts) and beside them, then ONE `npm install`:
+ * the scaffold's dependencies, the page's pinned packages (@sveltejs/adapter-node 5.5.7)
+ * and the packed sealed-session.
  */
-function quickstartApp() {
-  const { dir } = APPS.quickstart
-  rmSync(dir, { recursive: true, force: true })
-  const readme = readFileSync(join(root, 'README.md'), 'utf8')
-  const begin = readme.indexOf('\n## SvelteKit\n')
-  if (begin === -1) throw new Error('README.md has no "## SvelteKit" section')
-  const end = readme.indexOf('\n## ', begin + 3)
-  const files = []
-  for (const [, lang, code] of readme.slice(begin, end === -1 ? undefined : end).matchAll(/```(\w+)\n([\s\S]*?)```/g)) {
-    if (!['ts', 'svelte', 'js'].includes(lang)) continue
-    const name = /^(?:\/\/|<!--) ([\w./[\]+$-]+\.(?:ts|svelte|js))\b/.exec(code)?.[1]
-    if (name === undefined) throw new Error(`a code block in the README's SvelteKit section names no file:\n${code.slice(0, 120)}`)
-    files.push(name)
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), code)
+async function quickstartApp() {
+  const made = await scaffold('sveltekit', { drop: ['--install'], extra: ['--no-install'] })
+  APPS.quickstart.dir = made.dir
+  APPS.quickstart.parent = made.parent
+  const { files } = made.page
+  requireFiles('sveltekit', files, ['vite.config.ts', 'src/app.d.ts', 'src/lib/session.ts', 'src/hooks.server.ts', 'src/routes/login/+page.server.ts', 'src/routes/login/+page.svelte', 'src/routes/account/+page.server.ts', 'src/routes/account/+page.svelte'])
+  for (const [name, code] of Object.entries(files)) {
+    mkdirSync(dirname(join(made.dir, name)), { recursive: true })
+    writeFileSync(join(made.dir, name), code)
   }
-  const needed = ['svelte.config.js', 'src/app.d.ts', 'src/lib/session.ts', 'src/hooks.server.ts', 'src/routes/login/+page.server.ts', 'src/routes/login/+page.svelte', 'src/routes/account/+page.server.ts', 'src/routes/account/+page.svelte']
-  for (const name of needed) {
-    if (!files.includes(name)) throw new Error(`the README's SvelteKit section shows no ${name} (it shows ${files.join(', ')})`)
-  }
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'quickstart', private: true, type: 'module' }, null, 2))
-  writeFileSync(join(dir, 'vite.config.ts'), readFileSync(join(app, 'vite.config.ts')))
-  writeFileSync(join(dir, 'src/app.html'), readFileSync(join(app, 'src/app.html')))
-  writeFileSync(join(dir, 'tsconfig.json'), readFileSync(join(app, 'tsconfig.json')))
-  cpSync(join(app, 'node_modules/sealed-session'), join(dir, 'node_modules/sealed-session'), { recursive: true })
+  timings.scaffold = made.ms
+  timings.install = await installApp(made.dir, made.page)
 }
 
 async function buildAndDrive(name) {
-  const { dir, what, secretName, node20: alsoNode20 } = APPS[name]
+  const { dir, what, secretName, node20: alsoNode20, own } = APPS[name]
   // No secret at build time, as on a build server: only the server gets it.
   const { [secretName]: _unused, ORIGIN: _origin, ...inherited } = process.env
   const env = { ...inherited, NODE_ENV: 'production' }
+  // The app's own toolchain when it has one (the scaffold's install), else the root's.
+  const bin = (pkg, command) => {
+    const base = own ? join(dir, 'node_modules', pkg) : join(root, 'node_modules', pkg)
+    const bins = JSON.parse(readFileSync(join(base, 'package.json'), 'utf8')).bin
+    return join(base, typeof bins === 'string' ? bins : bins[command])
+  }
+  const versions = own ? ['@sveltejs/kit', '@sveltejs/adapter-node', '@sveltejs/vite-plugin-svelte', 'svelte', 'vite', 'typescript'].map((pkg) => `${pkg} ${JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')).version}`) : VERSIONS
 
   // `svelte-kit sync` writes .svelte-kit/ (tsconfig, ./$types, $env types) that tsc needs.
-  const sync = await run(process.execPath, [binOf('@sveltejs/kit', 'svelte-kit'), 'sync'], { cwd: dir, env, timeoutMs: 60_000 })
-  const typecheck = sync.code !== 0 ? sync : await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, env, timeoutMs: 120_000 })
+  const sync = await run(process.execPath, [bin('@sveltejs/kit', 'svelte-kit'), 'sync'], { cwd: dir, env, timeoutMs: 60_000 })
+  const typecheck = sync.code !== 0 ? sync : await run(process.execPath, [bin('typescript', 'tsc'), '-p', 'tsconfig.json'], { cwd: dir, env, timeoutMs: 120_000 })
   timings.typecheck = (timings.typecheck ?? 0) + sync.ms + (typecheck === sync ? 0 : typecheck.ms)
   await check(`${what} type-checks (strict, svelte-kit sync + tsc) against the packed sealed-session/sveltekit`, () => {
     if (typecheck.code !== 0) throw new Error(`exit ${typecheck.timedOut ? 'timeout' : typecheck.code}\n${typecheck.lines.slice(-30).join('\n')}`)
   })
 
-  console.log(`[sveltekit] vite build of ${what} with Node ${process.versions.node} (${VERSIONS.join(', ')})`)
-  rmSync(join(dir, 'build'), { recursive: true, force: true })
-  const built = await run(process.execPath, [binOf('vite', 'vite'), 'build'], { cwd: dir, env, timeoutMs: 180_000 })
-  timings.build = (timings.build ?? 0) + built.ms
-  await check(`vite build (adapter-node) of ${what} succeeds without ${secretName}`, () => {
-    if (built.code !== 0) throw new Error(`exit ${built.timedOut ? 'timeout' : built.code}\n${built.lines.slice(-40).join('\n')}`)
-  })
-  if (built.code !== 0) return
-  if (name === 'example') {
+  // The same build served by this Node, then by Node 20 (the package's floor) when it is
+  // another binary: /usr/bin/node here, or NODE20=/path/to/node. An app with its own
+  // toolchain is also built by each Node, as a user on that Node would.
+  const node20 = process.env.NODE20 ?? '/usr/bin/node'
+  const servers = [process.execPath]
+  if (alsoNode20 && !process.versions.node.startsWith('20.') && existsSync(node20)) servers.push(node20)
+  for (const [index, builder] of (own ? servers : [process.execPath]).entries()) {
+    const builderVersion = spawnSync(builder, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim()
+    console.log(`[sveltekit] vite build of ${what} with Node ${builderVersion} (${versions.join(', ')})`)
+    rmSync(join(dir, 'build'), { recursive: true, force: true })
+    const built = await run(builder, [bin('vite', 'vite'), 'build'], { cwd: dir, env, timeoutMs: 180_000 })
+    timings.build = (timings.build ?? 0) + built.ms
+    await check(`vite build (adapter-node) of ${what} succeeds without ${secretName} (Node ${builderVersion})`, () => {
+      if (built.code !== 0) throw new Error(`exit ${built.timedOut ? 'timeout' : built.code}\n${built.lines.slice(-40).join('\n')}`)
+    })
+    if (built.code !== 0) return
+    await serveAndDrive(name, own ? [builder] : servers, index === 0, env)
+  }
+}
+
+async function serveAndDrive(name, servers, first, env) {
+  const { dir, what, secretName } = APPS[name]
+  if (name === 'example' && first) {
     await check('the prerendered page was built (build/prerendered/about.html)', () => assert(existsSync(join(dir, 'build/prerendered/about.html')), 'no about.html'))
   }
   await check(`the session code stays on the server (no sealed-session in the client build of ${what})`, () => {
@@ -139,11 +150,6 @@ async function buildAndDrive(name) {
     }
   })
 
-  // The same build served by this Node, then by Node 20 (the package's floor) when it is
-  // another binary: /usr/bin/node here, or NODE20=/path/to/node.
-  const node20 = process.env.NODE20 ?? '/usr/bin/node'
-  const servers = [process.execPath]
-  if (alsoNode20 && !process.versions.node.startsWith('20.') && existsSync(node20)) servers.push(node20)
   const began = performance.now()
   for (const node of servers) {
     const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
@@ -413,7 +419,7 @@ async function drive(origin, secret) {
   })
 }
 
-/** The README quickstart as a new user tries it: sign in, read, change, too large, sign out. */
+/** The page's app as a new user tries it: sign in, read, change, too large, sign out. */
 async function driveQuickstart(origin, secret) {
   const http = client(origin)
   const jar = new CookieJar()
@@ -552,19 +558,23 @@ if (createSessions === undefined || !existsSync(join(root, 'dist/sveltekit/index
     if (mode === undefined || mode === 'example') await buildAndDrive('example')
     if (mode === undefined || mode === 'quickstart') {
       let made = true
-      await check("the README's SvelteKit section makes an app", () => {
+      await check(`${pagePath('sveltekit')}: the sv scaffold, the page's files, one npm install`, async () => {
         try {
-          quickstartApp()
+          await quickstartApp()
         } catch (error) {
           made = false
           throw error
         }
       })
-      if (made) await buildAndDrive('quickstart')
+      try {
+        if (made) await buildAndDrive('quickstart')
+      } finally {
+        if (APPS.quickstart.parent !== undefined) rmSync(APPS.quickstart.parent, { recursive: true, force: true })
+      }
     }
   }
 }
 const seconds = (ms) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`)
-console.log(`\ntype-check ${seconds(timings.typecheck)}, build ${seconds(timings.build)}, serve and drive ${seconds(timings.drive)}, total ${seconds(performance.now() - began)}`)
+console.log(`\nscaffold ${seconds(timings.scaffold)}, install ${seconds(timings.install)}, type-check ${seconds(timings.typecheck)}, build ${seconds(timings.build)}, serve and drive ${seconds(timings.drive)}, total ${seconds(performance.now() - began)}`)
 console.log(summaryLine(tally))
 process.exit(tally.failed === 0 && tally.passed > 0 ? 0 : 1)
