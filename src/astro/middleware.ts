@@ -1,11 +1,12 @@
 import type { APIContext, MiddlewareHandler } from 'astro'
-import { createSessions, type Sessions } from '../engine/engine.js'
+import type { Sessions } from '../engine/engine.js'
 import { ConfigurationError } from '../errors.js'
 import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
 import { withCommit } from '../transport/commit.js'
-import { csrfCheck, type CsrfOptions } from '../engine/csrf.js'
+import type { CsrfOptions } from '../engine/csrf.js'
+import { adapterConfig, csrfRefusal, engineFor } from '../engine/kit.js'
 
 export type { CsrfOptions }
 
@@ -83,15 +84,9 @@ export function sessionMiddleware<T extends SessionData<T> = Record<string, Json
   options: AstroSessionOptions,
   config: SessionMiddlewareConfig = {},
 ): MiddlewareHandler {
-  const checkCsrf = csrfCheck(config.csrf)
-  let engineFor: (context: APIContext) => Sessions<T>
-  if (typeof options === 'function') {
-    engineFor = (context) => createSessions<T>(options(context))
-  } else {
-    // Fixed options fail here, when the server starts, never at a user's request.
-    const fixed = createSessions<T>(options)
-    engineFor = () => fixed
-  }
+  const { checkCsrf } = adapterConfig('sessionMiddleware()', config)
+  // Fixed options fail here, when the server starts, never at a user's request.
+  const engineOf = engineFor<T, APIContext>(options)
   return async function sealedSession(context, next) {
     if (handled.has(context.locals)) return next()
     handled.add(context.locals)
@@ -99,12 +94,12 @@ export function sessionMiddleware<T extends SessionData<T> = Record<string, Json
       refuseOnPrerendered(context)
       return next()
     }
-    const sessions = engineFor(context)
+    const sessions = engineOf(context)
     const session = await sessions.load(context.request)
     Object.assign(context.locals, { session, sessions } satisfies SessionLocals<T>)
     // OWASP CSRF cheat sheet: a synchronizer token on every state-changing request.
     if (checkCsrf !== undefined && !(await checkCsrf(context.request, session))) {
-      return new Response('Invalid or missing CSRF token', { status: 403, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+      return csrfRefusal(context.request)
     }
     const response = await next()
     let commit

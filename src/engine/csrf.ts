@@ -1,3 +1,5 @@
+import { ConfigurationError } from '../errors.js'
+import { optionsObject, refuseUnknownKeys } from '../strict.js'
 import { fieldScanner, readField } from './form-field.js'
 
 /** Where a synchronizer-token check looks for `session.csrfToken()`. */
@@ -28,6 +30,13 @@ export type CsrfCheck = (request: Request, session: { verifyCsrf(token: unknown)
  */
 export function csrfCheck(config: boolean | CsrfOptions | undefined): CsrfCheck | undefined {
   if (config === undefined || config === false) return undefined
+  if (config !== true) {
+    refuseUnknownKeys(optionsObject(config, 'csrf'), { path: 'csrf.', noun: 'a CSRF option', known: ['header', 'field'] })
+    for (const key of ['header', 'field'] as const) {
+      const value = config[key]
+      if (value !== undefined && (typeof value !== 'string' || value.length === 0)) throw new ConfigurationError(`csrf.${key} must be a non-empty string, got ${JSON.stringify(value)}`)
+    }
+  }
   const header = (config === true ? undefined : config.header) ?? 'x-csrf-token'
   const field = (config === true ? undefined : config.field) ?? '_csrf'
   return async function checkCsrf(request, session) {

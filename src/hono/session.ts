@@ -2,11 +2,12 @@ import type { Context, Env, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
 import { withCommit } from '../transport/commit.js'
-import { csrfCheck, type CsrfOptions } from '../engine/csrf.js'
+import type { CsrfOptions } from '../engine/csrf.js'
+import { adapterConfig, engineFor } from '../engine/kit.js'
 
 export type { CsrfOptions }
 import type { Json } from '../session/envelope.js'
-import { createSessions, type Sessions } from '../engine/engine.js'
+import type { Sessions } from '../engine/engine.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
 
@@ -74,17 +75,11 @@ export function session<T extends SessionData<T> = Record<string, Json>, E exten
   options: SessionMiddlewareOptions<T, E>,
   config: SessionMiddlewareConfig = {},
 ): MiddlewareHandler<E & SessionEnv<T>> {
-  const checkCsrf = csrfCheck(config.csrf)
-  let engineFor: (c: Context<E & SessionEnv<T>>) => Sessions<T>
-  if (typeof options === 'function') {
-    engineFor = (c) => createSessions<T>(options(c))
-  } else {
-    // Fixed options fail here, at start-up, never at a user's request.
-    const fixed = createSessions<T>(options)
-    engineFor = () => fixed
-  }
+  const { checkCsrf } = adapterConfig('session()', config)
+  // Fixed options fail here, at start-up, never at a user's request.
+  const engineOf = engineFor<T, Context<E & SessionEnv<T>>>(options)
   return createMiddleware<E & SessionEnv<T>>(async function session(c, next) {
-    const sessions = engineFor(c)
+    const sessions = engineOf(c)
     const current = await sessions.load(c.req.raw)
     c.set('session', current)
     c.set('sessions', sessions)

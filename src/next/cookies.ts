@@ -1,3 +1,4 @@
+import { lowerSameSite } from '../engine/kit.js'
 import type { CommittedCookie } from '../cookie/serialize.js'
 import type { SessionCommit } from '../transport/commit.js'
 
@@ -6,5 +7,5 @@ export type NextCookie = Omit<CommittedCookie, 'sameSite'> & { readonly sameSite
 
 /** The commit's cookies in the shape `cookies().set()` takes (Next.js spells SameSite in lower case). */
 export function committedCookies(commit: SessionCommit): NextCookie[] {
-  return commit.cookies.map((cookie) => ({ ...cookie, sameSite: cookie.sameSite === 'Strict' ? 'strict' : cookie.sameSite === 'None' ? 'none' : 'lax' }))
+  return commit.cookies.map((cookie) => ({ ...cookie, sameSite: lowerSameSite(cookie.sameSite) }))
 }

@@ -2,7 +2,8 @@ import { cookies, headers } from 'next/headers.js'
 import { connection, NextResponse, type NextFetchEvent, type NextRequest } from 'next/server.js'
 import { applyCommit, withCommit } from '../transport/commit.js'
 import type { Json } from '../session/envelope.js'
-import { createSessions, type Sessions } from '../engine/engine.js'
+import type { Sessions } from '../engine/engine.js'
+import { engineFor } from '../engine/kit.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
 import { committedCookies } from './cookies.js'
@@ -122,17 +123,11 @@ export interface NextSessions<T extends SessionData<T> = Record<string, Json>> {
  * ```
  */
 export function nextSessions<T extends SessionData<T> = Record<string, Json>>(options: NextSessionOptions): NextSessions<T> {
-  let engineFor: () => Sessions<T>
-  if (typeof options === 'function') {
-    engineFor = () => createSessions<T>(options())
-  } else {
-    const fixed = createSessions<T>(options)
-    engineFor = () => fixed
-  }
+  const engineOf = engineFor<T>(options)
 
   return {
     get engine() {
-      return engineFor()
+      return engineOf()
     },
 
     async get() {
@@ -143,7 +138,7 @@ export function nextSessions<T extends SessionData<T> = Record<string, Json>>(op
       // the request's cookies (runtime prefetch), where Next.js refuses `Date.now()`; after
       // connection() nothing is prerendered, so the session is read per request only.
       await connection()
-      const engine = engineFor()
+      const engine = engineOf()
       const cookie = ourCookies(store, engine.cookieName)
       // The request's other headers stay readable, for the `binding` option.
       return engine.load({ get: (name) => (name.toLowerCase() === 'cookie' ? cookie : incoming.get(name)) })
@@ -151,7 +146,7 @@ export function nextSessions<T extends SessionData<T> = Record<string, Json>>(op
 
     async save(session) {
       const store = await cookies()
-      const commit = await engineFor().commit(session)
+      const commit = await engineOf().commit(session)
       if (commit.setCookie.length === 0) return
       try {
         for (const cookie of committedCookies(commit)) store.set(cookie)
@@ -162,13 +157,13 @@ export function nextSessions<T extends SessionData<T> = Record<string, Json>>(op
     },
 
     async respond(session, response) {
-      const commit = await engineFor().commit(session)
+      const commit = await engineOf().commit(session)
       return withCommit(response, commit)
     },
 
     proxy(handler) {
       return async function sessionProxy(request, event) {
-        const engine = engineFor()
+        const engine = engineOf()
         const session = await engine.load(request)
         const result = await handler?.(request, session, event)
         const commit = await engine.commit(session)

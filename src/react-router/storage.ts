@@ -9,6 +9,7 @@ import {
   type SessionStorage,
 } from 'react-router'
 import { createSessions, type Sessions } from '../engine/engine.js'
+import { engineFor } from '../engine/kit.js'
 import { ConfigurationError } from '../errors.js'
 import type { SessionOptions } from '../session/options.js'
 import { withCommit, type SessionCommit } from '../transport/commit.js'
@@ -110,13 +111,7 @@ const CACHE_HEADERS: SessionCommit = Object.freeze({
 export function createSealedSessionStorage<Data = RouterSessionData, FlashData = Data>(
   options: SealedSessionStorageOptions,
 ): SealedSessionStorage<Data, FlashData> {
-  let engineFor: () => Sessions
-  if (typeof options === 'function') {
-    engineFor = () => createEngine(options())
-  } else {
-    const fixed = createEngine(options)
-    engineFor = () => fixed
-  }
+  const engineOf = engineFor<RouterSessionData>(options, createEngine)
   const context = createContext<SealedSession<Data, FlashData>>()
 
   const ours = (session: RouterSession<Data, FlashData>, method: string): RouterSessionState<Data, FlashData> => {
@@ -131,7 +126,7 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
 
     async getSession(cookieHeader, parseOptions) {
       refuseCookieOptions('getSession', parseOptions)
-      const engine = engineFor()
+      const engine = engineOf()
       return new RouterSessionState<Data, FlashData>(await engine.load(cookieHeader), storage, engine)
     },
 
@@ -150,7 +145,7 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
     },
 
     middleware: async function sealedSessionMiddleware({ request, context: routerContext }, next) {
-      const engine = engineFor()
+      const engine = engineOf()
       const session = new RouterSessionState<Data, FlashData>(await engine.load(request), storage, engine)
       routerContext.set(context, session)
       const response = await next()
@@ -160,7 +155,7 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
       return withCommit(response, await engine.commit(session.sealed))
     },
 
-    revokeSubject: (subject) => engineFor().revokeSubject(subject),
+    revokeSubject: (subject) => engineOf().revokeSubject(subject),
   }
   return storage
 }

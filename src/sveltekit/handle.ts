@@ -1,11 +1,12 @@
 import type { Handle, RequestEvent } from '@sveltejs/kit'
-import { createSessions, type Sessions } from '../engine/engine.js'
+import type { Sessions } from '../engine/engine.js'
 import { SessionTooLargeError } from '../errors.js'
 import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
 import { withCommit, type SessionCommit } from '../transport/commit.js'
-import { csrfCheck, type CsrfOptions } from '../engine/csrf.js'
+import type { CsrfOptions } from '../engine/csrf.js'
+import { adapterConfig, csrfRefusal, engineFor, lowerSameSite } from '../engine/kit.js'
 
 export type { CsrfOptions }
 
@@ -100,24 +101,18 @@ const pending = new WeakMap<object, Pending>()
  * ```
  */
 export function sessionHandle<T extends SessionData<T> = Record<string, Json>>(options: SessionHandleOptions, config: SessionHandleConfig = {}): Handle {
-  const checkCsrf = csrfCheck(config.csrf)
-  let engineFor: (event: RequestEvent) => Sessions<T>
-  if (typeof options === 'function') {
-    engineFor = (event) => createSessions<T>(options(event))
-  } else {
-    // Fixed options fail here, when the server starts, never at a user's request.
-    const fixed = createSessions<T>(options)
-    engineFor = () => fixed
-  }
+  const { checkCsrf } = adapterConfig('sessionHandle()', config)
+  // Fixed options fail here, when the server starts, never at a user's request.
+  const engineOf = engineFor<T, RequestEvent>(options)
   return async function sessionHandle({ event, resolve }) {
-    const sessions = engineFor(event)
+    const sessions = engineOf(event)
     const session = await sessions.load(event.request)
     const state: Pending = { commit: () => sessions.commit(session), commits: [], refused: false }
     pending.set(session, state)
     // App.Locals is the application's declaration: the library cannot name its type.
     Object.assign(event.locals, { session, sessions } satisfies SessionLocals<T>)
     // OWASP CSRF cheat sheet: a synchronizer token on every state-changing request.
-    if (checkCsrf !== undefined && !(await checkCsrf(event.request, session))) return forbidden(event.request, 'Invalid or missing CSRF token')
+    if (checkCsrf !== undefined && !(await checkCsrf(event.request, session))) return csrfRefusal(event.request)
     let response: Response
     try {
       response = await resolve(event)
@@ -128,7 +123,7 @@ export function sessionHandle<T extends SessionData<T> = Record<string, Json>>(o
         for (const commit of await settle(state)) {
           for (const cookie of commit.cookies) {
             const { name, value, sameSite, ...attributes } = cookie
-            event.cookies.set(name, value, { ...attributes, sameSite: lowerCase(sameSite), encode: (raw: string): string => raw })
+            event.cookies.set(name, value, { ...attributes, sameSite: lowerSameSite(sameSite), encode: (raw: string): string => raw })
           }
         }
       }
@@ -203,14 +198,6 @@ async function settle(state: Pending): Promise<readonly SessionCommit[]> {
   return state.commits
 }
 
-/** The form field `name` of a form post, read from a copy: the action reads the body itself. */
-/** A 403 shaped like SvelteKit's own refusal of a cross-site form post. */
-function forbidden(request: Request, message: string): Response {
-  const headers = { 'cache-control': 'no-store' }
-  if (request.headers.get('accept') === 'application/json') return Response.json({ message }, { status: 403, headers })
-  return new Response(message, { status: 403, headers: { ...headers, 'content-type': 'text/plain;charset=UTF-8' } })
-}
-
 /**
  * Whether `error` is what SvelteKit's `redirect()` throws (`{ status, location }`; its
  * `HttpError` has a `body` instead). Checked by shape, not with `isRedirect()`: the app's
@@ -223,6 +210,3 @@ function isRedirect(error: unknown): error is { status: number; location: string
   return typeof status === 'number' && status >= 300 && status <= 308 && typeof location === 'string'
 }
 
-function lowerCase(sameSite: 'Strict' | 'Lax' | 'None'): 'strict' | 'lax' | 'none' {
-  return sameSite === 'Strict' ? 'strict' : sameSite === 'Lax' ? 'lax' : 'none'
-}
