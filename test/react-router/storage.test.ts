@@ -25,6 +25,22 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
     expect([getSession, commitSession, destroySession].every((f) => typeof f === 'function')).toBe(true)
   })
 
+  it("refuses React Router's cookie lifetimes and secrets with the fix, and takes its lower-case sameSite (issue 20)", async () => {
+    // React Router's own docs write these; a 60-second session must never silently last a day.
+    const asRouterDocsWrite = (cookie: Record<string, unknown>): SessionOptions => ({ secrets: SECRET_A, cookie }) as unknown as SessionOptions
+    expect(() => createSealedSessionStorage(asRouterDocsWrite({ maxAge: 60 }))).toThrow(/^`cookie\.maxAge` is not a cookie option: lifetimes are top-level `maxAge` \/ `idleTimeout`/)
+    expect(() => createSealedSessionStorage(asRouterDocsWrite({ expires: new Date(0) }))).toThrow(ConfigurationError)
+    expect(() => createSealedSessionStorage(asRouterDocsWrite({ secrets: [SECRET_A] }))).toThrow(/top-level `secrets`/)
+    expect(() => createSealedSessionStorage(asRouterDocsWrite({ sameSite: true }))).toThrow(/cookie\.sameSite must be/)
+    const storage = createSealedSessionStorage(asRouterDocsWrite({ name: '__session', sameSite: 'lax', secure: true }))
+    const session = await storage.getSession()
+    session.set('n', 1)
+    expect(await storage.commitSession(session)).toMatch(/^__session=.*; SameSite=Lax/)
+    // Given as a function, the same check happens when it is first called.
+    const later = createSealedSessionStorage(() => asRouterDocsWrite({ maxAge: 60 }))
+    await expect(later.getSession()).rejects.toThrow(/`cookie\.maxAge` is not a cookie option/)
+  })
+
   it("gives sessions that React Router's isSession() accepts, whose data is a copy", async () => {
     const { storage } = setup()
     const session = await storage.getSession()
