@@ -178,7 +178,10 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
     throw new DenoKvContentionError(attempts)
   }
 
-  /** Reads the counter and every entry of a subject; `list` is bounded (at most 2 × MAX + 1 keys). */
+  /**
+   * Reads the counter and every entry of a subject: at most MAX listed and MAX pending, plus
+   * dead ones the next writes delete; far more means keys this store did not write.
+   */
   const snapshot = async (base: DenoKvKey): Promise<Snapshot> => {
     const counterKey = [...base, 's']
     let counter: Counter | undefined
@@ -186,7 +189,7 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
     const entries = new Map<string, { entry: Entry; stamp: string }>()
     let seen = 0
     for await (const item of kv.list({ start: counterKey, end: [...counterKey, true] }, { batchSize: MAX_BATCH })) {
-      if (++seen > 2 * MAX_SESSIONS_PER_SUBJECT + 1) throw new TypeError('more session keys than one subject can hold')
+      if (++seen > 3 * MAX_SESSIONS_PER_SUBJECT) throw new TypeError('more session keys than one subject can hold')
       if (item.key.length === counterKey.length) {
         counter = counterOf(item.value)
         counterStamp = item.versionstamp

@@ -836,6 +836,67 @@ test('signs out 79 other devices in one atomic commit, every one of them; racing
   deepEqual(await held(b, 'eve'), { keys: 0, bytes: 0 }, 'nothing stored')
 })
 
+test('races on one session resolve as some order of the calls would: regenerate() against a sign-out, a confirm against a sign-out, a check against a sign-out', async () => {
+  const time = clock()
+  const b = backend(time)
+  const directory = b.store.sessions
+  const at = time.seconds
+  const listed = async (id) => (await directory.list('ada')).some((s) => s.sessionId === id)
+  const sign = async (id, confirm = true) => {
+    await directory.record({ sessionId: id, subject: 'ada', createdAt: at, expiresAt: at + 3600 }, {})
+    if (confirm) await directory.confirm({ subject: 'ada', sessionId: id })
+  }
+  const orders = { rename: new Set(), confirm: new Set() }
+  for (let round = 0; round < 20; round++) {
+    // rename(x → y) | revoke([x]): either x is signed out and y never exists, or y lives and nothing was signed out.
+    const x = `x${round}`.padEnd(22, 'x')
+    const y = `y${round}`.padEnd(22, 'y')
+    await sign(x)
+    const [renamed, revoked] = await Promise.all([directory.rename({ subject: 'ada', from: x, to: y }), directory.revoke('ada', [x])])
+    equal(renamed, await listed(y), `round ${round}: y listed exactly when the rename won`)
+    equal(revoked, renamed ? 0 : 1, `round ${round}: the sign-out counted x only when it came first`)
+    equal(await listed(x), false, `round ${round}: x is gone either way`)
+    orders.rename.add(renamed ? 'rename first' : 'sign-out first')
+    await directory.revoke('ada', [y])
+    // confirm(p) | revoke([p]) of a pending sign-in: p never stays listed after both.
+    const p = `p${round}`.padEnd(22, 'p')
+    await sign(p, false)
+    const [confirmed, signedOut] = await Promise.all([directory.confirm({ subject: 'ada', sessionId: p }), directory.revoke('ada', [p])])
+    equal(await listed(p), false, `round ${round}: p is not listed`)
+    equal(signedOut, confirmed.confirmed ? 1 : 0, `round ${round}: the sign-out counted p as listed exactly when the confirm came first`)
+    orders.confirm.add(confirmed.confirmed ? 'confirm first' : 'sign-out first')
+    // check(z) (writing "last seen") | revoke([z]): z stays signed out.
+    const z = `z${round}`.padEnd(22, 'z')
+    await sign(z)
+    time.advance(61) // "last seen" is due
+    await Promise.all([directory.check({ sessionId: z, subject: 'ada', createdAt: at }), directory.revoke('ada', [z])])
+    await kv.get(['flush']) // one more round trip on the connection, after the background commit
+    equal(await directory.check({ sessionId: z, subject: 'ada', createdAt: at }), true, `round ${round}: z stays signed out`)
+    equal((await kv.get([...(await baseOf(b.prefix, 'ada')), 's', z])).versionstamp, null, `round ${round}: no entry of z written back`)
+  }
+  console.log(`    orders seen: ${[...orders.rename, ...orders.confirm].join(', ')}`)
+  deepEqual(await held(b, 'ada'), { keys: 0, bytes: 0 }, 'nothing stored at the end')
+})
+
+test('1000 sessions under the longest prefix and subject (keys of ~710 bytes) are signed out in one atomic operation, within Deno KV\'s limits', async () => {
+  const time = clock()
+  const prefix = ['sealed-session-test', `t${++tests}`, 'p'.repeat(220)]
+  const b = backend(time, kv, prefix)
+  const subject = 'ü'.repeat(126) // 252 UTF-8 bytes: the longest kept as a string part
+  assert(typeof (await baseOf(prefix, subject)).at(-1) === 'string', 'the subject is a string part')
+  const directory = b.store.sessions
+  const at = time.seconds
+  const ids = Array.from({ length: MAX_SESSIONS_PER_SUBJECT }, (_, i) => `${i}`.padEnd(64, 'é'))
+  for (const id of ids) {
+    await directory.record({ sessionId: id, subject, createdAt: at, expiresAt: at + 3600 }, {})
+    await directory.confirm({ subject, sessionId: id })
+  }
+  const commits = b.commits
+  equal(await directory.revoke(subject, ids), MAX_SESSIONS_PER_SUBJECT, 'signed out')
+  equal(b.deletes[commits], MAX_SESSIONS_PER_SUBJECT, 'all in the first commit')
+  deepEqual(await held(b, subject), { keys: 0, bytes: 0 }, 'nothing stored')
+})
+
 // Issue 19, item 6: UTF-8 turns a lone surrogate into U+FFFD, which is another user's name.
 test('refuses subjects that are not well-formed Unicode, so "bob\\uD800" never reaches "bob\\uFFFD"\'s keys', async () => {
   const time = clock()
