@@ -303,15 +303,17 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
         return true
       })
       // Only when more than 998 are evicted at once (maxSessions lowered under a full
-      // directory): the rest go in further operations, each only if nothing changed since.
-      for (let from = MAX_MUTATIONS - 2; confirmed && from < evicted.length && chained !== undefined; from += MAX_MUTATIONS - 1) {
+      // directory): the rest go in further operations, each only if the directory has not
+      // changed since the confirm (its counter's versionstamp); else the next confirm evicts them.
+      let done = Math.min(evicted.length, MAX_MUTATIONS - 2)
+      while (confirmed && done < evicted.length && chained !== undefined) {
         const operation = kv.atomic().check({ key: counterKey, versionstamp: chained })
-        for (const id of evicted.slice(from, from + MAX_MUTATIONS - 1)) operation.delete([...counterKey, id])
-        const result = await operation.commit()
-        if (!result.ok) throw new DenoKvContentionError(1)
-        chained = result.versionstamp
+        const ids = evicted.slice(done, done + MAX_MUTATIONS)
+        for (const id of ids) operation.delete([...counterKey, id])
+        if (!(await settled(operation.commit()))?.ok) break
+        done += ids.length
       }
-      return { confirmed, evicted: confirmed ? evicted : [] }
+      return { confirmed, evicted: confirmed ? evicted.slice(0, done) : [] }
     },
 
     check: async ({ subject, sessionId }) => {
@@ -398,7 +400,7 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
         if (!together && cleanup.length > 0) {
           const tidy = kv.atomic().check({ key: counterKey, versionstamp: snap.counterStamp })
           for (const key of cleanup.slice(-MAX_MUTATIONS)) tidy.delete(key)
-          await tidy.commit()
+          await settled(tidy.commit())
         }
         if (present.length === ids.length) return signedOut
         for (const id of ids) wanted.delete(id)
@@ -504,7 +506,7 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
         for (const ids of chunk(live.slice(first.length), MAX_MUTATIONS)) {
           const rest = kv.atomic()
           for (const id of ids) rest.delete([...base, 'r', id])
-          await rest.commit()
+          await settled(rest.commit())
         }
         return undefined
       })
@@ -528,7 +530,8 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
       if (!moved) return
       // Then the signed-out entries go (dead already: only storage is at stake), and the
       // counter with them when nothing alive is left (checked: a sign-in since keeps it).
-      const snap = await snapshot(base)
+      const snap = await settled(snapshot(base))
+      if (snap === undefined) return
       const at = now()
       const dead = deadOf(snap, at, Infinity)
       const empty = dead.length === snap.entries.size
@@ -537,9 +540,9 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
         const operation = kv.atomic()
         for (const id of ids) operation.delete([...counterKey, id])
         if (empty && i === chunks.length - 1) operation.check({ key: counterKey, versionstamp: snap.counterStamp }).delete(counterKey)
-        await operation.commit()
+        await settled(operation.commit())
       }
-      if (empty && chunks.length === 0 && snap.counterStamp !== null) await kv.atomic().check({ key: counterKey, versionstamp: snap.counterStamp }).delete(counterKey).commit()
+      if (empty && chunks.length === 0 && snap.counterStamp !== null) await settled(kv.atomic().check({ key: counterKey, versionstamp: snap.counterStamp }).delete(counterKey).commit())
     },
     sessions,
   }
@@ -588,6 +591,18 @@ function knownId(id: string): boolean {
 
 function checkId(id: string): void {
   if (!knownId(id)) throw new TypeError(`a session id must have 1 to ${MAX_ID_CHARS} characters`)
+}
+
+/**
+ * A clean-up after the write that mattered has committed: its failure (a locked database,
+ * a key of another shape) must not report that write as failed, and what it leaves expires by itself.
+ */
+async function settled<V>(promise: Promise<V>): Promise<V | undefined> {
+  try {
+    return await promise
+  } catch {
+    return undefined
+  }
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

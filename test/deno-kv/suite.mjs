@@ -724,6 +724,26 @@ test(`holds at most ${MAX_SESSIONS_PER_SUBJECT} sessions of one user, signing ou
   deepEqual(await held(b, 'ada'), { keys: 0, bytes: 0 }, 'nothing stored')
 })
 
+test('maxSessions lowered under a full directory: a confirm evicts 1000 at once, 998 in its own commit and the rest right after', async () => {
+  const time = clock()
+  const b = backend(time)
+  const directory = b.store.sessions
+  const at = time.seconds
+  const ids = Array.from({ length: MAX_SESSIONS_PER_SUBJECT + 1 }, (_, i) => `m${String(i).padStart(21, '0')}`)
+  for (const id of ids.slice(0, -1)) {
+    await directory.record({ sessionId: id, subject: 'ada', createdAt: at, expiresAt: at + 3600 }, {})
+    await directory.confirm({ subject: 'ada', sessionId: id })
+  }
+  await directory.record({ sessionId: ids.at(-1), subject: 'ada', createdAt: at, expiresAt: at + 3600 }, { limit: 1 })
+  const commits = b.commits
+  const { confirmed, evicted } = await directory.confirm({ subject: 'ada', sessionId: ids.at(-1), limit: 1 })
+  equal(confirmed, true, 'confirmed')
+  deepEqual(evicted, ids.slice(0, -1), 'every other one evicted, oldest first')
+  deepEqual(b.deletes.slice(commits), [MAX_SESSIONS_PER_SUBJECT - 2, 2], 'deletions per commit')
+  deepEqual((await directory.list('ada')).map((s) => s.sessionId), [ids.at(-1)], 'listed')
+  equal(await directory.check({ sessionId: ids[999], subject: 'ada', createdAt: at }), true, 'the last evicted is out')
+})
+
 // Issue 19, item 4: a sign-in the app was told failed, or whose cookie never went out, takes no effect.
 test('a login() the store answered too late changes nothing: not listed, nobody evicted', async () => {
   const time = clock()
