@@ -102,14 +102,16 @@ const RETRY: unique symbol = Symbol('retry')
 
 /**
  * The subject's counter `[…, 's']`: the last sign-in order given, the generation, until
- * when an entry may live, and at least how many entries there are (an upper bound, exact
- * after a write that listed them): below the limits, writes need not list the entries.
+ * when an entry may live, and bounds on how many entries there are (`k`) and how many of
+ * them are pending (`q`): never below the true counts, exact after a write that listed the
+ * entries. Below the limits, writes need not list the entries.
  */
 interface Counter {
   readonly o: number
   readonly g: number
   readonly u: number
   readonly k: number
+  readonly q: number
 }
 
 /** A pending or listed session `[…, 's', id]`. */
@@ -238,7 +240,8 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
         // The counter's bound says whether a limit could be reached: only then are the entries listed.
         let snap = await some(base, [])
         const bound = snap.counter?.k ?? 0
-        if ((policy === 'refuse' && limit !== undefined && bound >= limit) || bound + 1 > MAX_SESSIONS_PER_SUBJECT) snap = await snapshot(base)
+        const pendingBound = snap.counter?.q ?? 0
+        if ((policy === 'refuse' && limit !== undefined && bound >= limit) || pendingBound + 1 > MAX_SESSIONS_PER_SUBJECT) snap = await snapshot(base)
         const at = now()
         const live = [...snap.entries].filter(([, { entry: e }]) => alive(e, snap.counter, at))
         if (policy === 'refuse' && limit !== undefined && snap.complete && live.length >= limit) return { refused: true }
@@ -246,12 +249,15 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
         const pending = live.filter(([, { entry: e }]) => e.p !== undefined).sort(([, a], [, b]) => a.entry.o - b.entry.o)
         const forgotten = pending.slice(0, Math.max(0, pending.length + 1 - MAX_SESSIONS_PER_SUBJECT)).map(([id]) => id)
         const deletes = [...forgotten, ...deadOf(snap, at, MAX_MUTATIONS - 2 - forgotten.length)]
+        const deleted = new Set(deletes)
+        const kept = [...snap.entries].filter(([id]) => !deleted.has(id))
         const pendingUntil = at + PENDING_SECONDS
         const counter: Counter = {
           o: (snap.counter?.o ?? 0) + 1,
           g: snap.counter?.g ?? 0,
           u: Math.max(snap.counter?.u ?? 0, entry.expiresAt),
-          k: (snap.complete ? snap.entries.size - deletes.length : bound) + 1,
+          k: (snap.complete ? kept.length : bound) + 1,
+          q: (snap.complete ? kept.filter(([, { entry: e }]) => e.p !== undefined).length : pendingBound) + 1,
         }
         const value: Entry = {
           c: entry.createdAt,
@@ -288,8 +294,14 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
         const others = snap.complete ? listedOf(snap, at).filter(([id]) => id !== sessionId) : []
         evicted = others.slice(0, Math.max(0, others.length + 1 - keep)).map(([id]) => id)
         const { p: _pending, ...listed } = found.entry
-        const before = snap.counter ?? { o: found.entry.o, g: found.entry.g, u: found.entry.e, k: 1 }
-        const counter: Counter = { ...before, k: snap.complete ? snap.entries.size - evicted.slice(0, MAX_MUTATIONS - 2).length : before.k }
+        const before = snap.counter ?? { o: found.entry.o, g: found.entry.g, u: found.entry.e, k: 1, q: 1 }
+        const counter: Counter = snap.complete
+          ? {
+              ...before,
+              k: snap.entries.size - evicted.slice(0, MAX_MUTATIONS - 2).length,
+              q: [...snap.entries].filter(([id, { entry }]) => entry.p !== undefined && id !== sessionId).length,
+            }
+          : { ...before, q: Math.max(0, before.q - 1) }
         // The entry's own versionstamp too: a sign-out of this pending sign-in (which does not
         // move the counter) must not be undone by listing it.
         const operation = kv.atomic().check({ key: counterKey, versionstamp: snap.counterStamp }, { key: [...counterKey, sessionId], versionstamp: found.stamp })
@@ -357,7 +369,7 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
           .delete([...counterKey, from])
           .set([...counterKey, to], entry, { expireIn: Math.max(1, expireIn(Math.min(entry.p ?? entry.e, entry.e))) })
         // Moves the counter's versionstamp: a confirm about to evict `from` reads again.
-        setCounter(operation, counterKey, current ?? { o: entry.o, g: entry.g, u: entry.e, k: 1 })
+        setCounter(operation, counterKey, current ?? { o: entry.o, g: entry.g, u: entry.e, k: 1, q: 1 })
         onTime(deadline)
         return (await operation.commit()).ok ? true : RETRY
       })
@@ -390,7 +402,12 @@ export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOpti
         const together = ids.length + 1 + (emptied ? rest.length : 0) <= MAX_MUTATIONS
         if (together) {
           if (emptied) for (const key of cleanup) operation.delete(key)
-          else if (snap.counter !== undefined) setCounter(operation, counterKey, { ...snap.counter, k: Math.max(left, 0) })
+          else if (snap.counter !== undefined) {
+            const pendingLeft = snap.complete
+              ? rest.filter(([, { entry }]) => entry.p !== undefined).length
+              : snap.counter.q - ids.filter((id) => snap.entries.get(id)!.entry.p !== undefined).length
+            setCounter(operation, counterKey, { ...snap.counter, k: Math.max(left, 0), q: Math.max(pendingLeft, 0) })
+          }
         }
         if (!(await operation.commit()).ok) return RETRY
         signedOut += ids.filter((id) => {
@@ -622,8 +639,8 @@ const isTime = (value: unknown): value is number => typeof value === 'number' &&
 
 function counterOf(value: unknown): Counter {
   const v = value as Partial<Counter> | null
-  if (typeof v !== 'object' || v === null || !isTime(v.o) || !isTime(v.g) || !isTime(v.u) || !isTime(v.k)) throw new TypeError('a session counter that is not { o, g, u, k }')
-  return { o: v.o, g: v.g, u: v.u, k: v.k }
+  if (typeof v !== 'object' || v === null || !isTime(v.o) || !isTime(v.g) || !isTime(v.u) || !isTime(v.k) || !isTime(v.q)) throw new TypeError('a session counter that is not { o, g, u, k, q }')
+  return { o: v.o, g: v.g, u: v.u, k: v.k, q: v.q }
 }
 
 function entryOf(value: unknown): Entry {

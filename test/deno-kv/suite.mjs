@@ -744,6 +744,18 @@ test('maxSessions lowered under a full directory: a confirm evicts 1000 at once,
   equal(await directory.check({ sessionId: ids[999], subject: 'ada', createdAt: at }), true, 'the last evicted is out')
 })
 
+test(`holds at most ${MAX_SESSIONS_PER_SUBJECT} pending sign-ins of one user, forgetting the oldest beyond`, async () => {
+  const time = clock()
+  const b = backend(time)
+  const directory = b.store.sessions
+  const at = time.seconds
+  const ids = Array.from({ length: MAX_SESSIONS_PER_SUBJECT + 2 }, (_, i) => `q${String(i).padStart(21, '0')}`)
+  for (const id of ids) await directory.record({ sessionId: id, subject: 'ada', createdAt: at, expiresAt: at + 3600 }, {})
+  equal((await held(b, 'ada')).keys, MAX_SESSIONS_PER_SUBJECT + 1, 'keys: the pending entries and the counter')
+  for (const id of ids.slice(0, 2)) deepEqual(await directory.confirm({ subject: 'ada', sessionId: id }), { confirmed: false, evicted: [] }, `${id}, forgotten`)
+  deepEqual(await directory.confirm({ subject: 'ada', sessionId: ids[2] }), { confirmed: true, evicted: [] }, 'the oldest kept')
+})
+
 // Issue 19, item 4: a sign-in the app was told failed, or whose cookie never went out, takes no effect.
 test('a login() the store answered too late changes nothing: not listed, nobody evicted', async () => {
   const time = clock()
@@ -983,7 +995,7 @@ test('the directory keys: [...prefix, true, subject, "s"] the counter, [..., "s"
   deepEqual(Object.keys(entry).sort(), ['c', 'e', 'g', 'l', 'o'], 'the entry, confirmed (no pending time): created, expires, generation, label, order')
   equal(entry.l, 'Phone', 'its label')
   equal(entry.e, time.seconds + 3600 + SKEW, 'its expiry')
-  deepEqual((await kv.get([...base, 's'])).value, { o: 1, g: 0, u: time.seconds + 3600 + SKEW, k: 1 }, 'the counter: order, generation, until, entries')
+  deepEqual((await kv.get([...base, 's'])).value, { o: 1, g: 0, u: time.seconds + 3600 + SKEW, k: 1, q: 0 }, 'the counter: order, generation, until, entries, pending')
 })
 
 const tally = await suite.run()
