@@ -146,15 +146,19 @@ interface Snapshot {
 /**
  * Revocations and a session directory in Deno KV: strongly consistent reads (Deno KV's
  * default), so a sign-out is seen by the next check from any instance; one small key per
- * fact, so a check reads two keys whatever the user's history, and every key has `expireIn`.
+ * fact, each with `expireIn`, so a check reads two keys whatever the user's history and a
+ * signed-out user holds nothing.
  *
- * Keys, under `[...prefix, true, subject]` (the subject as a string, or its SHA-256 bytes):
- * `'n'` the deny list's head (not-before time, revoked-id count), `['r', id]` a revoked id,
- * `'s'` the directory's counter (sign-in order, generation), `['s', id]` a pending or listed
- * session. A check of a listed session is one `getMany` of its entry and the counter; every
- * directory write lists the subject's entries (at most `MAX_SESSIONS_PER_SUBJECT` pending
- * and as many listed) and commits only if the counter is unchanged, retried otherwise.
- * docs/REVOCATION.md, "Deno KV", gives the costs and bounds.
+ * Keys, under `[...prefix, true, subject]` (the subject as a string, or its SHA-256 bytes
+ * past 256 bytes; the `true` keeps prefixes that extend one another apart): `'n'` the deny
+ * list's head (not-before time, revoked-id count), `['r', id]` a revoked id, `'s'` the
+ * directory's counter (sign-in order, generation, bounds on the entries), `['s', id]` a
+ * pending or listed session. A check of a listed session is one `getMany` of its entry and
+ * the counter. Every directory write commits only if the counter's versionstamp is
+ * unchanged (retried otherwise), and lists the user's entries only near a limit; a sign-out
+ * everywhere is one commit (a new generation), a batch sign-out of up to 1000 ids one
+ * atomic operation. Sign-ins, confirms and renames after their `deadline` throw
+ * `LateWriteError` and change nothing. docs/REVOCATION.md, "Deno KV", gives costs and bounds.
  *
  * @example
  * ```ts
