@@ -17,14 +17,19 @@ export type DenoKvKey = readonly DenoKvKeyPart[]
 
 /** A key as Deno KV returns it: `versionstamp` is `null` when the key is absent. */
 export interface DenoKvEntryMaybe {
+  /** The stored value (`null` when absent). */
   readonly value: unknown
+  /** The key's version, `null` when absent: what `check()` compares. */
   readonly versionstamp: string | null
 }
 
 /** A listed key, as `Deno.KvEntry` declares it. */
 export interface DenoKvListedEntry {
+  /** The key, every part of it. */
   readonly key: DenoKvKey
+  /** The stored value. */
   readonly value: unknown
+  /** The key's version: what `check()` compares. */
   readonly versionstamp: string
 }
 
@@ -74,6 +79,7 @@ export interface DenoKvRevocationsOptions {
 
 /** Thrown when a write kept losing its atomic check to other writes of the same subject. */
 export class DenoKvContentionError extends Error {
+  /** The error for a write whose `attempts` commits all lost their atomic check. */
   constructor(attempts: number) {
     super(`the revocation keys of one subject kept changing: ${attempts} attempts failed their atomic check`)
     this.name = 'DenoKvContentionError'
