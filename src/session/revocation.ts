@@ -91,7 +91,9 @@ export interface RecordOptions {
 
 /** What `SessionDirectory.confirm()` receives. */
 export interface SessionConfirmation {
+  /** The user id given to `login()`. */
   readonly subject: string
+  /** The pending session's id. */
   readonly sessionId: string
   /** Sign out the oldest other listed sessions beyond this many. */
   readonly limit?: number
@@ -109,6 +111,7 @@ export interface ConfirmedSession {
 
 /** What `SessionDirectory.rename()` receives. */
 export interface SessionRename {
+  /** The user id given to `login()`. */
   readonly subject: string
   /** The id the client holds now. */
   readonly from: string
