@@ -52,7 +52,7 @@ export function parseToken(bytes: Uint8Array<ArrayBuffer>): ({ readonly ok: true
 
 /**
  * The token's bytes before the cipher runs: the header, a fresh random IV from
- * `crypto.getRandomValues` (NIST SP 800-38D §8.2.2; DESIGN.md's epoch keys keep the seals
+ * `crypto.getRandomValues` (NIST SP 800-38D §8.2.2; docs/FORMAT.md's epoch keys keep the seals
  * per key under the §8.3 bound of 2^32), and room for the ciphertext and the tag.
  */
 function frame(header: TokenHeader, plaintextLength: number): Uint8Array<ArrayBuffer> {
