@@ -1,7 +1,7 @@
-import { ConfigurationError, RevocationUnavailableError } from '../errors.js'
+import { RevocationUnavailableError } from '../errors.js'
 import type { ResolvedOptions } from '../session/options.js'
 import { hashSessionId } from '../session/events.js'
-import { required, type ListedSession, type SessionDirectory } from '../session/revocation.js'
+import { directoryOf, listedSessions, revokeListed } from '../session/control.js'
 import { checkSubject, SessionState, type Session, type SessionData } from '../session/session.js'
 
 /** One of a user's sessions, as `listSessions()` shows it: safe to send to the browser. */
@@ -29,7 +29,7 @@ export async function listSessions<T extends SessionData<T>>(options: ResolvedOp
   const current = of instanceof SessionState ? of.id : undefined
   const subject = subjectOf('listSessions', of)
   if (subject === undefined) return []
-  const listed = await listedOf(options, 'listSessions', subject)
+  const listed = await listedSessions(options, 'listSessions', subject)
   // The directory lists in sign-in order (its own counter, not a clock): newest first here.
   const infos = await Promise.all(
     [...listed].reverse().map(async (entry): Promise<SessionInfo> => ({
@@ -53,12 +53,12 @@ const HANDLE = /^[0-9a-f]{16}$/
  */
 export async function revokeSession(options: ResolvedOptions, subject: string, handle: string): Promise<boolean> {
   checkSubject('revokeSession(subject, handle)', subject)
-  const directory = directoryOf(options, 'revokeSession')
+  directoryOf(options, 'revokeSession')
   if (typeof handle !== 'string' || !HANDLE.test(handle)) return false
-  const listed = await listedOf(options, 'revokeSession', subject)
+  const listed = await listedSessions(options, 'revokeSession', subject)
   for (const entry of listed) {
     if ((await hashSessionId(entry.sessionId)) === handle) {
-      return (await revokeListed(options, directory, subject, [entry.sessionId])) > 0
+      return (await revokeListed(options, 'revokeSession', subject, [entry.sessionId])) > 0
     }
   }
   return false
@@ -71,33 +71,16 @@ export async function revokeSession(options: ResolvedOptions, subject: string, h
  */
 export async function revokeOtherSessions<T extends SessionData<T>>(options: ResolvedOptions, session: Session<T>): Promise<number> {
   if (!(session instanceof SessionState)) throw new TypeError('revokeOtherSessions() takes a session returned by load() of the same createSessions()')
-  const directory = directoryOf(options, 'revokeOtherSessions')
+  directoryOf(options, 'revokeOtherSessions')
   if (session.keepCookie) throw new RevocationUnavailableError('The revocation store could not be asked about this session, so the other sessions were not signed out. Try again.')
   if (session.subject === undefined) return 0
-  const others = (await listedOf(options, 'revokeOtherSessions', session.subject)).filter((entry) => entry.sessionId !== session.id)
+  const others = (await listedSessions(options, 'revokeOtherSessions', session.subject)).filter((entry) => entry.sessionId !== session.id)
   if (others.length === 0) return 0
-  return revokeListed(options, directory, session.subject, others.map((entry) => entry.sessionId))
+  return revokeListed(options, 'revokeOtherSessions', session.subject, others.map((entry) => entry.sessionId))
 }
 
 function subjectOf<T extends SessionData<T>>(method: string, of: string | Session<T>): string | undefined {
   if (of instanceof SessionState) return of.subject
   checkSubject(`${method}()`, of)
   return of
-}
-
-/** The store's listed sessions, oldest first; ConfigurationError without a directory, RevocationUnavailableError when it fails. */
-async function listedOf(options: ResolvedOptions, method: string, subject: string): Promise<readonly ListedSession[]> {
-  return required(directoryOf(options, method).list(subject), options.revocationTimeout, 'The revocation store could not list the sessions. Try again.')
-}
-
-async function revokeListed(options: ResolvedOptions, directory: SessionDirectory, subject: string, ids: readonly string[]): Promise<number> {
-  return required(directory.revoke(subject, ids), options.revocationTimeout, 'The revocation store could not sign the session out. Try again.')
-}
-
-function directoryOf(options: ResolvedOptions, method: string): SessionDirectory {
-  const directory = options.revocations?.sessions
-  if (directory === undefined) {
-    throw new ConfigurationError(`${method}() needs a revocations store with a session directory (memoryRevocations, redisRevocations, durableObjectRevocations or denoKvRevocations)`)
-  }
-  return directory
 }

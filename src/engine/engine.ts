@@ -5,9 +5,7 @@ import { emit, emitHashed } from '../session/events.js'
 import { timingSafeEqual } from '../session/csrf.js'
 import type { SessionFormat } from '../session/format.js'
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from '../session/options.js'
-import { required } from '../session/revocation.js'
 import { checkSubject } from '../session/session.js'
-import { confirmSignIn } from '../session/sign-in.js'
 import { SessionState, type Session, type SessionData } from '../session/session.js'
 import { bearerTransport } from '../transport/bearer.js'
 import { NOTHING, type SessionCommit } from '../transport/commit.js'
@@ -15,7 +13,7 @@ import { isRemoval } from '../cookie/serialize.js'
 import { cookieTransport } from '../transport/cookie.js'
 import type { Incoming, Transport } from '../transport/transport.js'
 import { bindingOf, headersOf, type Binding, type CookieSource } from './request.js'
-import { checkRevocation } from './revocation.js'
+import { checkRevocation, confirmSignIn, revokeEverywhere } from '../session/control.js'
 import { listSessions, revokeOtherSessions, revokeSession, type SessionInfo } from './devices.js'
 import { SessionTooLargeError } from '../errors.js'
 
@@ -257,10 +255,7 @@ function settled<T extends SessionData<T>>(session: SessionState<T>, result: Ses
  * a sign-in after it always counts as later (docs/REVOCATION.md).
  */
 async function revokeSubject(options: ResolvedOptions, subject: string): Promise<void> {
-  const store = options.revocations
-  if (store === undefined) throw new ConfigurationError('revokeSubject() needs the revocations option (kvRevocations or another store)')
+  if (options.revocations === undefined) throw new ConfigurationError('revokeSubject() needs the revocations option (kvRevocations or another store)')
   checkSubject('revokeSubject(subject)', subject)
-  const notBefore = nowSeconds(options.now) + options.clockSkew + 1
-  const revoked = store.revokeSubject(subject, notBefore, notBefore + options.maxAgeLimit + options.clockSkew)
-  await required(revoked, options.revocationTimeout, 'The revocation store could not record the sign-out everywhere. Try again.')
+  await revokeEverywhere(options, subject, nowSeconds(options.now))
 }

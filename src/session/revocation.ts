@@ -1,5 +1,3 @@
-import { RevocationUnavailableError } from '../errors.js'
-
 /**
  * Where revocations live: small enough for Workers KV, Durable Objects, Deno KV or Redis.
  * Times are Unix seconds. Only signed-in sessions (with a subject) are ever looked up:
@@ -177,41 +175,6 @@ export interface RevokedSession {
 export const MAX_SESSIONS_PER_SUBJECT = 1000
 /** Seconds a recorded sign-in waits for its `confirm()` (its cookie being sent) before the store forgets it. */
 export const PENDING_SECONDS = 60
-
-/**
- * Rejects when `promise` has not settled within `ms`: a store that hangs counts as failing.
- * It gives up only once the wall clock (`Date.now()`) is past `ms` from now, so never before
- * a write's `deadline` taken earlier: timers measure from the event loop's cached time and
- * can fire a few milliseconds early, when a store could still accept the write.
- */
-export function withTimeout<V>(promise: Promise<V>, ms: number): Promise<V> {
-  const until = Date.now() + ms
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    const wait = (delay: number): void => {
-      timer = setTimeout(() => {
-        // Bounded: each round waits at least the time still missing on the wall clock.
-        if (Date.now() <= until) wait(until - Date.now() + 1)
-        else reject(new Error(`the revocation store did not answer within ${ms} ms`))
-      }, delay)
-    }
-    wait(ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-/**
- * A store call the caller cannot do without (a revocation, a sign-in record, a device
- * list): bounded by `timeoutMs`, and a failure or a timeout becomes
- * `RevocationUnavailableError` with `message` and the store's error as `cause`.
- */
-export async function required<V>(call: Promise<V>, timeoutMs: number, message: string): Promise<V> {
-  try {
-    return await withTimeout(call, timeoutMs)
-  } catch (cause) {
-    throw new RevocationUnavailableError(message, { cause })
-  }
-}
 
 /** Thrown by a store that got a write after its `deadline`: it changed nothing. */
 export class LateWriteError extends Error {

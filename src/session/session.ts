@@ -2,10 +2,8 @@ import { encodeBase64url } from '../format/base64url.js'
 import { nowSeconds } from '../limits.js'
 import { maskCsrfToken, newCsrfSecret, verifyCsrfToken } from './csrf.js'
 import type { Json, SessionRecord } from './envelope.js'
-import { emitHashed } from './events.js'
 import type { ResolvedOptions } from './options.js'
-import { required, withTimeout, type RevokedSession } from './revocation.js'
-import { deadline, recordSignIn } from './sign-in.js'
+import { notBeforeOf, recordSignIn, renameSignedIn, revokeIssued, type IssuedSession } from './control.js'
 import { SessionRevokedError } from '../errors.js'
 import type { HeaderReader } from '../transport/transport.js'
 
@@ -148,7 +146,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   /** Key id that sealed the incoming token; undefined for a new session. */
   readonly loadedKeyId: number | undefined
   /** The signed-in session the client holds, until revoked: the only one worth revoking. */
-  #issued: (RevokedSession & { readonly listed: boolean }) | undefined
+  #issued: IssuedSession | undefined
   /** Signed in through the store's session directory (sealed in the token): checked against it. */
   listed: boolean
   /** Signed in during this request and recorded as pending: the commit confirms it. */
@@ -298,7 +296,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     // After a "sign out everywhere", a session outside a directory must count as created
     // after it, even within the clock skew the not-before time allows for (docs/REVOCATION.md).
     // A listed session needs no such date: the sign-out removed every listed session.
-    this.created = listed ? now : Math.max(now, await this.#notBefore(subject))
+    this.created = listed ? now : Math.max(now, await notBeforeOf(this.#options, subject))
     this.absoluteExpiry = now + maxAge
     this.idle = options.idleTimeout === undefined ? undefined : idle
     // A session created now cannot be revoked yet: the first check is due after revalidateAfter.
@@ -312,21 +310,14 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
 
   async regenerate(): Promise<void> {
     const id = newSessionId()
-    const issued = this.#issued
-    const store = this.#options.revocations
-    if (this.subject !== undefined && this.listed && store?.sessions !== undefined) {
-      // One atomic step: the new id takes the old one's place in the directory, or nothing
-      // happens because the old one was signed out (never a fresh id for a revoked session).
-      const message = 'The revocation store could not regenerate the session. Try again.'
-      const renamed = await required(store.sessions.rename({ subject: this.subject, from: this.id, to: id, deadline: deadline(this.#options) }), this.#options.revocationTimeout, message)
-      if (!renamed) this.#refuse()
-      this.#issued = undefined
-    } else if (issued !== undefined && store !== undefined) {
-      // Outside a directory: ask the deny list now, whatever revalidateAfter says, then revoke.
-      const query = { sessionId: issued.sessionId, subject: issued.subject, createdAt: this.created }
-      const revoked = await required(store.isRevoked(query), this.#options.revocationTimeout, 'The revocation store could not check the session. Try again.')
-      if (revoked) this.#refuse()
-      await this.#revokeCurrent()
+    // The session the client holds, or, signed in during this request, its pending entry.
+    const held = this.#issued ?? (this.confirmDue && this.subject !== undefined ? { sessionId: this.id, subject: this.subject, expiresAt: this.absoluteExpiry, listed: true } : undefined)
+    if (held !== undefined) {
+      // Never a fresh id for a signed-out session: asked now, whatever revalidateAfter says.
+      if (!(await renameSignedIn(this.#options, held, this.created, id))) this.#refuse()
+      // Renamed in the directory; outside one, the old id joins the deny list.
+      if (held.listed && this.#options.revocations?.sessions !== undefined) this.#issued = undefined
+      else await this.#revokeCurrent()
     }
     this.id = id
     this.dirty = true
@@ -397,34 +388,12 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   }
 
   async #revokeCurrent(): Promise<void> {
-    const store = this.#options.revocations
     const issued = this.#issued
     // An id minted during this request was never sent to anyone, and anonymous sessions
     // are never looked up: nothing to revoke.
-    if (store === undefined || issued === undefined) return
-    const message = 'The revocation store could not revoke the session; a copy of its cookie stays valid. Try again.'
-    // A listed session leaves the directory (nothing added); any other joins the deny list.
-    const revoking = issued.listed && store.sessions !== undefined ? store.sessions.revoke(issued.subject, [issued.sessionId]).then(() => undefined) : store.revoke(issued)
-    try {
-      await required(revoking, this.#options.revocationTimeout, message)
-    } catch (error) {
-      await emitHashed(this.#options.onEvent, issued.sessionId, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, operation: 'revoke', revocationFailure: this.#options.revocationFailure }))
-      throw error
-    }
+    if (issued === undefined) return
+    await revokeIssued(this.#options, issued)
     this.#issued = undefined
-  }
-
-  /** The subject's "signed out everywhere" time from the store; 0 when none or the store fails. */
-  async #notBefore(subject: string): Promise<number> {
-    const store = this.#options.revocations
-    if (store?.notBefore === undefined) return 0
-    try {
-      return (await withTimeout(store.notBefore(subject), this.#options.revocationTimeout)) ?? 0
-    } catch {
-      // A login is not refused for this: at worst, a session created within the clock
-      // skew after a sign-out-everywhere is signed out at its first revocation check.
-      return 0
-    }
   }
 
   #now(): number {
