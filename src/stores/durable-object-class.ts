@@ -121,7 +121,11 @@ export class SessionRevocations extends DurableObject<unknown> {
    * sessions (pending ones counted), records nothing. Beyond `MAX_SESSIONS_PER_SUBJECT`
    * pending sign-ins, the oldest are forgotten.
    */
-  async record(entry: { sessionId: string; createdAt: number; expiresAt: number; label?: string | undefined }, options: DirectoryWrite & { policy?: 'evict-oldest' | 'refuse' | undefined }, now: number): Promise<{ refused: boolean }> {
+  async record(
+    entry: { sessionId: string; createdAt: number; expiresAt: number; label?: string | undefined },
+    options: { limit?: number | undefined; policy?: 'evict-oldest' | 'refuse' | undefined; deadline?: number | undefined },
+    now: number,
+  ): Promise<{ refused: boolean }> {
     check(isObject(entry) && typeof entry.sessionId === 'string' && entry.sessionId.length > 0, 'sessionId')
     check(entry.label === undefined || typeof entry.label === 'string', 'label')
     checkTimes(entry.createdAt, entry.expiresAt, now)
@@ -150,7 +154,7 @@ export class SessionRevocations extends DurableObject<unknown> {
    * `MAX_SESSIONS_PER_SUBJECT`), signs out the oldest other listed sessions: their ids,
    * oldest first. `confirmed: false` when it is no longer pending.
    */
-  async confirm(sessionId: string, options: DirectoryWrite, now: number): Promise<{ confirmed: boolean; evicted: string[] }> {
+  async confirm(sessionId: string, options: { limit?: number | undefined; deadline?: number | undefined }, now: number): Promise<{ confirmed: boolean; evicted: string[] }> {
     check(typeof sessionId === 'string', 'sessionId')
     checkTimes(now)
     checkWrite(options)
@@ -186,7 +190,7 @@ export class SessionRevocations extends DurableObject<unknown> {
   }
 
   /** Gives a listed or pending session the id `to`, keeping everything else; false, changing nothing, when `from` is neither. */
-  async rename(from: string, to: string, options: DirectoryWrite, now: number): Promise<boolean> {
+  async rename(from: string, to: string, options: { deadline?: number | undefined }, now: number): Promise<boolean> {
     check(typeof from === 'string', 'sessionId')
     check(typeof to === 'string' && to.length > 0, 'sessionId')
     checkTimes(now)
@@ -287,7 +291,7 @@ export class SessionRevocations extends DurableObject<unknown> {
   }
 }
 
-/** What every directory write may carry: the `maxSessions` limit and the caller's deadline (wall-clock ms). */
+/** What a directory write may carry: the `maxSessions` limit and the caller's deadline (wall-clock ms). */
 interface DirectoryWrite {
   readonly limit?: number | undefined
   readonly deadline?: number | undefined
