@@ -1,8 +1,8 @@
 /**
- * `sealed-session/durable-object`: the revocation store on Cloudflare Durable Objects
- * (one object per subject, SQLite storage, strongly consistent), and the Durable Object
- * class the Worker exports for it. Its interface, `RevocationStore`, is exported from
- * `sealed-session`.
+ * `sealed-session/durable-object`: the revocation store and session directory on
+ * Cloudflare Durable Objects (one object per subject, SQLite storage, strongly
+ * consistent), and the Durable Object class the Worker exports for it. Its interface,
+ * `RevocationStore`, is exported from `sealed-session`.
  * @packageDocumentation
  */
 export {

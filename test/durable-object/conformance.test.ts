@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers'
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { vi } from 'vitest'
 import { durableObjectRevocations, type SessionRevocationsNamespace, type SessionRevocationsStub } from 'sealed-session/durable-object'
+import { objectName } from '../../src/stores/durable-object.js'
 import { revocationConformance } from '../stores/conformance.js'
 
 let stores = 0
@@ -24,13 +25,16 @@ revocationConformance(
           revokeSession: (...args) => (calls++, stub.revokeSession(...args)),
           revokeSubject: (...args) => (calls++, stub.revokeSubject(...args)),
           notBefore: (...args) => (calls++, stub.notBefore(...args)),
-          recordSession: (...args) => (calls++, stub.recordSession(...args)),
-          touchSession: (...args) => (calls++, stub.touchSession(...args)),
-          listSessions: (...args) => (calls++, stub.listSessions(...args)),
+          record: (...args) => (calls++, stub.record(...args)),
+          confirm: (...args) => (calls++, stub.confirm(...args)),
+          check: (...args) => (calls++, stub.check(...args)),
+          rename: (...args) => (calls++, stub.rename(...args)),
+          revokeSessions: (...args) => (calls++, stub.revokeSessions(...args)),
+          list: (...args) => (calls++, stub.list(...args)),
         }
       },
     }
-    const stubOf = (subject: string) => real.get(real.idFromName(prefix + subject))
+    const stubOf = (subject: string) => real.get(real.idFromName(objectName(prefix, subject)))
     return {
       store: durableObjectRevocations(counted, { prefix, now: clock.now }),
       calls: () => calls,

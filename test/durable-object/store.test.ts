@@ -1,11 +1,15 @@
 import { env, exports } from 'cloudflare:workers'
 import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createSessions, type SessionOptions } from 'sealed-session'
-import { durableObjectRevocations, type SessionRevocations } from 'sealed-session/durable-object'
+import { ConfigurationError, createSessions, LateWriteError, MAX_SESSIONS_PER_SUBJECT, PENDING_SECONDS, type SessionOptions } from 'sealed-session'
+import { durableObjectRevocations, type SessionRevocations, type SessionRevocationsNamespace } from 'sealed-session/durable-object'
+import { objectName } from '../../src/stores/durable-object.js'
 import { Clock, CookieJar, cookieHeader, SECRET_A } from '../support/index.js'
 
 let objects = 0
+
+/** What an object holds once its storage is deleted. */
+const EMPTY = { tables: [], sessions: [], notBefore: [], directory: [], alarm: null }
 
 /**
  * The store on the real namespace (Miniflare's Durable Objects, SQLite storage): the binding
@@ -17,9 +21,7 @@ function setup(options: Partial<SessionOptions> = {}) {
   const prefix = `t${++objects}:`
   const store = durableObjectRevocations(env.REVOCATION_OBJECTS, { now: clock.now, prefix })
   const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: store, revalidateAfter: 0, ...options })
-  /** The stub of `subject`'s object, for the plugin's helpers. */
-  const stubOf = (subject: string) => env.REVOCATION_OBJECTS.get(env.REVOCATION_OBJECTS.idFromName(prefix + subject))
-  return { clock, prefix, sessions, store, stubOf }
+  return { clock, prefix, sessions, store, stubOf: (subject: string) => stubOf(prefix, subject) }
 }
 
 async function signIn(sessions: ReturnType<typeof createSessions>, subject = 'ada'): Promise<string> {
@@ -28,12 +30,23 @@ async function signIn(sessions: ReturnType<typeof createSessions>, subject = 'ad
   return cookieHeader(await sessions.commit(session))
 }
 
+/** The stub of the object of `subject` under `prefix`. */
+function stubOf(prefix: string, subject: string): DurableObjectStub<SessionRevocations> {
+  return env.REVOCATION_OBJECTS.get(env.REVOCATION_OBJECTS.idFromName(objectName(prefix, subject)))
+}
+
 /** What the subject's object holds, read inside it. */
 async function contents(stub: DurableObjectStub<SessionRevocations>) {
   return runInDurableObject(stub, async (_instance, state) => {
     const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf%' ESCAPE '\\'").toArray()
     const rows = (table: string) => (tables.some((t) => t.name === table) ? state.storage.sql.exec(`SELECT * FROM ${table}`).toArray() : [])
-    return { tables: tables.map((t) => t.name).sort(), sessions: rows('revoked_sessions'), notBefore: rows('not_before'), alarm: await state.storage.getAlarm() }
+    return {
+      tables: tables.map((t) => t.name).sort(),
+      sessions: rows('revoked_sessions'),
+      notBefore: rows('not_before'),
+      directory: rows('sessions'),
+      alarm: await state.storage.getAlarm(),
+    }
   })
 }
 
@@ -105,12 +118,17 @@ describe('durableObjectRevocations on Durable Objects (workerd, SQLite storage)'
   it('stores nothing for a user who is only checked; a sign-in stores one row, gone with its session', async () => {
     const { clock, sessions, store, stubOf } = setup()
     expect(await store.isRevoked({ sessionId: 'x', subject: 'bob', createdAt: clock.seconds })).toBe(false)
-    expect(await contents(stubOf('bob'))).toEqual({ tables: [], sessions: [], notBefore: [], alarm: null })
+    expect(await contents(stubOf('bob'))).toEqual(EMPTY)
     const cookie = await signIn(sessions)
     expect((await sessions.load(cookie)).subject).toBe('ada')
     const held = await contents(stubOf('ada'))
-    expect([held.sessions, held.notBefore, held.alarm]).toEqual([[], [], (clock.seconds + 7 * 86_400 + 30) * 1000])
+    const expiresAt = clock.seconds + 7 * 86_400 + 30
+    expect([held.sessions, held.notBefore, held.alarm]).toEqual([[], [], expiresAt * 1000])
+    expect(held.directory).toEqual([expect.objectContaining({ created_at: clock.seconds, expires_at: expiresAt, pending_until: null })])
     expect(await store.sessions!.list('ada')).toHaveLength(1)
+    // Its sign-out deletes the row and adds none: the storage goes.
+    await (await sessions.load(cookie)).logout()
+    expect(await contents(stubOf('ada'))).toEqual(EMPTY)
   })
 
   it('sets an alarm at the latest expiry it holds; the alarm deletes the object storage once nothing matters', async () => {
@@ -139,7 +157,7 @@ describe('durableObjectRevocations on Durable Objects (workerd, SQLite storage)'
     // At the latest expiry: the whole storage goes, tables and alarm.
     vi.setSystemTime((now + 300) * 1000)
     expect(await runDurableObjectAlarm(stub)).toBe(true)
-    expect(await contents(stub)).toEqual({ tables: [], sessions: [], notBefore: [], alarm: null })
+    expect(await contents(stub)).toEqual(EMPTY)
     vi.useRealTimers()
 
     // And the object works again afterwards.
@@ -155,8 +173,8 @@ describe('durableObjectRevocations on Durable Objects (workerd, SQLite storage)'
     await store.revoke({ sessionId: 's', subject: 'bob', expiresAt: now + 60 })
     const ids = (await listDurableObjectIds(env.REVOCATION_OBJECTS)).map(String)
     expect(ids.length - before).toBe(2)
-    expect(ids).toContain(String(env.REVOCATION_OBJECTS.idFromName(`${prefix}ada`)))
-    expect(ids).toContain(String(env.REVOCATION_OBJECTS.idFromName(`${prefix}bob`)))
+    expect(ids).toContain(String(env.REVOCATION_OBJECTS.idFromName(objectName(prefix, 'ada'))))
+    expect(ids).toContain(String(env.REVOCATION_OBJECTS.idFromName(objectName(prefix, 'bob'))))
     expect(await store.isRevoked({ sessionId: 's', subject: 'carol', createdAt: now })).toBe(false)
   })
 
@@ -171,8 +189,156 @@ describe('durableObjectRevocations on Durable Objects (workerd, SQLite storage)'
           return String(error)
         }
       }
-      return [await message(() => instance.isRevoked('s', 1.5, 0)), await message(() => instance.revokeSession('', 10, 0)), await message(() => instance.notBefore(Number.NaN))]
+      const entry = { sessionId: 's', createdAt: 1, expiresAt: 10 }
+      return [
+        await message(() => instance.isRevoked('s', 1.5, 0)),
+        await message(() => instance.revokeSession('', 10, 0)),
+        await message(() => instance.notBefore(Number.NaN)),
+        await message(() => instance.record({ ...entry, expiresAt: 2 ** 60 }, {}, 0)),
+        await message(() => instance.record({ ...entry, label: 5 as unknown as string }, {}, 0)),
+        await message(() => instance.record(entry, { limit: 0 }, 0)),
+        await message(() => instance.record(entry, { policy: 'drop' as 'refuse' }, 0)),
+        await message(() => instance.confirm('s', null as unknown as object, 0)),
+        await message(() => instance.rename('s', 't', { deadline: Number.POSITIVE_INFINITY }, 0)),
+        await message(() => instance.revokeSessions('s' as unknown as string[], 0)),
+        await message(() => instance.revokeSessions([1] as unknown as string[], 0)),
+        await message(() => instance.check('s', 1e300)),
+      ]
     })
-    expect(errors).toEqual(['TypeError: SessionRevocations: invalid time', 'TypeError: SessionRevocations: invalid sessionId', 'TypeError: SessionRevocations: invalid time'])
+    expect(errors).toEqual([
+      'TypeError: SessionRevocations: invalid time',
+      'TypeError: SessionRevocations: invalid sessionId',
+      'TypeError: SessionRevocations: invalid time',
+      'TypeError: SessionRevocations: invalid time',
+      'TypeError: SessionRevocations: invalid label',
+      'TypeError: SessionRevocations: invalid limit',
+      'TypeError: SessionRevocations: invalid policy',
+      'TypeError: SessionRevocations: invalid options',
+      'TypeError: SessionRevocations: invalid deadline',
+      'TypeError: SessionRevocations: invalid sessionIds',
+      'TypeError: SessionRevocations: invalid sessionIds',
+      'TypeError: SessionRevocations: invalid time',
+    ])
+    expect(await contents(stubOf('ada'))).toEqual(EMPTY)
+  })
+
+  it('keeps prefixes and subjects apart: "app:" + "admin:bob" and "app:admin:" + "bob" are two objects', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const run = `p${++objects}`
+    const outer = durableObjectRevocations(env.REVOCATION_OBJECTS, { prefix: `${run}app:` })
+    const inner = durableObjectRevocations(env.REVOCATION_OBJECTS, { prefix: `${run}app:admin:` })
+    expect(objectName(`${run}app:`, 'admin:bob')).not.toBe(objectName(`${run}app:admin:`, 'bob'))
+    await outer.revokeSubject('admin:bob', now + 10, now + 60)
+    expect(await outer.notBefore?.('admin:bob')).toBe(now + 10)
+    expect(await inner.notBefore?.('bob')).toBeUndefined()
+    // Quotes, brackets and very long subjects stay apart too (the runtime hashes the name itself).
+    const long = 'x'.repeat(100_000)
+    await outer.revoke({ sessionId: 's', subject: long, expiresAt: now + 60 })
+    expect(await outer.isRevoked({ sessionId: 's', subject: long, createdAt: now })).toBe(true)
+    expect(await outer.isRevoked({ sessionId: 's', subject: `${long}x`, createdAt: now })).toBe(false)
+    expect(await outer.isRevoked({ sessionId: 's', subject: '","', createdAt: now })).toBe(false)
+  })
+
+  it('refuses a prefix that is not a string with a ConfigurationError naming the fix', () => {
+    expect(() => durableObjectRevocations(env.REVOCATION_OBJECTS, { prefix: 5 as unknown as string })).toThrow(/prefix must be a string/)
+    expect(() => durableObjectRevocations(env.REVOCATION_OBJECTS, { prefix: 5 as unknown as string })).toThrow(ConfigurationError)
+  })
+
+  it('a write reaching the object after its deadline changes nothing and rejects with LateWriteError', async () => {
+    const { clock, prefix } = setup()
+    /** A network that delivers each call once the caller's deadline has passed (wall clock, by design). */
+    const slow: SessionRevocationsNamespace<DurableObjectId> = {
+      idFromName: (name) => env.REVOCATION_OBJECTS.idFromName(name),
+      get: (id) => {
+        const stub = env.REVOCATION_OBJECTS.get(id)
+        const late = async (deadline: number | undefined): Promise<void> => {
+          for (let i = 0; i < 100 && Date.now() <= (deadline ?? 0); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+        }
+        return {
+          isRevoked: (...args) => stub.isRevoked(...args),
+          revokeSession: (...args) => stub.revokeSession(...args),
+          revokeSubject: (...args) => stub.revokeSubject(...args),
+          notBefore: (...args) => stub.notBefore(...args),
+          record: async (...args) => (await late(args[1].deadline), stub.record(...args)),
+          confirm: async (...args) => (await late(args[1].deadline), stub.confirm(...args)),
+          check: (...args) => stub.check(...args),
+          rename: async (...args) => (await late(args[2].deadline), stub.rename(...args)),
+          revokeSessions: (...args) => stub.revokeSessions(...args),
+          list: (...args) => stub.list(...args),
+        }
+      },
+    }
+    const store = durableObjectRevocations(slow, { now: clock.now, prefix })
+    const prompt = durableObjectRevocations(env.REVOCATION_OBJECTS, { now: clock.now, prefix })
+    const entry = { subject: 'ada', createdAt: clock.seconds, expiresAt: clock.seconds + 3600 }
+    await expect(store.sessions!.record({ ...entry, sessionId: 'late' }, { deadline: Date.now() + 10 })).rejects.toBeInstanceOf(LateWriteError)
+    expect(await contents(stubOf(prefix, 'ada'))).toEqual(EMPTY)
+
+    await prompt.sessions!.record({ ...entry, sessionId: 'first' }, {})
+    await prompt.sessions!.confirm({ subject: 'ada', sessionId: 'first' })
+    await prompt.sessions!.record({ ...entry, sessionId: 'second' }, {})
+    const before = await contents(stubOf(prefix, 'ada'))
+    await expect(store.sessions!.confirm({ subject: 'ada', sessionId: 'second', limit: 1, deadline: Date.now() + 10 })).rejects.toBeInstanceOf(LateWriteError)
+    await expect(store.sessions!.rename({ subject: 'ada', from: 'first', to: 'renamed', deadline: Date.now() + 10 })).rejects.toBeInstanceOf(LateWriteError)
+    expect(await contents(stubOf(prefix, 'ada'))).toEqual(before)
+    expect((await prompt.sessions!.list('ada')).map((s) => s.sessionId)).toEqual(['first'])
+    // A deadline already past when the adapter is called: refused before any RPC.
+    await expect(prompt.sessions!.record({ ...entry, sessionId: 'third' }, { deadline: Date.now() - 1 })).rejects.toBeInstanceOf(LateWriteError)
+  })
+
+  it(`forgets the oldest pending sign-ins beyond ${MAX_SESSIONS_PER_SUBJECT}, and an unconfirmed sign-in's storage goes with its confirmation time`, async () => {
+    const { clock, prefix, store } = setup()
+    const directory = store.sessions!
+    const entry = { subject: 'ada', createdAt: clock.seconds, expiresAt: clock.seconds + 3600 }
+    for (let i = 0; i <= MAX_SESSIONS_PER_SUBJECT; i++) await directory.record({ ...entry, sessionId: `p${i}` }, {})
+    const held = await contents(stubOf(prefix, 'ada'))
+    expect(held.directory).toHaveLength(MAX_SESSIONS_PER_SUBJECT)
+    expect(held.alarm, 'a pending sign-in matters until its confirmation is due').toBe((clock.seconds + PENDING_SECONDS) * 1000)
+    expect(await directory.confirm({ subject: 'ada', sessionId: 'p0' })).toEqual({ confirmed: false, evicted: [] })
+    expect(await directory.confirm({ subject: 'ada', sessionId: `p${MAX_SESSIONS_PER_SUBJECT}` })).toEqual({ confirmed: true, evicted: [] })
+
+    // One that is never confirmed: the alarm deletes the storage once it is forgotten.
+    await directory.record({ ...entry, subject: 'bob', sessionId: 'lost' }, {})
+    expect((await contents(stubOf(prefix, 'bob'))).alarm).toBe((clock.seconds + PENDING_SECONDS) * 1000)
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime((clock.seconds + PENDING_SECONDS) * 1000)
+    expect(await runDurableObjectAlarm(stubOf(prefix, 'bob'))).toBe(true)
+    vi.useRealTimers()
+    expect(await contents(stubOf(prefix, 'bob'))).toEqual(EMPTY)
+  })
+
+  it('migrates an object written by 0.1 (live_sessions) at its next call, keeping its deny list', async () => {
+    const { clock, prefix, store } = setup()
+    const now = clock.seconds
+    await runInDurableObject(stubOf(prefix, 'ada'), (_instance, state) => {
+      state.storage.sql.exec(`CREATE TABLE revoked_sessions (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE not_before (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL, e INTEGER NOT NULL);
+CREATE TABLE live_sessions (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, last_seen_at INTEGER, label TEXT) WITHOUT ROWID;`)
+      state.storage.sql.exec('INSERT INTO revoked_sessions VALUES (?, ?)', 'old', now + 600)
+      state.storage.sql.exec('INSERT INTO not_before VALUES (1, ?, ?)', now - 100, now + 600)
+      state.storage.sql.exec('INSERT INTO live_sessions VALUES (?, ?, ?, NULL, NULL)', 'listed-before', now - 50, now + 600)
+    })
+    // Reads work on the old object (and migrate it); its sessions were checked against the deny list, which still covers them.
+    expect(await store.sessions!.list('ada')).toEqual([])
+    expect(await store.isRevoked({ sessionId: 'old', subject: 'ada', createdAt: now })).toBe(true)
+    expect(await store.isRevoked({ sessionId: 'listed-before', subject: 'ada', createdAt: now - 50 })).toBe(false)
+    expect(await store.sessions!.check({ sessionId: 'listed-before', subject: 'ada', createdAt: now - 50 })).toBe(true)
+    await store.sessions!.record({ sessionId: 'new', subject: 'ada', createdAt: now, expiresAt: now + 600 }, {})
+    await store.sessions!.confirm({ subject: 'ada', sessionId: 'new' })
+    const held = await contents(stubOf(prefix, 'ada'))
+    expect(held.tables).toEqual(['not_before', 'revoked_sessions', 'sessions'])
+    expect(held.sessions).toEqual([{ id: 'old', expires_at: now + 600 }])
+    expect(held.directory.map((row) => row.id)).toEqual(['new'])
+
+    // An old object that is only reached by its alarm (its name changed in 0.2): cleaned up all the same.
+    await runInDurableObject(stubOf(prefix, 'orphan'), async (_instance, state) => {
+      state.storage.sql.exec(`CREATE TABLE revoked_sessions (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE not_before (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL, e INTEGER NOT NULL);
+CREATE TABLE live_sessions (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, last_seen_at INTEGER, label TEXT) WITHOUT ROWID;`)
+      state.storage.sql.exec('INSERT INTO live_sessions VALUES (?, ?, ?, NULL, NULL)', 'x', now - 50, now - 1)
+      await state.storage.setAlarm(Date.now())
+    })
+    expect(await runDurableObjectAlarm(stubOf(prefix, 'orphan'))).toBe(true)
+    expect(await contents(stubOf(prefix, 'orphan'))).toEqual(EMPTY)
   })
 })

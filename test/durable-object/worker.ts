@@ -1,6 +1,7 @@
 /**
  * The test Worker of the Durable Object store: exports the class (as an application does)
- * and serves a minimal signed-in app over it, checked on every request (`revalidateAfter: 0`).
+ * and serves a minimal signed-in app over it, checked on every request (`revalidateAfter: 0`),
+ * with its session directory (devices, sign out the others, `maxSessions` from a header).
  * Run by vitest-pool-workers (vitest.config.ts here) and by `wrangler dev` (wrangler-dev.mjs).
  */
 import { Hono } from 'hono'
@@ -20,6 +21,8 @@ export default new Hono<{ Bindings: Bindings }>()
       secrets: c.env.SESSION_SECRETS,
       revocations: durableObjectRevocations(c.env.REVOCATION_OBJECTS),
       revalidateAfter: 0,
+      // A test's own limit, per request (the options are read for each request).
+      ...(c.req.header('x-max-sessions') === undefined ? {} : { maxSessions: Number(c.req.header('x-max-sessions')) }),
     })),
   )
   .post('/login/:user', async (c) => {
@@ -34,4 +37,6 @@ export default new Hono<{ Bindings: Bindings }>()
     await c.get('sessions').revokeSubject(c.req.param('user'))
     return c.text('ok')
   })
+  .post('/sign-out-others', async (c) => c.text(String(await c.get('sessions').revokeOtherSessions(c.get('session')))))
+  .get('/devices', async (c) => c.text(String((await c.get('sessions').listSessions(c.get('session'))).length)))
   .get('/', (c) => c.text(c.get('session').subject ?? 'anonymous'))

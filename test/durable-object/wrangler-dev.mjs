@@ -3,7 +3,7 @@
  * The Durable Object store under `wrangler dev`: the test Worker (worker.ts, which exports
  * SessionRevocations and checks every request) on a free port with fresh local state,
  * driven over HTTP. Sign-out takes effect at the very next request, on every copy of the
- * cookie; racing sign-outs of one user all land.
+ * cookie; racing sign-outs of one user all land; racing sign-ins respect `maxSessions`.
  *
  *   node test/durable-object/wrangler-dev.mjs      (npm run test:do runs it after vitest)
  */
@@ -20,8 +20,8 @@ const suite = createSuite({ label: '[wrangler dev]', timeoutMs: 60_000 })
 /** One browser: its own cookie jar. */
 function device() {
   const jar = new CookieJar()
-  const send = async (method, path) => {
-    const response = await fetch(server.url + path, { method, headers: { cookie: jar.header() }, redirect: 'manual' })
+  const send = async (method, path, headers = {}) => {
+    const response = await fetch(server.url + path, { method, headers: { ...headers, cookie: jar.header() }, redirect: 'manual' })
     jar.update(response)
     return { status: response.status, text: await response.text() }
   }
@@ -68,6 +68,20 @@ suite.test(`${RACERS} sign-outs of one user's sessions at the same moment all la
   equal(statuses.filter((s) => s === 200).length, RACERS, 'logouts answered 200')
   const after = await Promise.all(copies.map((copy) => copy()))
   equal(after.filter((who) => who === 'anonymous').length, RACERS, 'copies refused')
+})
+
+suite.test('maxSessions 2: three sign-ins racing leave exactly two; "sign out other devices" leaves one, in one call', async () => {
+  const devices = [device(), device(), device()]
+  const statuses = await Promise.all(devices.map(async (d) => (await d.send('POST', '/login/turing', { 'x-max-sessions': '2' })).status))
+  equal(statuses.join(), '200,200,200', 'sign-ins answered')
+  const who = await Promise.all(devices.map((d) => d.who()))
+  equal(who.filter((w) => w === 'turing').length, 2, 'signed in after the race')
+  const keeper = devices[who.indexOf('turing')]
+  equal((await keeper.send('GET', '/devices')).text, '2', 'listed')
+  equal((await keeper.send('POST', '/sign-out-others')).text, '1', 'signed out')
+  const after = await Promise.all(devices.map((d) => d.who()))
+  equal(after.filter((w) => w === 'turing').length, 1, 'signed in after sign-out-others')
+  equal((await keeper.send('GET', '/devices')).text, '1', 'listed after')
 })
 
 const tally = await suite.run()
