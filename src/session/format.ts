@@ -1,7 +1,7 @@
 import type { InvalidReason } from '../errors.js'
-import { makeCodec, openString, sealString } from '../keys/codec.js'
+import { makeCodec, openDecoded, sealString, type PayloadDecoder } from '../keys/codec.js'
 import type { NormalizedSecret } from '../keys/secrets.js'
-import { decodeEnvelope, encodeEnvelope, type SessionRecord } from './envelope.js'
+import { decodeEnvelope, encodeEnvelope, freezeRecord, thawRecord, type SessionRecord } from './envelope.js'
 
 /** What a session token format is given: the checked secrets and the lifetime policy. */
 export interface FormatContext {
@@ -37,16 +37,19 @@ export interface SessionFormat {
 /** Makes a format for one configuration; `createSessions` calls it once. */
 export type FormatFactory = (context: FormatContext) => SessionFormat
 
+/** The v1 session payload: decoded records the token cache keeps deeply frozen. */
+const ENVELOPE: PayloadDecoder<SessionRecord> = { decode: decodeEnvelope, freeze: freezeRecord }
+
 /** The v1 token (docs/FORMAT.md): the default, and the smallest and fastest. */
 export const v1Format: FormatFactory = (context) => {
   const codec = makeCodec(context.secrets, context.purpose, context.epochSeconds, context.maxAgeLimit, context.clockSkew, context.cipher, context.tokenCache)
   return {
     seal: (record, expiresAt, now) => sealString(codec, encodeEnvelope(record), expiresAt, now),
     open: async (token, now) => {
-      const opened = await openString(codec, token, now)
+      const opened = await openDecoded(codec, token, now, ENVELOPE)
       if (!opened.ok) return opened
-      const record = decodeEnvelope(opened.plaintext)
-      return record === undefined ? { ok: false, reason: 'payload' } : { ok: true, record, keyId: opened.header.keyId }
+      // A cached record is shared by every request with this cookie: the session gets a copy.
+      return { ok: true, record: opened.shared ? thawRecord(opened.value) : opened.value, keyId: opened.header.keyId }
     },
   }
 }
