@@ -38,15 +38,16 @@ export interface PayloadDecoder<T> {
   /** The value, or undefined when the plaintext is not one. A new value on every call. */
   decode(plaintext: Uint8Array<ArrayBuffer>): T | undefined
   /**
-   * Deeply freezes a value `decode` made and returns an upper bound of the bytes it holds;
-   * `undefined`, freezing nothing, when the value is not to be shared.
+   * Readies a value `decode` made to be kept and shared (the session format freezes its
+   * objects) and returns an upper bound of the bytes it holds; `undefined`, changing
+   * nothing, when the value is not to be shared.
    */
   freeze(value: T): number | undefined
 }
 
 /**
- * What `openDecoded` returns. `shared`: the value is deeply frozen and the cache hands the
- * same object to every later hit, so the caller copies whatever it lets anyone change.
+ * What `openDecoded` returns. `shared`: the cache holds the value and hands the same object
+ * to every later hit, so the caller copies whatever it lets anyone change.
  */
 export type OpenedValue<T> =
   | { readonly ok: true; readonly value: T; readonly header: TokenHeader; readonly shared: boolean }
@@ -123,11 +124,12 @@ export async function openString(codec: Codec, token: string, now: number): Prom
 
 /**
  * `openString` followed by `decoder.decode`, where a token seen twice is decoded only once
- * more: its value is frozen and kept in place of the plaintext, so from the third time on a
+ * more: its value is kept in place of the plaintext, so from the third time on a
  * hit costs neither a decryption nor a decoding. A token seen once (a session that changed)
- * pays no freezing or copying.
+ * pays no freezing or copying. Synchronous on a cache hit, a Promise otherwise: a hit
+ * waits for no microtask.
  */
-export async function openDecoded<T>(codec: Codec, token: string, now: number, decoder: PayloadDecoder<T>): Promise<OpenedValue<T>> {
+export function openDecoded<T>(codec: Codec, token: string, now: number, decoder: PayloadDecoder<T>): OpenedValue<T> | Promise<OpenedValue<T>> {
   const seen = codec.tokenCache ? cachedEntry(codec, token, now) : undefined
   if (seen !== undefined) {
     if (!seen.ok) return seen
@@ -142,6 +144,10 @@ export async function openDecoded<T>(codec: Codec, token: string, now: number, d
       return { ok: true, value, header: entry.header, shared: true }
     }
   }
+  return decryptDecoded(codec, token, now, decoder)
+}
+
+async function decryptDecoded<T>(codec: Codec, token: string, now: number, decoder: PayloadDecoder<T>): Promise<OpenedValue<T>> {
   const opened = await decrypt(codec, token, now)
   if (!opened.ok) return opened
   const value = decoder.decode(opened.plaintext)

@@ -6,13 +6,13 @@ import type { TokenHeader } from '../format/token.js'
  * same cookie on every request until it is re-sealed.
  *
  * An entry replaces the AES-GCM decryption and, from the second time a token is seen, the
- * decoding of its plaintext: the session format's decoded record, deeply frozen, takes the
- * plaintext's place (src/keys/codec.ts `openDecoded`). It is used only by a codec with the
- * same purpose (cookie name), epoch length and the same secret under the same key id that
- * opened it (src/keys/codec.ts checks all three on every hit, so a removed or replaced
- * secret makes it unusable at once), a decoded value only by the decoder that made it, and
- * the cleartext header checks — expiry, accepted epochs — run on every hit exactly as on a
- * miss. Everything the session layer decides (idle timeout, binding, revocation, rotation)
+ * decoding of its plaintext: the session format's decoded record (its objects frozen, and
+ * only ever handed out as a copy) takes the plaintext's place (`openDecoded` in
+ * src/keys/codec.ts). It is used only by a codec with the same purpose (cookie name), epoch
+ * length and the same secret under the same key id that opened it (src/keys/codec.ts
+ * checks all three on every hit, so a removed or replaced secret makes it unusable at
+ * once), a decoded value only by the decoder that made it, and the cleartext header checks
+ * — expiry, accepted epochs — run on every hit exactly as on a miss. Everything the session layer decides (idle timeout, binding, revocation, rotation)
  * runs on the record as before.
  *
  * Bounded by bytes: one cache per isolate, least recently used first out; its budget is
@@ -41,7 +41,7 @@ export interface ReusedToken {
   readonly header: TokenHeader
   /** The authenticated plaintext, until a decoder's value takes its place. */
   readonly plaintext: Uint8Array<ArrayBuffer> | undefined
-  /** What `decodedBy` made of the plaintext, deeply frozen: shared by every later hit. */
+  /** What `decodedBy` made of the plaintext: shared by every later hit, which copies it. */
   readonly decoded?: unknown
   /** The decoder that made `decoded`; only the same decoder is given it. */
   readonly decodedBy?: object
@@ -74,7 +74,7 @@ export function rememberToken(token: string, entry: Omit<ReusedToken, 'bytes' | 
 }
 
 /**
- * Replaces the plaintext of a cached token by a decoder's deeply frozen value of it, which
+ * Replaces the plaintext of a cached token by a decoder's value of it, which
  * holds about `valueBytes` (the decoder's upper bound): a later hit skips the decoding too.
  * Nothing changes when the entry is gone or replaced meanwhile, or the value is too large.
  */

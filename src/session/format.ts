@@ -1,5 +1,5 @@
 import type { InvalidReason } from '../errors.js'
-import { makeCodec, openDecoded, sealString, type PayloadDecoder } from '../keys/codec.js'
+import { makeCodec, openDecoded, sealString, type OpenedValue, type PayloadDecoder } from '../keys/codec.js'
 import type { NormalizedSecret } from '../keys/secrets.js'
 import { decodeEnvelope, encodeEnvelope, freezeRecord, thawRecord, type SessionRecord } from './envelope.js'
 
@@ -37,7 +37,7 @@ export interface SessionFormat {
 /** Makes a format for one configuration; `createSessions` calls it once. */
 export type FormatFactory = (context: FormatContext) => SessionFormat
 
-/** The v1 session payload: decoded records the token cache keeps deeply frozen. */
+/** The v1 session payload: decoded records the token cache keeps (objects frozen, handed out as copies). */
 const ENVELOPE: PayloadDecoder<SessionRecord> = { decode: decodeEnvelope, freeze: freezeRecord }
 
 /** The v1 token (docs/FORMAT.md): the default, and the smallest and fastest. */
@@ -45,11 +45,16 @@ export const v1Format: FormatFactory = (context) => {
   const codec = makeCodec(context.secrets, context.purpose, context.epochSeconds, context.maxAgeLimit, context.clockSkew, context.cipher, context.tokenCache)
   return {
     seal: (record, expiresAt, now) => sealString(codec, encodeEnvelope(record), expiresAt, now),
-    open: async (token, now) => {
-      const opened = await openDecoded(codec, token, now, ENVELOPE)
-      if (!opened.ok) return opened
-      // A cached record is shared by every request with this cookie: the session gets a copy.
-      return { ok: true, record: opened.shared ? thawRecord(opened.value) : opened.value, keyId: opened.header.keyId }
+    open: (token, now) => {
+      const opened = openDecoded(codec, token, now, ENVELOPE)
+      // Duck-typed: in a vm sandbox (edge runtime) the platform's promises are from another realm.
+      return 'then' in opened ? opened.then(sessionOf) : Promise.resolve(sessionOf(opened))
     },
   }
+}
+
+function sessionOf(opened: OpenedValue<SessionRecord>): OpenedSession {
+  if (!opened.ok) return opened
+  // A cached record is shared by every request with this cookie: the session gets a copy.
+  return { ok: true, record: opened.shared ? thawRecord(opened.value) : opened.value, keyId: opened.header.keyId }
 }
