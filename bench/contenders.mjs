@@ -133,6 +133,12 @@ async function sealedSession(secret, cipher) {
           const commit = await firstSessions.commit(session)
           return commit.setCookie[0]
         },
+        // Issue 20: load() alone of a cookie seen before (the cache on), as a read-only route does.
+        'load-seen': async () => {
+          const session = await sessions.load(header)
+          if (session.isNew) throw new Error('sealed-session load-seen lost its session')
+          return session.get('visits')
+        },
         'cycle-unchanged': async () => {
           const session = await sessions.load(header)
           if (session.isNew) throw new Error('sealed-session cycle-unchanged lost its session')
@@ -249,6 +255,8 @@ function simple(cookieName, maxAge, sealValue, unsealValue) {
           data.visits = nextVisits(data.visits)
           return setCookie(cookieName, await sealValue(data), maxAge)
         },
+        // Without a cache a load is the cookie read and a first-time unseal; so is an unchanged cycle.
+        'load-seen': async () => (await unsealValue(readCookie(header, cookieName))).visits,
         'cycle-unchanged': async () => (await unsealValue(readCookie(header, cookieName))).visits,
         readBack: (line) => unsealValue(cookieValue(line, cookieName)),
         cookieName,
@@ -272,10 +280,10 @@ export const CONTENDERS = [
   { id: 'iron', label: 'iron-webcrypto (iron-session)' },
   { id: 'authjs', label: 'Auth.js encode/decode' },
 ]
-export const OPERATIONS = ['seal', 'unseal', 'unseal-seen', 'cycle', 'cycle-unchanged']
+export const OPERATIONS = ['seal', 'unseal', 'unseal-seen', 'load-seen', 'cycle', 'cycle-unchanged']
 /** The operations of the first benchmark, run by every contender (and by the no-cipher pass). */
 export const CORE_OPERATIONS = ['seal', 'unseal', 'cycle']
-/** Issue 15's reuse operations: only sealed-session has a cache, so only the floors run beside it. */
+/** Issue 15's and 20's reuse operations: only sealed-session has a cache, so only the floors run beside it. */
 const FLOOR_IDS = ['sealed-session', 'raw', 'native']
 
 /** The contenders timed for one operation. */

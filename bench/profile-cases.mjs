@@ -9,7 +9,9 @@ import { decodeBase64url, encodeBase64url } from '../dist/format/base64url.js'
 import { epochKey } from '../dist/keys/ring.js'
 import { makeCodec } from '../dist/keys/codec.js'
 import { normalizeSecrets } from '../dist/keys/secrets.js'
-import { decodeEnvelope } from '../dist/session/envelope.js'
+import { decodeEnvelope, freezeRecord, thawRecord } from '../dist/session/envelope.js'
+import { v1Format } from '../dist/session/format.js'
+import { headersOf } from '../dist/engine/request.js'
 import { readCookies } from '../dist/cookie/parse.js'
 import { resolveCookie } from '../dist/cookie/options.js'
 import { cookieHeader, cookieValue } from './contenders.mjs'
@@ -50,6 +52,8 @@ export function encodeBase64urlViaBytes(bytes) {
   return asciiDecoder.decode(out)
 }
 
+async function noop() {}
+
 /** Each case: [id, what it is (file/function), fn]. Cases the runtime lacks are left out. */
 export async function profileCases(bytes) {
   const secret = generateSecret()
@@ -77,6 +81,15 @@ export async function profileCases(bytes) {
   if (!opened.ok) throw new Error('profile: unseal failed')
   // The session plaintext, to time decodeEnvelope alone.
   const sessionPlain = encoder.encode(JSON.stringify({ i: 'AAAAAAAAAAAAAAAAAAAAAA', c: 1, x: 2, a: 1, d: payload }))
+  // The unchanged cycle's parts: a session loaded from the cache, committed with nothing to write.
+  const loaded = await sessions.load(header)
+  if (loaded.isNew) throw new Error('profile: the session did not load')
+  const format = v1Format({ secrets: normalized, purpose: sessions.cookieName, epochSeconds: 3600, maxAgeLimit: 400 * 86400, clockSkew: 30 })
+  const nowS = Math.floor(Date.now() / 1000)
+  for (let i = 0; i < 3; i++) if (!(await format.open(sessionToken, nowS)).ok) throw new Error('profile: the format did not open the token')
+  const frozen = decodeEnvelope(sessionPlain)
+  freezeRecord(frozen)
+  const request = new Request('https://example.com/', { headers: { cookie: header } })
 
   const hasNative = typeof Uint8Array.prototype.toBase64 === 'function'
   const NodeBuffer = typeof globalThis.Buffer === 'function' ? globalThis.Buffer : undefined
@@ -102,9 +115,16 @@ export async function profileCases(bytes) {
       s.set('visits', nextVisits(s.get('visits')))
       return sessions.commit(s)
     }],
-    ['  load', 'src/session/engine.ts load', () => sessions.load(header)],
+    ['  load', 'src/engine/engine.ts load, a cookie seen before (token cache on)', () => sessions.load(header)],
     ['  readCookies', 'src/cookie/parse.ts readCookies', () => readCookies(header, resolvedCookie)],
     ['  decodeEnvelope', 'src/session/envelope.ts decodeEnvelope (decode + parse + checks)', () => decodeEnvelope(sessionPlain)],
+    ['cycle, unchanged', 'load → commit with nothing to write (token cache on)', async () => sessions.commit(await sessions.load(header))],
+    ['  load(Request)', 'load from a Request (its Headers) instead of the header text', () => sessions.load(request)],
+    ['  commit, nothing to write', 'src/engine/engine.ts commit of a session loaded before', () => sessions.commit(loaded)],
+    ['  format.open (cached)', 'src/session/format.ts v1 open: cache hit, header checks, thawRecord', () => format.open(sessionToken, nowS)],
+    ['  thawRecord', 'src/session/envelope.ts thawRecord: the session\'s copy of a cached record', () => thawRecord(frozen)],
+    ['  headersOf + get', 'src/engine/request.ts headersOf, then the cookie header read through it', () => headersOf(request).get('cookie')],
+    ['  await (resolved)', 'one await of an async function that returns at once', async () => { await noop() }],
   ].filter(Boolean)
   return cases.map(([id, what, fn]) => ({ id, what, fn }))
 }

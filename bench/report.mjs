@@ -15,7 +15,7 @@ const LENGTH_TARGET = 190
 /** Where a Web Crypto call costs a thread hand-off, so the 2x/10x targets apply (not workerd). */
 const SPEED_TARGET_RUNTIMES = ['node24', 'node20', 'bun', 'deno']
 
-const OP_LABEL = { seal: 'seal', unseal: 'unseal (first time)', 'unseal-seen': 'unseal (seen before)', cycle: 'request cycle', 'cycle-unchanged': 'request cycle, unchanged session' }
+const OP_LABEL = { seal: 'seal', unseal: 'unseal (first time)', 'unseal-seen': 'unseal (seen before)', 'load-seen': 'load() (seen before)', cycle: 'request cycle', 'cycle-unchanged': 'request cycle, unchanged session' }
 
 function fmtInt(n) {
   return Math.round(n).toLocaleString('en-US')
@@ -115,9 +115,10 @@ export function checkTargets(key, result) {
   }
   const describe = (m, word) => `${m.value.toFixed(2)}× at ${payloadLabel(result, judged)} (${word} ${m.extreme.value.toFixed(2)}× at ${m.extreme.payload})`
   const ops = [['seal', speedTargets ? RATIO_TO_RAW_NATIVE_TARGET : RATIO_TO_RAW_TARGET], ['unseal', speedTargets ? RATIO_TO_RAW_NATIVE_TARGET : RATIO_TO_RAW_TARGET]]
-  // Issue 15: a token seen before, and a request that changes nothing.
+  // Issue 15: a token seen before; issue 20: load() of a cookie seen before, and a request
+  // that changes nothing (0.2× in issue 15, tightened to 0.15× once the decode is cached).
   ops.push(['unseal-seen', speedTargets ? 0.1 : 0.5])
-  if (speedTargets) ops.push(['cycle-unchanged', 0.2])
+  if (speedTargets) ops.push(['load-seen', 0.1], ['cycle-unchanged', 0.15])
   for (const [op, goal] of ops) {
     if (!result.cells.some((c) => c.op === op)) continue
     const m = measure(op, (c) => c[REFERENCE].meanUs / c.raw.meanUs, 1)

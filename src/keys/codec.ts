@@ -3,7 +3,7 @@ import { decodeBase64url, encodeBase64url } from '../format/base64url.js'
 import { nativeCrypto, type CipherOption, type CipherPath, type NativeCrypto } from '../format/cipher.js'
 import { openToken, openTokenNative, parseToken, sealToken, sealTokenNative, type TokenHeader } from '../format/token.js'
 import { epochKey, nativeEpochKey } from './ring.js'
-import { DEFAULT_TOKEN_CACHE_BYTES, forgetToken, rememberToken, reserveTokenCache, reusedToken } from './reuse.js'
+import { DEFAULT_TOKEN_CACHE_BYTES, forgetToken, rememberDecoded, rememberToken, reserveTokenCache, reusedToken, type ReusedToken } from './reuse.js'
 import type { NormalizedSecret } from './secrets.js'
 
 /** Everything needed to seal and open tokens for one purpose (a cookie name). */
@@ -31,6 +31,26 @@ export interface Codec {
 
 export type Opened =
   | { readonly ok: true; readonly plaintext: Uint8Array<ArrayBuffer>; readonly header: TokenHeader }
+  | { readonly ok: false; readonly reason: InvalidReason }
+
+/** Turns an authenticated plaintext into a value that the token cache may keep for later hits. */
+export interface PayloadDecoder<T> {
+  /** The value, or undefined when the plaintext is not one. A new value on every call. */
+  decode(plaintext: Uint8Array<ArrayBuffer>): T | undefined
+  /**
+   * Readies a value `decode` made to be kept and shared (the session format freezes its
+   * objects) and returns an upper bound of the bytes it holds; `undefined`, changing
+   * nothing, when the value is not to be shared.
+   */
+  freeze(value: T): number | undefined
+}
+
+/**
+ * What `openDecoded` returns. `shared`: the cache holds the value and hands the same object
+ * to every later hit, so the caller copies whatever it lets anyone change.
+ */
+export type OpenedValue<T> =
+  | { readonly ok: true; readonly value: T; readonly header: TokenHeader; readonly shared: boolean }
   | { readonly ok: false; readonly reason: InvalidReason }
 
 export function makeCodec(
@@ -93,20 +113,70 @@ export async function sealString(
  * key the header names; never a second attempt with another key.
  */
 export async function openString(codec: Codec, token: string, now: number): Promise<Opened> {
-  if (codec.tokenCache) {
-    const seen = reusedToken(token)
-    if (seen !== undefined) {
-      const { header } = seen
-      // Only for the same purpose, epoch length and the same secret under the same key id.
-      if (seen.purpose === codec.purpose && seen.epochSeconds === codec.epochSeconds && codec.byId.get(header.keyId)?.secret === seen.secret) {
-        const refused = refuseHeader(codec, header, now)
-        if (refused === undefined) return { ok: true, plaintext: seen.plaintext, header }
-        if (refused === 'expired') forgetToken(token)
-        return { ok: false, reason: refused }
-      }
-      if (!codec.byId.has(header.keyId)) forgetToken(token)
+  const seen = codec.tokenCache ? cachedEntry(codec, token, now) : undefined
+  if (seen !== undefined) {
+    if (!seen.ok) return seen
+    // An entry holding a decoder's value instead of the plaintext: decrypt again.
+    if (seen.entry.plaintext !== undefined) return { ok: true, plaintext: seen.entry.plaintext, header: seen.entry.header }
+  }
+  return decrypt(codec, token, now)
+}
+
+/**
+ * `openString` followed by `decoder.decode`, where a token seen twice is decoded only once
+ * more: its value is kept in place of the plaintext, so from the third time on a
+ * hit costs neither a decryption nor a decoding. A token seen once (a session that changed)
+ * pays no freezing or copying. Synchronous on a cache hit, a Promise otherwise: a hit
+ * waits for no microtask.
+ */
+export function openDecoded<T>(codec: Codec, token: string, now: number, decoder: PayloadDecoder<T>): OpenedValue<T> | Promise<OpenedValue<T>> {
+  const seen = codec.tokenCache ? cachedEntry(codec, token, now) : undefined
+  if (seen !== undefined) {
+    if (!seen.ok) return seen
+    const { entry } = seen
+    if (entry.decodedBy === decoder) return { ok: true, value: entry.decoded as T, header: entry.header, shared: true }
+    if (entry.plaintext !== undefined) {
+      const value = decoder.decode(entry.plaintext)
+      if (value === undefined) return PAYLOAD
+      const bytes = decoder.freeze(value)
+      if (bytes === undefined) return { ok: true, value, header: entry.header, shared: false }
+      rememberDecoded(token, entry, decoder, value, bytes, now)
+      return { ok: true, value, header: entry.header, shared: true }
     }
   }
+  return decryptDecoded(codec, token, now, decoder)
+}
+
+async function decryptDecoded<T>(codec: Codec, token: string, now: number, decoder: PayloadDecoder<T>): Promise<OpenedValue<T>> {
+  const opened = await decrypt(codec, token, now)
+  if (!opened.ok) return opened
+  const value = decoder.decode(opened.plaintext)
+  return value === undefined ? PAYLOAD : { ok: true, value, header: opened.header, shared: false }
+}
+
+const PAYLOAD = Object.freeze({ ok: false, reason: 'payload' } as const)
+
+/**
+ * The cache's entry for `token` when it applies to this codec — same purpose, epoch length
+ * and the same secret under the same key id — and its header still passes; a refusal when
+ * the header fails (the token needs no decryption to be refused); undefined otherwise.
+ */
+function cachedEntry(codec: Codec, token: string, now: number): { readonly ok: true; readonly entry: ReusedToken } | { readonly ok: false; readonly reason: InvalidReason } | undefined {
+  const seen = reusedToken(token)
+  if (seen === undefined) return undefined
+  const { header } = seen
+  if (seen.purpose === codec.purpose && seen.epochSeconds === codec.epochSeconds && codec.byId.get(header.keyId)?.secret === seen.secret) {
+    const refused = refuseHeader(codec, header, now)
+    if (refused === undefined) return { ok: true, entry: seen }
+    if (refused === 'expired') forgetToken(token)
+    return { ok: false, reason: refused }
+  }
+  if (!codec.byId.has(header.keyId)) forgetToken(token)
+  return undefined
+}
+
+/** The uncached path: header checks, one decryption, and the plaintext remembered. */
+async function decrypt(codec: Codec, token: string, now: number): Promise<Opened> {
   const bytes = decodeBase64url(token)
   if (bytes === undefined) return { ok: false, reason: 'malformed' }
   const parsed = parseToken(bytes)

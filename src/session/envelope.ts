@@ -131,6 +131,134 @@ export function recordOf(value: unknown): SessionRecord | undefined {
   return record
 }
 
+/**
+ * Upper bounds, in bytes, of what a decoded record with frozen objects holds on a 64-bit
+ * engine (V8 without pointer compression, as in Node and Deno; JavaScriptCore in Bun), so
+ * that the token cache's budget (src/keys/reuse.ts) bounds real memory. Checked against
+ * heap growth on Node 24, Bun and Deno by bench/token-cache-memory.mjs, on the benchmark's
+ * payloads and on worst cases (a record of a hundred distinct keys, hundreds of empty
+ * objects or arrays, wide strings): from 1.03 times the growth measured (a long Latin-1
+ * string on Bun) to 8.4 times (the benchmark's 2.9 KB record, mostly short strings, on V8).
+ */
+const OBJECT_BYTES = 96
+const ARRAY_BYTES = 80
+/** One array element or object property: its slot. */
+const SLOT_BYTES = 16
+/**
+ * Each distinct key of a record, once: the hidden class (structure) transition and table
+ * entry an engine makes for it, besides its string. Objects of one record with the same
+ * keys in the same order share these.
+ */
+const KEY_BYTES = 128
+/** Header and hash of a string; its characters (one or two bytes each) counted apart. */
+const STRING_BYTES = 48
+/** A number that is not a small integer is boxed (a map word and a double). */
+const NUMBER_BYTES = 16
+/** Characters that make a string two bytes per character (V8 and JavaScriptCore keep Latin-1 in one). */
+const WIDE = /[^\u0000-\u00ff]/
+/**
+ * Records nested deeper are not kept decoded (they are decoded on every request, as
+ * without a cache): the walks below recurse, and stack depth differs between runtimes.
+ */
+const MAX_SHARED_DEPTH = 64
+
+/**
+ * Prepares a decoded record to be kept by the token cache for every later request with the
+ * same cookie — the record and every object in it frozen — and returns an upper bound of
+ * the bytes it holds; `undefined` (and nothing frozen) when it is too deeply nested to share.
+ */
+export function freezeRecord(record: SessionRecord): number | undefined {
+  // The record's own fields: one object of at most 12 slots, whose hidden class every
+  // record shares (recordOf builds them all alike); then its strings, data and flashes.
+  let bytes = OBJECT_BYTES + 12 * SLOT_BYTES
+  const keys = new Set<string>()
+  for (const value of Object.values(record) as Json[]) {
+    const size = sizeOf(value, 1, keys)
+    if (size === undefined) return undefined
+    bytes += size
+  }
+  deepFreeze(record as unknown as Json)
+  return bytes
+}
+
+/**
+ * A shared (frozen) record as a session may hold it: data and flashes copied all the way
+ * down, so nothing a request does — `set()`, or changing a value it read in place — reaches
+ * the cached record, and values read from a session stay as mutable as `JSON.parse` made them.
+ */
+export function thawRecord(record: SessionRecord): SessionRecord {
+  const copy: Mutable<SessionRecord> = { ...record, data: thawObject(record.data) }
+  if (record.flashes !== undefined) copy.flashes = thawObject(record.flashes)
+  return copy
+}
+
+function sizeOf(value: Json, depth: number, keys: Set<string>): number | undefined {
+  if (typeof value === 'string') return stringBytes(value)
+  if (typeof value === 'number') return NUMBER_BYTES
+  if (typeof value !== 'object' || value === null) return 0
+  if (depth >= MAX_SHARED_DEPTH) return undefined
+  const array = Array.isArray(value)
+  const object = value as { readonly [key: string]: Json }
+  const names = array ? undefined : Object.keys(object)
+  const items: readonly Json[] = array ? (value as readonly Json[]) : names!.map((name) => object[name]!)
+  let bytes = (array ? ARRAY_BYTES : OBJECT_BYTES) + items.length * SLOT_BYTES
+  for (const name of names ?? []) {
+    if (keys.has(name)) continue
+    keys.add(name)
+    bytes += KEY_BYTES + stringBytes(name)
+  }
+  for (const item of items) {
+    const size = sizeOf(item, depth + 1, keys)
+    if (size === undefined) return undefined
+    bytes += size
+  }
+  return bytes
+}
+
+function stringBytes(text: string): number {
+  return STRING_BYTES + (WIDE.test(text) ? 2 : 1) * text.length
+}
+
+/**
+ * Freezes every object of a value, but no array: a frozen array is copied 10 to 80 times
+ * slower (V8's `slice`, and every copy on JavaScriptCore) and takes about 3 times the
+ * memory on JavaScriptCore. Nothing leaves the cache but copies (`thawRecord`), so no
+ * session can change either.
+ */
+function deepFreeze(value: Json): void {
+  if (typeof value !== 'object' || value === null) return
+  if (Array.isArray(value)) {
+    for (const item of value as readonly Json[]) deepFreeze(item)
+    return
+  }
+  for (const key of Object.keys(value)) deepFreeze((value as { readonly [key: string]: Json })[key]!)
+  Object.freeze(value)
+}
+
+function thawObject(object: { readonly [key: string]: Json }): { [key: string]: Json } {
+  // A spread defines "__proto__" as an own property, as JSON.parse made it (an assignment
+  // would set the prototype instead); then only nested objects and arrays are copied again.
+  const out: { [key: string]: Json } = { ...object }
+  // Own keys only: a for-in would also visit anything enumerable put on Object.prototype.
+  for (const key of Object.keys(out)) {
+    const value = out[key]!
+    if (typeof value !== 'object' || value === null) continue
+    if (key === '__proto__') Object.defineProperty(out, key, { value: thaw(value), writable: true, enumerable: true, configurable: true })
+    else out[key] = thaw(value)
+  }
+  return out
+}
+
+function thaw(value: Json): Json {
+  if (!Array.isArray(value)) return thawObject(value as { readonly [key: string]: Json })
+  const out = (value as readonly Json[]).slice()
+  for (let i = 0; i < out.length; i++) {
+    const item = out[i]!
+    if (typeof item === 'object' && item !== null) out[i] = thaw(item)
+  }
+  return out
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -1,7 +1,7 @@
 import type { InvalidReason } from '../errors.js'
-import { makeCodec, openString, sealString } from '../keys/codec.js'
+import { makeCodec, openDecoded, sealString, type OpenedValue, type PayloadDecoder } from '../keys/codec.js'
 import type { NormalizedSecret } from '../keys/secrets.js'
-import { decodeEnvelope, encodeEnvelope, type SessionRecord } from './envelope.js'
+import { decodeEnvelope, encodeEnvelope, freezeRecord, thawRecord, type SessionRecord } from './envelope.js'
 
 /** What a session token format is given: the checked secrets and the lifetime policy. */
 export interface FormatContext {
@@ -55,16 +55,24 @@ export function isShippedFormat(value: unknown): value is FormatFactory {
   return typeof value === 'function' && SHIPPED.has(value as FormatFactory)
 }
 
+/** The v1 session payload: decoded records the token cache keeps (objects frozen, handed out as copies). */
+const ENVELOPE: PayloadDecoder<SessionRecord> = { decode: decodeEnvelope, freeze: freezeRecord }
+
 /** The v1 token (docs/FORMAT.md): the default, and the smallest and fastest. */
 export const v1Format: FormatFactory = shippedFormat((context) => {
   const codec = makeCodec(context.secrets, context.purpose, context.epochSeconds, context.maxAgeLimit, context.clockSkew, context.cipher, context.tokenCache)
   return {
     seal: (record, expiresAt, now) => sealString(codec, encodeEnvelope(record), expiresAt, now),
-    open: async (token, now) => {
-      const opened = await openString(codec, token, now)
-      if (!opened.ok) return opened
-      const record = decodeEnvelope(opened.plaintext)
-      return record === undefined ? { ok: false, reason: 'payload' } : { ok: true, record, keyId: opened.header.keyId }
+    open: (token, now) => {
+      const opened = openDecoded(codec, token, now, ENVELOPE)
+      // Duck-typed: in a vm sandbox (edge runtime) the platform's promises are from another realm.
+      return 'then' in opened ? opened.then(sessionOf) : Promise.resolve(sessionOf(opened))
     },
   }
 })
+
+function sessionOf(opened: OpenedValue<SessionRecord>): OpenedSession {
+  if (!opened.ok) return opened
+  // A cached record is shared by every request with this cookie: the session gets a copy.
+  return { ok: true, record: opened.shared ? thawRecord(opened.value) : opened.value, keyId: opened.header.keyId }
+}
