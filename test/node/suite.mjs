@@ -9,8 +9,9 @@
 import { createServer } from 'node:http'
 import express5 from 'express'
 import express4 from 'express4'
+import Fastify from 'fastify'
 import { SessionTooLargeError } from '../../dist/index.js'
-import { CsrfError, expressSession, nodeSessions, writeCsrfRefusal } from '../../dist/node/index.js'
+import { CsrfError, expressSession, fastifySession, nodeSessions, writeCsrfRefusal } from '../../dist/node/index.js'
 import { CookieJar } from '../support/jar.mjs'
 import { assert, createSuite, equal, finish } from '../support/runner.mjs'
 
@@ -81,10 +82,24 @@ function expressServer(express, csrf) {
   return createServer(app)
 }
 
+/** The same app on Fastify 5, with its default error handler. */
+async function fastifyServer(csrf) {
+  const app = Fastify()
+  await app.register(fastifySession(options, { csrf }))
+  app.all('/*', async (request, reply) => {
+    const [status, headers, body] = await route(request.method, request.url, request.session)
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value)
+    return reply.code(status).send(body)
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return { origin: `http://127.0.0.1:${app.server.address().port}`, stop: () => app.close() }
+}
+
 const servers = {
-  'node:http': plainServer,
-  'Express 5': (csrf) => expressServer(express5, csrf),
-  'Express 4': (csrf) => expressServer(express4, csrf),
+  'node:http': (csrf) => serve(plainServer(csrf)),
+  'Express 5': (csrf) => serve(expressServer(express5, csrf)),
+  'Express 4': (csrf) => serve(expressServer(express4, csrf)),
+  'Fastify 5': fastifyServer,
 }
 
 /** Serves `server` on 127.0.0.1 on a free port; `stop()` closes it. */
@@ -105,7 +120,7 @@ async function serve(server) {
 
 for (const [name, make] of Object.entries(servers)) {
   suite.test(`${name}: signs in, reads, changes, refuses an oversized session (500, previous cookie kept), signs out; cache headers only when the cookie is set`, async () => {
-    const { origin, stop } = await serve(make(true))
+    const { origin, stop } = await make(true)
     try {
       const jar = new CookieJar()
       const go = async (method, path, headers = {}, body) => {
@@ -209,6 +224,49 @@ for (const name of ['Express 5', 'Express 4']) {
     }
   })
 }
+
+suite.test('Fastify 5: registered at the root it serves routes of child contexts; the token is read from a parsed JSON body; CsrfError (403) and SessionTooLargeError reach setErrorHandler', async () => {
+  const app = Fastify()
+  await app.register(fastifySession(options, { csrf: true }))
+  const seen = []
+  app.setErrorHandler((error, request, reply) => {
+    seen.push(error.code)
+    return reply.code(error.statusCode ?? 500).send(error.code)
+  })
+  await app.register(async (child) => {
+    child.get('/csrf', async (request) => request.session.csrfToken())
+    child.post('/cart', async (request) => {
+      request.session.set('cart', ['apple'])
+      return 'ok'
+    })
+    child.post('/big', async (request) => {
+      request.session.set('big', 'x'.repeat(5000))
+      return 'never sent'
+    })
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const origin = `http://127.0.0.1:${app.server.address().port}`
+  try {
+    const jar = new CookieJar()
+    const first = await fetch(`${origin}/csrf`)
+    jar.update(first)
+    const token = await first.text()
+    assert(jar.get('__Host-session') !== undefined, 'the child route sets the cookie')
+    const json = (path, body) => fetch(`${origin}${path}`, { method: 'POST', headers: { cookie: jar.header(), 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const ok = await json('/cart', { _csrf: token, item: 'apple' })
+    equal(ok.status, 200, 'a JSON body with the token')
+    assert(ok.headers.getSetCookie().some((line) => line.startsWith('__Host-session=')), 'the cart is saved')
+    const refused = await json('/cart', { item: 'apple' })
+    equal(refused.status, 403, 'a body without the token')
+    equal(refused.headers.getSetCookie().length, 0, 'a refused request sets no cookie')
+    const big = await json('/big', { _csrf: token })
+    equal(big.status, 500, 'an oversized session, through the error handler')
+    equal(big.headers.getSetCookie().length, 0, 'no cookie with the error')
+    equal(seen.join(), 'ERR_SESSION_CSRF,ERR_SESSION_TOO_LARGE', 'the error handler sees both errors')
+  } finally {
+    await app.close()
+  }
+})
 
 suite.test('expressSession() refuses an unknown setting when it is built (ConfigurationError)', async () => {
   let error
