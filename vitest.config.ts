@@ -16,6 +16,7 @@ const alias = {
   'sealed-session/react-router': src('react-router/index.ts'),
   'sealed-session/sveltekit': src('sveltekit/index.ts'),
   'sealed-session/astro': src('astro/index.ts'),
+  'sealed-session/node': src('node/index.ts'),
   'sealed-session': src('index.ts'),
 }
 

@@ -77,15 +77,21 @@ export function withCommit(response: Response, commit: SessionCommit): Response 
 
 /** Adds `token` to a comma-separated header unless an equal token (or `*`) is there. */
 function mergeListHeader(headers: Headers, name: string, token: string): void {
-  const current = headers.get(name)
-  if (current === null || current.trim() === '') {
-    headers.set(name, token)
-    return
-  }
+  const merged = mergedListHeader(name, headers.get(name), token)
+  if (merged !== undefined) headers.set(name, merged)
+}
+
+/**
+ * The value of the comma-separated header `name` (`Cache-Control`, `Vary`) once `token` is
+ * added to `current`, or `undefined` when it is there already (or Vary is `*`): the one
+ * merge rule of `applyCommit()` and the Node adapters.
+ */
+export function mergedListHeader(name: string, current: string | null | undefined, token: string): string | undefined {
+  if (current === null || current === undefined || current.trim() === '') return token
   const lower = token.toLowerCase()
   for (const part of current.split(',')) {
     const item = part.trim().toLowerCase()
-    if (item === lower || (name === 'Vary' && item === '*')) return
+    if (item === lower || (name === 'Vary' && item === '*')) return undefined
   }
-  headers.set(name, `${current}, ${token}`)
+  return `${current}, ${token}`
 }
