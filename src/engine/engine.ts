@@ -165,10 +165,13 @@ async function accept({ options, format }: Engine, incoming: Incoming, binding: 
     return REFUSED
   }
   const { record } = opened
-  const skew = options.clockSkew
-  const absolute = record.absoluteExpiry + skew <= now
-  if (absolute || record.lastSealed + (record.idleTimeout ?? options.idleTimeout) + skew <= now) {
-    await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'expired', sessionIdHash, reason: absolute ? 'absolute' : 'idle' }))
+  // The header's expiry was min(absolute, idle) when sealed; the idle timeout configured now
+  // may be shorter (a config change), so the record is held to today's rule too.
+  const idleExpiry = record.lastSealed + (record.idleTimeout ?? options.idleTimeout)
+  const expiry = Math.min(record.absoluteExpiry, idleExpiry)
+  if (expiry + options.clockSkew <= now) {
+    const reason = record.absoluteExpiry === expiry ? 'absolute' : 'idle'
+    await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'expired', sessionIdHash, reason }))
     return REFUSED
   }
   const bound = bindingMatches(record.binding, binding)

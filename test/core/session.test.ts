@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createSessions, SessionTooLargeError } from 'sealed-session'
+import { createSessions, SessionTooLargeError, type SessionEvent } from 'sealed-session'
 import { Clock, cookieHeader, harness, SECRET_A, SECRET_B, tokenOf } from '../support/index.js'
 
 type Cart = { cart: string[]; note: string }
@@ -330,5 +330,33 @@ describe('the size limit through commit()', () => {
       '__Host-session.1 expired',
     ])
     expect((await sessions.load(cookieHeader(shrunk, header))).get('blob')).toBe('small')
+  })
+})
+
+describe('expiry at its exact boundary (issue 20: mutants of the comparison must fail a test)', () => {
+  it('refuses a session at its absolute expiry plus the skew to the second, accepts it one second before', async () => {
+    const { sessions, clock } = harness({ maxAge: 100, idleTimeout: 100, refreshAfter: 0, clockSkew: 5 })
+    const session = await sessions.load(null)
+    session.set('n', 1)
+    const cookie = cookieHeader(await sessions.commit(session))
+    clock.advance(104)
+    expect((await sessions.load(cookie)).isNew, 'expiry + skew - 1 s: still accepted').toBe(false)
+    clock.advance(1)
+    expect((await sessions.load(cookie)).isNew, 'expiry + skew: refused').toBe(true)
+  })
+
+  it('holds a cookie to an idle timeout shortened since it was sealed, to the second (its header still says later)', async () => {
+    const clock = new Clock()
+    const before = createSessions({ secrets: SECRET_A, now: clock.now, maxAge: 1000, idleTimeout: 100, clockSkew: 5 })
+    const session = await before.load(null)
+    session.set('n', 1)
+    const cookie = cookieHeader(await before.commit(session))
+    const events: SessionEvent[] = []
+    const after = createSessions({ secrets: SECRET_A, now: clock.now, maxAge: 1000, idleTimeout: 50, clockSkew: 5, onEvent: (e) => events.push(e) })
+    clock.advance(54)
+    expect((await after.load(cookie)).isNew, 'new idle expiry + skew - 1 s: accepted').toBe(false)
+    clock.advance(1)
+    expect((await after.load(cookie)).isNew, 'new idle expiry + skew: refused').toBe(true)
+    expect(events.filter((e) => e.type === 'expired').map((e) => 'reason' in e && e.reason)).toEqual(['idle'])
   })
 })
