@@ -23,6 +23,8 @@ const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    // A fresh clone's `npx vitest run` passes without a prior build: the CLI tests need dist/.
+    globalSetup: ['test/support/build.mjs'],
     projects: [
       {
         resolve: { alias },
