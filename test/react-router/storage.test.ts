@@ -21,8 +21,16 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
   it('has exactly the SessionStorage interface (type-checked without casts)', () => {
     const { storage } = setup()
     const typed = storage satisfies SessionStorage<Data, Flash>
-    const { getSession, commitSession, destroySession } = typed
-    expect([getSession, commitSession, destroySession].every((f) => typeof f === 'function')).toBe(true)
+    // At run time too: React Router's own cookie storage has exactly these methods, and ours
+    // has each of them (same arity) plus only the documented extras.
+    const router = createCookieSessionStorage({ cookie: { name: '__session', secrets: [SECRET_A] } })
+    const theirs = Object.keys(router).sort()
+    expect(theirs).toEqual(['commitSession', 'destroySession', 'getSession'])
+    expect(Object.keys(typed).sort()).toEqual([...theirs, 'context', 'middleware', 'revokeSubject'].sort())
+    for (const key of ['getSession', 'commitSession', 'destroySession'] as const) {
+      expect(typeof typed[key], key).toBe('function')
+      expect(typed[key].length, `${key} arity`).toBe(router[key].length)
+    }
   })
 
   it("refuses React Router's cookie lifetimes and secrets with the fix, and takes its lower-case sameSite (issue 20)", async () => {
