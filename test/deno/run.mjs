@@ -29,11 +29,13 @@ const tally = createTally({ label: '[jsr]' })
 const NOT_ON_JSR = {
   './durable-object':
     "Workers only: it imports the workerd built-in 'cloudflare:workers', typed only by the file's `/// <reference types>`, which JSR's type output drops (TS4112 on `override alarm()`); Deno has no Durable Objects: Workers apps install from npm",
+  './node':
+    "Node only (node:http, Express, Fastify): its typing augments Express's global `Express.Request`, and JSR refuses global augmentations (unsupported-global-module); Node apps install from npm",
   './package.json': 'not a module: the metadata',
 }
 
 /** Files the JSR package must not contain (Node-only CLI, Workers-only Durable Object, tests). */
-const NOT_PUBLISHED = [/^src\/cli\//, /durable-object/, /\.test\.ts$/, /^test\//, /^dist\//]
+const NOT_PUBLISHED = [/^src\/cli\//, /^src\/node\//, /durable-object/, /\.test\.ts$/, /^test\//, /^dist\//]
 
 /**
  * `deno doc --lint` findings that are not ours to fix: types of the frameworks an adapter
