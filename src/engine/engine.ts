@@ -16,7 +16,7 @@ import { bindingOf, headersOf, type Binding, type CookieSource } from './request
 import { checkRevocation, confirmSignIn, revokeEverywhere } from '../session/control.js'
 import { listSessions, revokeOtherSessions, revokeSession, type SessionInfo } from './devices.js'
 import { SessionTooLargeError } from '../errors.js'
-import { migrateLegacy } from './migrate.js'
+import { migrateLegacy, sentLegacyCookies } from './migrate.js'
 
 export type { CookieSource, SessionInfo }
 
@@ -125,12 +125,16 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
     const session = fresh()
     // Legacy cookies are read only when the client sent no cookie of ours at all: once
     // ours exists (even expired or signed out), an old cookie never brings a session back.
-    if (options.migrate.length > 0 && incoming.names.length === 0) await migrateLegacy(options, headers, session, options.now())
+    if (options.migrate.length > 0) {
+      if (incoming.names.length === 0) await migrateLegacy(options, headers, session, options.now())
+      else session.legacyCookies = sentLegacyCookies(options, headers)
+    }
     return session
   }
   const { record } = accepted
   const session = new SessionState<T>(options, now, incoming.names, record, accepted.keyId)
   session.requestHeaders = headers
+  if (options.migrate.length > 0) session.legacyCookies = sentLegacyCookies(options, headers)
   if (binding?.digest !== undefined && (record.binding === undefined || !accepted.bound)) {
     session.binding = binding.digest
     session.resealDue = true

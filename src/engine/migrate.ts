@@ -46,6 +46,17 @@ export async function migrateLegacy<T extends SessionData<T>>(options: ResolvedO
   return false
 }
 
+/**
+ * Legacy cookies sent next to a session of ours: expired on this request's commit, so an
+ * old cookie whose removal was lost (a commitSession() that sends one cookie, a response
+ * that never arrived) cannot bring a session back after the user signs out.
+ */
+export function sentLegacyCookies(options: ResolvedOptions, headers: HeaderReader): readonly CommittedCookie[] {
+  const header = headers.get('cookie')
+  if (header === null) return []
+  return options.migrate.flatMap((spec) => spec.sent(header).map((cookie) => expiredLegacyCookie(options, cookie)))
+}
+
 /** The application's `map`, guarded: a throw or a result that is not `{ data: object, subject?: string }` is a refusal. */
 function mapped_(spec: LegacyReaderSpec, value: unknown): LegacySession | undefined {
   let result: unknown

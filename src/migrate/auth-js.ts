@@ -68,6 +68,10 @@ export function authJs(options: AuthJsOptions): LegacyReader {
     reader: 'auth-js',
     cookieName: name,
     map,
+    sent: (header) => {
+      const found = legacyCookie(header, name, MAX_CHUNKS, path, domain)
+      return found.found ? found.cookies : []
+    },
     async read(header, nowMs): Promise<LegacyRead> {
       const found = legacyCookie(header, name, MAX_CHUNKS, path, domain)
       if (!found.found) return found

@@ -54,6 +54,10 @@ export function ironSession(options: IronSessionOptions): LegacyReader {
     reader: 'iron-session',
     cookieName: name,
     map,
+    sent: (header) => {
+      const found = legacyCookie(header, name, 4, path, domain)
+      return found.found ? found.cookies : []
+    },
     async read(header, nowMs): Promise<LegacyRead> {
       // iron-session 9 writes at most 4 chunks and reads `name.0` … up to the first gap.
       const found = legacyCookie(header, name, 4, path, domain)

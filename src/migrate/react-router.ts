@@ -44,6 +44,10 @@ export function reactRouterCookie(options: ReactRouterCookieOptions): LegacyRead
     reader: 'react-router',
     cookieName: name,
     map,
+    sent: (header) => {
+      const found = legacyCookie(header, name, 1, path, domain)
+      return found.found ? found.cookies : []
+    },
     async read(header): Promise<LegacyRead> {
       const found = legacyCookie(header, name, 1, path, domain)
       if (!found.found) return found

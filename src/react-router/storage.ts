@@ -12,7 +12,7 @@ import { createSessions, type Sessions } from '../engine/engine.js'
 import { engineFor } from '../engine/kit.js'
 import { ConfigurationError } from '../errors.js'
 import type { SessionOptions } from '../session/options.js'
-import { withCommit, type SessionCommit } from '../transport/commit.js'
+import { cookieCommit, withCommit, type SessionCommit } from '../transport/commit.js'
 import { RouterSessionState, type SealedSession } from './session.js'
 
 /** Options, or a function returning them, called on each use (read secrets at run time, not at build time). */
@@ -134,14 +134,14 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
       refuseCookieOptions('commitSession', serializeOptions)
       const state = ours(session, 'commitSession')
       state.touch()
-      return oneCookie(await state.engine.commit(state.sealed))
+      return oneCookie(state, await state.engine.commit(state.sealed))
     },
 
     async destroySession(session, serializeOptions) {
       refuseCookieOptions('destroySession', serializeOptions)
       const state = ours(session, 'destroySession')
       await state.logout()
-      return oneCookie(await state.engine.commit(state.sealed))
+      return oneCookie(state, await state.engine.commit(state.sealed))
     },
 
     middleware: async function sealedSessionMiddleware({ request, context: routerContext }, next) {
@@ -151,7 +151,7 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
       const response = await next()
       // A handler's own commitSession()/destroySession() cookie wins: a second Set-Cookie
       // for the same name from this session would replace it in the browser.
-      if (setsCookie(response, engine.cookieName)) return withCommit(response, CACHE_HEADERS)
+      if (setsCookie(response, engine.cookieName)) return withCommit(response, session.legacyRemovals.length > 0 ? cookieCommit(session.legacyRemovals) : CACHE_HEADERS)
       return withCommit(response, await engine.commit(session.sealed))
     },
 
@@ -190,10 +190,20 @@ function refuseCookieOptions(method: string, options: object | undefined): void 
   }
 }
 
-/** The commit's one Set-Cookie value ('' when the cookie must stay as it is). */
-function oneCookie(commit: SessionCommit): string {
-  if (commit.setCookie.length > 1) throw new ConfigurationError('commitSession() returns one Set-Cookie value: cookie.maxChunks must be 1 with React Router')
-  return commit.setCookie[0] ?? ''
+/**
+ * The commit's one Set-Cookie value ('' when the cookie must stay as it is). Beside ours, a
+ * commit may carry only removals of legacy cookies (`migrate`): those wait on the session
+ * for `sessionStorage.middleware`, which sends them on the same response.
+ */
+function oneCookie<Data, FlashData>(state: RouterSessionState<Data, FlashData>, commit: SessionCommit): string {
+  const name = state.engine.cookieName
+  const ours = commit.cookies.filter((cookie) => cookie.name === name || cookie.name.startsWith(`${name}.`))
+  if (ours.length > 1 || commit.cookies.some((cookie) => !ours.includes(cookie) && cookie.maxAge !== 0)) {
+    throw new ConfigurationError('commitSession() returns one Set-Cookie value: cookie.maxChunks must be 1 with React Router')
+  }
+  state.legacyRemovals = commit.cookies.filter((cookie) => !ours.includes(cookie))
+  const index = ours.length === 0 ? 0 : commit.cookies.indexOf(ours[0]!)
+  return commit.setCookie[index] ?? ''
 }
 
 /** Whether the response already sets (or removes) the cookie `name`. */

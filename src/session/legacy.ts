@@ -51,6 +51,8 @@ export interface LegacyReaderSpec {
   /** The legacy cookie's name (chunks add `.0`, `.1`, …). */
   readonly cookieName: string
   read(cookieHeader: string, nowMs: number): Promise<LegacyRead>
+  /** The legacy cookie names the request carries (no crypto): expired next to a session of ours. */
+  sent(cookieHeader: string): readonly LegacyCookieName[]
   map(value: unknown): LegacySession
 }
 

@@ -1,8 +1,9 @@
-import { createCookie, createCookieSessionStorage } from 'react-router'
+import { createCookie, createCookieSessionStorage, RouterContextProvider } from 'react-router'
 import { describe, expect, it } from 'vitest'
 import { ConfigurationError, createSessions, type LegacyReader, type SessionOptions } from '../../src/index.js'
 import { memoryRevocations } from '../../src/memory.js'
 import { reactRouterCookie } from '../../src/migrate/react-router.js'
+import { createSealedSessionStorage } from '../../src/react-router/index.js'
 import { Clock, CookieJar, harness, SECRET_A } from '../support/index.js'
 
 const OLD = 'react-router-secret-2024'
@@ -106,6 +107,35 @@ describe('reactRouterCookie(): switching from React Router cookie storage', () =
     const session = await sessions.load(new Request('https://app.test/', { headers: { cookie: `__Host-session=garbage; ${sent}` } }))
     expect(session.subject).toBeUndefined()
     expect(events.map((e) => e.type)).toEqual(['invalid'])
+    // …and both are expired: ours (garbage) and the old one.
+    expect((await sessions.commit(session)).setCookie.map((line) => line.split(';')[0])).toEqual(['__Host-session=', '__session='])
+  })
+
+  it('expires a legacy cookie sent next to a valid cookie of ours, even when nothing else changes', async () => {
+    const { sessions } = setup()
+    const sent = await routerCookie({ userId: 'u1' })
+    const first = await sessions.load(new Request('https://app.test/', { headers: { cookie: sent } }))
+    const ours = CookieJar.from().update((await sessions.commit(first)).setCookie.slice(0, 1)).header()
+    // The removal was lost: the browser still holds both.
+    const both = await sessions.load(new Request('https://app.test/', { headers: { cookie: `${ours}; ${sent}` } }))
+    expect(both.subject).toBe('u1')
+    expect((await sessions.commit(both)).setCookie).toEqual(['__session=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax'])
+  })
+
+  it('works through createSealedSessionStorage(): commitSession() sends ours, its middleware expires the old cookie', async () => {
+    const storage = createSealedSessionStorage<{ cart: string[] }>({ secrets: SECRET_A, migrate: [reactRouterCookie({ secrets: [OLD], map })] })
+    const sent = await routerCookie({ userId: 'u3', cart: ['fig'] })
+    const context = new RouterContextProvider()
+    // A handler that commits itself, as React Router apps do; the middleware adds the removal.
+    const response = await storage.middleware({ request: new Request('https://app.test/', { headers: { cookie: sent } }), context, params: {}, url: new URL('https://app.test/'), pattern: '/' } as never, async () => {
+      const session = context.get(storage.context)
+      expect(session.get('cart')).toEqual(['fig'])
+      return new Response('ok', { headers: { 'Set-Cookie': await storage.commitSession(session) } })
+    })
+    const lines = (response as Response).headers.getSetCookie()
+    expect(lines.map((line) => line.split('=')[0])).toEqual(['__Host-session', '__session'])
+    const next = await storage.getSession(CookieJar.from(sent).update(lines).header())
+    expect(next.get('cart')).toEqual(['fig'])
   })
 
   it("map's refusal or throw ignores the cookie, and the options are checked strictly", async () => {
