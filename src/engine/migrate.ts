@@ -37,7 +37,7 @@ export async function migrateLegacy<T extends SessionData<T>>(options: ResolvedO
         return false
       }
     }
-    for (const [key, value] of Object.entries(mapped.data)) session.values[key] = value
+    for (const [key, value] of Object.entries(mapped.data)) if (value !== undefined) session.values[key] = value
     session.dirty = true
     session.legacyCookies = read.cookies.map((cookie) => expiredLegacyCookie(options, cookie))
     await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type: 'legacy-migrated', reader: spec.reader, sessionIdHash }))
@@ -69,7 +69,7 @@ function mapped_(spec: LegacyReaderSpec, value: unknown): LegacySession | undefi
   const { subject, data } = result as { subject?: unknown; data?: unknown }
   if (subject !== undefined && (typeof subject !== 'string' || subject.length === 0)) return undefined
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined
-  return { subject, data: data as Record<string, Json> }
+  return { subject, data: data as Record<string, Json | undefined> }
 }
 
 /**

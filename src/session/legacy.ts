@@ -19,8 +19,8 @@ export type LegacyRefusal = 'malformed' | 'signature' | 'unknown-key' | 'expired
 export interface LegacySession {
   /** Signs the migrated session in as `login(subject)` would (recorded in the store like a sign-in). */
   readonly subject?: string
-  /** The session data to keep, as `session.set()` would store it. */
-  readonly data: Readonly<Record<string, Json>>
+  /** The session data to keep, as `session.set()` would store it (an `undefined` value is left out, as `set()` does). */
+  readonly data: Readonly<Record<string, Json | undefined>>
 }
 
 /** One legacy cookie the response expires: its name, Path and Domain as the old application set them. */
