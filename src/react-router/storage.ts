@@ -121,6 +121,9 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
     return session as RouterSessionState<Data, FlashData>
   }
 
+  // Whether this storage's middleware has run: only it can send a legacy cookie's removal.
+  let middlewareRuns = false
+
   const storage: SealedSessionStorage<Data, FlashData> = {
     context,
 
@@ -134,17 +137,18 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
       refuseCookieOptions('commitSession', serializeOptions)
       const state = ours(session, 'commitSession')
       state.touch()
-      return oneCookie(state, await state.engine.commit(state.sealed))
+      return oneCookie(state, await state.engine.commit(state.sealed), middlewareRuns)
     },
 
     async destroySession(session, serializeOptions) {
       refuseCookieOptions('destroySession', serializeOptions)
       const state = ours(session, 'destroySession')
       await state.logout()
-      return oneCookie(state, await state.engine.commit(state.sealed))
+      return oneCookie(state, await state.engine.commit(state.sealed), middlewareRuns)
     },
 
     middleware: async function sealedSessionMiddleware({ request, context: routerContext }, next) {
+      middlewareRuns = true
       const engine = engineOf()
       const session = new RouterSessionState<Data, FlashData>(await engine.load(request), storage, engine)
       routerContext.set(context, session)
@@ -193,15 +197,23 @@ function refuseCookieOptions(method: string, options: object | undefined): void 
 /**
  * The commit's one Set-Cookie value ('' when the cookie must stay as it is). Beside ours, a
  * commit may carry only removals of legacy cookies (`migrate`): those wait on the session
- * for `sessionStorage.middleware`, which sends them on the same response.
+ * for `sessionStorage.middleware`, which sends them on the same response (and without
+ * which `migrate` is refused).
  */
-function oneCookie<Data, FlashData>(state: RouterSessionState<Data, FlashData>, commit: SessionCommit): string {
+function oneCookie<Data, FlashData>(state: RouterSessionState<Data, FlashData>, commit: SessionCommit, middlewareRuns: boolean): string {
   const name = state.engine.cookieName
   const ours = commit.cookies.filter((cookie) => cookie.name === name || cookie.name.startsWith(`${name}.`))
   if (ours.length > 1 || commit.cookies.some((cookie) => !ours.includes(cookie) && cookie.maxAge !== 0)) {
     throw new ConfigurationError('commitSession() returns one Set-Cookie value: cookie.maxChunks must be 1 with React Router')
   }
   state.legacyRemovals = commit.cookies.filter((cookie) => !ours.includes(cookie))
+  // Without the middleware the old cookie would stay, and after a sign-out (ours removed)
+  // the next request would find it alone and migrate it again: refused, loudly.
+  if (state.legacyRemovals.length > 0 && !middlewareRuns) {
+    throw new ConfigurationError(
+      'migrate with createSealedSessionStorage() needs its middleware to expire the old cookie: export const middleware = [sessionStorage.middleware] in app/root.tsx (docs/migrate/react-router.md)',
+    )
+  }
   const index = ours.length === 0 ? 0 : commit.cookies.indexOf(ours[0]!)
   return commit.setCookie[index] ?? ''
 }

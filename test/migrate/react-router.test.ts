@@ -138,6 +138,14 @@ describe('reactRouterCookie(): switching from React Router cookie storage', () =
     expect(next.get('cart')).toEqual(['fig'])
   })
 
+  it('refuses commitSession() of a migrated session when the storage has no middleware (the old cookie would outlive a sign-out)', async () => {
+    const storage = createSealedSessionStorage({ secrets: SECRET_A, migrate: [reactRouterCookie({ secrets: [OLD], map })] })
+    const session = await storage.getSession(await routerCookie({ userId: 'u4' }))
+    await expect(storage.commitSession(session)).rejects.toThrow(/needs its middleware/)
+    // Without a legacy cookie, nothing changes.
+    expect(await storage.commitSession(await storage.getSession(null))).toMatch(/^__Host-session=/)
+  })
+
   it("map's refusal or throw ignores the cookie, and the options are checked strictly", async () => {
     const throwing = harness({ migrate: [reactRouterCookie({ secrets: [OLD], map: () => { throw new Error('no') } })] })
     const sent = await routerCookie({ userId: 'u1' })
