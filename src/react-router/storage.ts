@@ -13,6 +13,8 @@ import { engineFor } from '../engine/kit.js'
 import { ConfigurationError } from '../errors.js'
 import type { SessionOptions } from '../session/options.js'
 import { cookieCommit, withCommit, type SessionCommit } from '../transport/commit.js'
+import type { CommittedCookie } from '../cookie/serialize.js'
+import { SessionState } from '../session/session.js'
 import { RouterSessionState, type SealedSession } from './session.js'
 
 /** Options, or a function returning them, called on each use (read secrets at run time, not at build time). */
@@ -155,7 +157,12 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
       const response = await next()
       // A handler's own commitSession()/destroySession() cookie wins: a second Set-Cookie
       // for the same name from this session would replace it in the browser.
-      if (setsCookie(response, engine.cookieName)) return withCommit(response, session.legacyRemovals.length > 0 ? cookieCommit(session.legacyRemovals) : CACHE_HEADERS)
+      if (setsCookie(response, engine.cookieName)) {
+        // The handler committed (this session or one of its own getSession()): the legacy
+        // cookies this request carried are expired here, whichever session migrated them.
+        const removals = legacyRemovalsOf(session)
+        return withCommit(response, removals.length > 0 ? cookieCommit(removals) : CACHE_HEADERS)
+      }
       return withCommit(response, await engine.commit(session.sealed))
     },
 
@@ -216,6 +223,14 @@ function oneCookie<Data, FlashData>(state: RouterSessionState<Data, FlashData>, 
   }
   const index = ours.length === 0 ? 0 : commit.cookies.indexOf(ours[0]!)
   return commit.setCookie[index] ?? ''
+}
+
+/** The legacy cookies (`migrate`) the middleware's request carried, once each by name. */
+function legacyRemovalsOf<Data, FlashData>(session: RouterSessionState<Data, FlashData>): CommittedCookie[] {
+  const sealed = session.sealed instanceof SessionState ? session.sealed.legacyCookies : []
+  const byName = new Map<string, CommittedCookie>()
+  for (const cookie of [...session.legacyRemovals, ...sealed]) byName.set(cookie.name, cookie)
+  return [...byName.values()]
 }
 
 /** Whether the response already sets (or removes) the cookie `name`. */

@@ -138,6 +138,21 @@ describe('reactRouterCookie(): switching from React Router cookie storage', () =
     expect(next.get('cart')).toEqual(['fig'])
   })
 
+  it("expires the old cookie through the middleware also when a loader commits a session of its own getSession()", async () => {
+    const storage = createSealedSessionStorage<{ cart: string[] }>({ secrets: SECRET_A, migrate: [reactRouterCookie({ secrets: [OLD], map })] })
+    const sent = await routerCookie({ userId: 'u5', cart: ['kiwi'] })
+    const run = async (cookie: string) =>
+      (await storage.middleware({ request: new Request('https://app.test/', { headers: { cookie } }), context: new RouterContextProvider(), params: {}, url: new URL('https://app.test/'), pattern: '/' } as never, async () => {
+        const session = await storage.getSession(cookie)
+        return new Response('ok', { headers: { 'Set-Cookie': await storage.commitSession(session) } })
+      })) as Response
+    const lines = (await run(sent)).headers.getSetCookie()
+    expect(lines.map((line) => line.split('=')[0])).toEqual(['__Host-session', '__session'])
+    // The removal was lost anyway: the next response with both cookies expires it again.
+    const ours = CookieJar.from().update(lines.slice(0, 1)).header()
+    expect((await run(`${ours}; ${sent}`)).headers.getSetCookie().map((line) => line.split('=')[0])).toEqual(['__Host-session', '__session'])
+  })
+
   it('refuses commitSession() of a migrated session when the storage has no middleware (the old cookie would outlive a sign-out)', async () => {
     const storage = createSealedSessionStorage({ secrets: SECRET_A, migrate: [reactRouterCookie({ secrets: [OLD], map })] })
     const session = await storage.getSession(await routerCookie({ userId: 'u4' }))
