@@ -10,6 +10,7 @@ export { createSessions, type CookieSource, type Sessions, type SessionInfo } fr
 export type { Session, SessionData, LoginOptions } from './session/session.js'
 export type { SessionOptions, HeaderReader } from './session/options.js'
 export type { SessionEvent, SessionEventType } from './session/events.js'
+export type { LegacyReader, LegacyReaderName, LegacyRefusal, LegacySession } from './session/legacy.js'
 export type {
   RevocationStore,
   RevocationQuery,

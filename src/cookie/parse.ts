@@ -27,7 +27,7 @@ export interface IncomingCookies {
  * Chunk names beyond `maxChunks` are not ours and are ignored: expiring every `NAME.N`
  * a client invents would let a small request buy hundreds of Set-Cookie lines.
  */
-export function readCookies(header: string, cookie: ResolvedCookie): IncomingCookies {
+export function readCookies(header: string, cookie: Pick<ResolvedCookie, 'name' | 'maxChunks'>): IncomingCookies {
   const { name, maxChunks } = cookie
   const chunked = maxChunks > 1
   let main: string | undefined

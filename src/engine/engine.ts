@@ -8,7 +8,7 @@ import { resolveOptions, type ResolvedOptions, type SessionOptions } from '../se
 import { checkSubject } from '../session/session.js'
 import { SessionState, type Session, type SessionData } from '../session/session.js'
 import { bearerTransport } from '../transport/bearer.js'
-import { NOTHING, type SessionCommit } from '../transport/commit.js'
+import { cookieCommit, NOTHING, type SessionCommit } from '../transport/commit.js'
 import { isRemoval } from '../cookie/serialize.js'
 import { cookieTransport } from '../transport/cookie.js'
 import type { Incoming, Transport } from '../transport/transport.js'
@@ -16,6 +16,7 @@ import { bindingOf, headersOf, type Binding, type CookieSource } from './request
 import { checkRevocation, confirmSignIn, revokeEverywhere } from '../session/control.js'
 import { listSessions, revokeOtherSessions, revokeSession, type SessionInfo } from './devices.js'
 import { SessionTooLargeError } from '../errors.js'
+import { migrateLegacy, sentLegacyCookies } from './migrate.js'
 
 export type { CookieSource, SessionInfo }
 
@@ -120,10 +121,20 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
     return session
   }
   const accepted = await accept(engine, incoming, binding, now)
-  if (!accepted.ok) return fresh()
+  if (!accepted.ok) {
+    const session = fresh()
+    // Legacy cookies are read only when the client sent no cookie of ours at all: once
+    // ours exists (even expired or signed out), an old cookie never brings a session back.
+    if (options.migrate.length > 0) {
+      if (incoming.names.length === 0) await migrateLegacy(options, headers, session, options.now())
+      else session.legacyCookies = sentLegacyCookies(options, headers)
+    }
+    return session
+  }
   const { record } = accepted
   const session = new SessionState<T>(options, now, incoming.names, record, accepted.keyId)
   session.requestHeaders = headers
+  if (options.migrate.length > 0) session.legacyCookies = sentLegacyCookies(options, headers)
   if (binding?.digest !== undefined && (record.binding === undefined || !accepted.bound)) {
     session.binding = binding.digest
     session.resealDue = true
@@ -165,6 +176,7 @@ async function accept({ options, format }: Engine, incoming: Incoming, binding: 
     return REFUSED
   }
   const { record } = opened
+  if (opened.keyId !== options.secrets[0]!.id) emit(options.onEvent, { type: 'old-secret', keyId: opened.keyId })
   // The header's expiry was min(absolute, idle) when sealed; the idle timeout configured now
   // may be shorter (a config change), so the record is held to today's rule too.
   const idleExpiry = record.lastSealed + (record.idleTimeout ?? options.idleTimeout)
@@ -218,6 +230,11 @@ async function commit<T extends SessionData<T>>({ options, transport, format }: 
       await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type: 'too-large', sessionIdHash, size: error.size, limit: error.limit }))
     }
     throw error
+  }
+  // Migrated from a legacy cookie: expire it on the same response, whatever else happened.
+  if (session.legacyCookies.length > 0) {
+    result = cookieCommit([...result.cookies, ...session.legacyCookies])
+    session.legacyCookies = []
   }
   // A sign-in of this request is listed now that its cookie is about to go out (and
   // maxSessions signs out the oldest), never before: see confirmSignIn().

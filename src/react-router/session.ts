@@ -1,3 +1,4 @@
+import type { CommittedCookie } from '../cookie/serialize.js'
 import type { FlashSessionData, Session as RouterSession, SessionData as RouterSessionData } from 'react-router'
 import type { Sessions } from '../engine/engine.js'
 import type { Json } from '../session/envelope.js'
@@ -62,6 +63,8 @@ export class RouterSessionState<Data, FlashData> implements SealedSession<Data, 
   readonly engine: Sessions
   /** Signed out in this request (`destroySession()` or `logout()`): commit expires the cookie. */
   signedOut: boolean = false
+  /** Legacy cookies (`migrate`) a commitSession() could not carry next to ours: the middleware sends their removal. */
+  legacyRemovals: readonly CommittedCookie[] = []
 
   constructor(sealed: Session, owner: object, engine: Sessions) {
     this.sealed = sealed

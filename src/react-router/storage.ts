@@ -12,7 +12,9 @@ import { createSessions, type Sessions } from '../engine/engine.js'
 import { engineFor } from '../engine/kit.js'
 import { ConfigurationError } from '../errors.js'
 import type { SessionOptions } from '../session/options.js'
-import { withCommit, type SessionCommit } from '../transport/commit.js'
+import { cookieCommit, withCommit, type SessionCommit } from '../transport/commit.js'
+import type { CommittedCookie } from '../cookie/serialize.js'
+import { SessionState } from '../session/session.js'
 import { RouterSessionState, type SealedSession } from './session.js'
 
 /** Options, or a function returning them, called on each use (read secrets at run time, not at build time). */
@@ -121,6 +123,9 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
     return session as RouterSessionState<Data, FlashData>
   }
 
+  // Whether this storage's middleware has run: only it can send a legacy cookie's removal.
+  let middlewareRuns = false
+
   const storage: SealedSessionStorage<Data, FlashData> = {
     context,
 
@@ -134,24 +139,30 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
       refuseCookieOptions('commitSession', serializeOptions)
       const state = ours(session, 'commitSession')
       state.touch()
-      return oneCookie(await state.engine.commit(state.sealed))
+      return oneCookie(state, await state.engine.commit(state.sealed), middlewareRuns)
     },
 
     async destroySession(session, serializeOptions) {
       refuseCookieOptions('destroySession', serializeOptions)
       const state = ours(session, 'destroySession')
       await state.logout()
-      return oneCookie(await state.engine.commit(state.sealed))
+      return oneCookie(state, await state.engine.commit(state.sealed), middlewareRuns)
     },
 
     middleware: async function sealedSessionMiddleware({ request, context: routerContext }, next) {
+      middlewareRuns = true
       const engine = engineOf()
       const session = new RouterSessionState<Data, FlashData>(await engine.load(request), storage, engine)
       routerContext.set(context, session)
       const response = await next()
       // A handler's own commitSession()/destroySession() cookie wins: a second Set-Cookie
       // for the same name from this session would replace it in the browser.
-      if (setsCookie(response, engine.cookieName)) return withCommit(response, CACHE_HEADERS)
+      if (setsCookie(response, engine.cookieName)) {
+        // The handler committed (this session or one of its own getSession()): the legacy
+        // cookies this request carried are expired here, whichever session migrated them.
+        const removals = legacyRemovalsOf(session)
+        return withCommit(response, removals.length > 0 ? cookieCommit(removals) : CACHE_HEADERS)
+      }
       return withCommit(response, await engine.commit(session.sealed))
     },
 
@@ -190,10 +201,36 @@ function refuseCookieOptions(method: string, options: object | undefined): void 
   }
 }
 
-/** The commit's one Set-Cookie value ('' when the cookie must stay as it is). */
-function oneCookie(commit: SessionCommit): string {
-  if (commit.setCookie.length > 1) throw new ConfigurationError('commitSession() returns one Set-Cookie value: cookie.maxChunks must be 1 with React Router')
-  return commit.setCookie[0] ?? ''
+/**
+ * The commit's one Set-Cookie value ('' when the cookie must stay as it is). Beside ours, a
+ * commit may carry only removals of legacy cookies (`migrate`): those wait on the session
+ * for `sessionStorage.middleware`, which sends them on the same response (and without
+ * which `migrate` is refused).
+ */
+function oneCookie<Data, FlashData>(state: RouterSessionState<Data, FlashData>, commit: SessionCommit, middlewareRuns: boolean): string {
+  const name = state.engine.cookieName
+  const ours = commit.cookies.filter((cookie) => cookie.name === name || cookie.name.startsWith(`${name}.`))
+  if (ours.length > 1 || commit.cookies.some((cookie) => !ours.includes(cookie) && cookie.maxAge !== 0)) {
+    throw new ConfigurationError('commitSession() returns one Set-Cookie value: cookie.maxChunks must be 1 with React Router')
+  }
+  state.legacyRemovals = commit.cookies.filter((cookie) => !ours.includes(cookie))
+  // Without the middleware the old cookie would stay, and after a sign-out (ours removed)
+  // the next request would find it alone and migrate it again: refused, loudly.
+  if (state.legacyRemovals.length > 0 && !middlewareRuns) {
+    throw new ConfigurationError(
+      'migrate with createSealedSessionStorage() needs its middleware to expire the old cookie: export const middleware = [sessionStorage.middleware] in app/root.tsx (docs/migrate/react-router.md)',
+    )
+  }
+  const index = ours.length === 0 ? 0 : commit.cookies.indexOf(ours[0]!)
+  return commit.setCookie[index] ?? ''
+}
+
+/** The legacy cookies (`migrate`) the middleware's request carried, once each by name. */
+function legacyRemovalsOf<Data, FlashData>(session: RouterSessionState<Data, FlashData>): CommittedCookie[] {
+  const sealed = session.sealed instanceof SessionState ? session.sealed.legacyCookies : []
+  const byName = new Map<string, CommittedCookie>()
+  for (const cookie of [...session.legacyRemovals, ...sealed]) byName.set(cookie.name, cookie)
+  return [...byName.values()]
 }
 
 /** Whether the response already sets (or removes) the cookie `name`. */

@@ -1,5 +1,6 @@
 import { sha256, toHex } from '../keys/digest.js'
 import type { InvalidReason } from '../errors.js'
+import type { LegacyReaderName, LegacyRefusal } from './legacy.js'
 
 /**
  * What happened to a session, for logs and monitoring. Events never carry the token,
@@ -19,6 +20,17 @@ export type SessionEvent =
   | { readonly type: 'binding-changed'; readonly sessionIdHash: string }
   | { readonly type: 'destroyed'; readonly sessionIdHash: string }
   | { readonly type: 'too-large'; readonly sessionIdHash: string; readonly size: number; readonly limit: number }
+  /** `migrate`: a legacy cookie verified and became this (new) session; its cookie is expired on the same response. */
+  | { readonly type: 'legacy-migrated'; readonly reader: LegacyReaderName; readonly sessionIdHash: string }
+  /** `migrate`: a legacy cookie was ignored, like any bad cookie (the value is never reported). */
+  | { readonly type: 'legacy-refused'; readonly reader: LegacyReaderName; readonly reason: LegacyRefusal }
+  /**
+   * A cookie opened with a secret other than the newest: ours (no `reader`, `keyId` from
+   * `secrets`) or a legacy one (`reader`, and the peer's id of the secret). When it stops
+   * coming, that secret opens nothing any more; it cannot open anything of ours after
+   * `maxAgeLimit` plus `clockSkew` from the moment it stopped sealing.
+   */
+  | { readonly type: 'old-secret'; readonly reader?: LegacyReaderName; readonly keyId: number | string }
   | {
       readonly type: 'revocation-error'
       readonly sessionIdHash: string

@@ -15,6 +15,7 @@ import {
 import type { HeaderReader } from '../transport/transport.js'
 import { isShippedFormat, v1Format, type FormatFactory } from './format.js'
 import type { SessionEvent } from './events.js'
+import { resolveMigrate, type LegacyReader, type LegacyReaderSpec } from './legacy.js'
 import { MAX_SESSIONS_PER_SUBJECT, type RevocationStore, type SessionDirectory } from './revocation.js'
 
 const DIRECTORY_METHODS: readonly (keyof SessionDirectory)[] = ['record', 'confirm', 'check', 'rename', 'revoke', 'list']
@@ -125,6 +126,19 @@ export interface SessionOptions {
    * ```
    */
   readonly sessionLabel?: (headers: HeaderReader) => string | undefined
+  /**
+   * Readers of another library's session cookie, for switching without signing anyone
+   * out: on a request with no cookie of ours, the first legacy cookie that verifies
+   * becomes the session (the reader's `map` gives its data and, optionally, the user to
+   * sign in), and the response seals it as ours and expires the old cookie. Readers
+   * never write the old format (docs/migrate/). @default none
+   *
+   * @example
+   * ```ts
+   * migrate: [reactRouterCookie({ secrets: [process.env.OLD_SECRET ?? ''], map: (old) => ({ data: { cart: old.cart ?? [] } }) })]
+   * ```
+   */
+  readonly migrate?: readonly LegacyReader[]
 }
 
 export type { HeaderReader }
@@ -155,6 +169,7 @@ export interface ResolvedOptions {
   readonly maxSessions: number | undefined
   readonly maxSessionsPolicy: 'evict-oldest' | 'refuse'
   readonly sessionLabel: SessionOptions['sessionLabel']
+  readonly migrate: readonly LegacyReaderSpec[]
 }
 
 /** Every key of `SessionOptions`, checked against the interface at compile time. */
@@ -183,6 +198,7 @@ const SESSION_KEYS = Object.keys({
   maxSessions: true,
   maxSessionsPolicy: true,
   sessionLabel: true,
+  migrate: true,
 } satisfies Record<keyof SessionOptions, true>)
 
 const COOKIE_ATTRIBUTE = 'cookie attributes go under `cookie: { … }`'
@@ -295,6 +311,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     maxSessions,
     maxSessionsPolicy,
     sessionLabel,
+    migrate: resolveMigrate(options.migrate, cookie.name, transport),
   }
 }
 

@@ -6,6 +6,7 @@ import type { ResolvedOptions } from './options.js'
 import { notBeforeOf, recordSignIn, renameSignedIn, revokeIssued, type IssuedSession } from './control.js'
 import { SessionRevokedError } from '../errors.js'
 import type { HeaderReader } from '../transport/transport.js'
+import type { CommittedCookie } from '../cookie/serialize.js'
 
 /** What a session may hold: an object type whose values are JSON. */
 export type SessionData<T> = { [K in keyof T]?: Json }
@@ -167,6 +168,8 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   keepCookie = false
   /** The request's headers, for the `sessionLabel` hook at `login()`. */
   requestHeaders: HeaderReader | undefined
+  /** Legacy cookies this session was migrated from (`migrate`): the commit expires them. */
+  legacyCookies: readonly CommittedCookie[] = []
   readonly #options: ResolvedOptions
 
   constructor(options: ResolvedOptions, now: number, cookieNames: readonly string[], record?: SessionRecord, keyId?: number) {

@@ -237,7 +237,7 @@ describe('rotation', () => {
     expect(loaded.get('a')).toBe(1)
     const commit = await after.commit(loaded)
     expect(commit.setCookie).toHaveLength(1)
-    expect(events).toEqual(['rotated'])
+    expect(events).toEqual(['old-secret', 'rotated'])
     // The re-sealed cookie opens without the old secret.
     const only = createSessions({ secrets: [SECRET_A], now: clock.now })
     expect((await only.load(cookieHeader(commit))).get('a')).toBe(1)

@@ -43,7 +43,7 @@ describe('events for monitoring', () => {
     clock.advance(1)
     await failing.load(cookieHeader(await createSessions({ secrets: SECRET_A, now: clock.now }).commit(t))) // revocation-error
 
-    expect(events.map((e) => e.type)).toEqual(['created', 'rotated', 'refreshed', 'too-large', 'invalid', 'expired', 'destroyed', 'revoked', 'revocation-error'])
+    expect(events.map((e) => e.type)).toEqual(['created', 'old-secret', 'rotated', 'refreshed', 'too-large', 'invalid', 'expired', 'destroyed', 'revoked', 'revocation-error'])
     const text = JSON.stringify(events)
     for (const secret of seen) expect(text).not.toContain(secret)
     for (const event of events) {
