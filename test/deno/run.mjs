@@ -62,6 +62,9 @@ const OWED = [
   "src/jwe/format.ts: public type 'jweFormat' references private type 'FormatFactory'",
   // SessionClaims.ss is Omit<Envelope, …>; Envelope (src/session/envelope.ts) is not exported.
   "src/jwe/claims.ts: public type 'SessionClaims[\"ss\"]' references private type 'Envelope'",
+  // LegacyReader's brand is a private unique symbol on purpose: no object made outside the
+  // package can pass for a shipped legacy reader (src/session/legacy.ts).
+  "src/session/legacy.ts: public type 'LegacyReader[\"shipped\"]' references private type 'shipped'",
   // Members without JSDoc (keyed by their code up to the first '(' or ':', so line moves keep the key).
 ]
 
