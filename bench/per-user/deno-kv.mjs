@@ -1,8 +1,8 @@
 // Per-user cost of the Deno KV store (BENCHMARKS.md, per-store table): for ONE subject,
 // after 10, 1,000 and 10,000 sign-ins, held (record + confirm, no limit: the store's bound
 // caps what is kept) and cycled (record + confirm, then sessions.revoke(subject, [id])),
-// the median latency of sessions.check() of a listed session and of isRevoked() (µs, over
-// 200 calls each), and the bytes Deno KV holds for the subject (the sum of key + value
+// the median latency of sessions.check() of a listed session and of isRevoked() (µs,
+// 301 calls each, after a warm-up), and the bytes Deno KV holds for the subject (the sum of key + value
 // bytes of its rows in the SQLite file). One JSON line per measurement. Not part of npm test.
 //
 //   node bench/per-user/deno-kv.mjs
@@ -10,7 +10,6 @@
 // On Node it runs itself on Deno (node_modules/.bin/deno, --unstable-kv) against a KV file
 // in a temp dir that it removes afterwards, bounded by a timeout; on Deno it measures.
 const SIGN_INS = [10, 1_000, 10_000]
-const SAMPLES = 200
 
 if (globalThis.Deno === undefined) {
   const { join } = await import('node:path')
@@ -40,17 +39,8 @@ async function measureOnDeno(path) {
   let ids = 0
   const newId = () => `b${String(++ids).padStart(21, '0')}`
 
-  /** Median of `SAMPLES` timed calls, in µs. */
-  const median = async (call) => {
-    const times = []
-    for (let i = 0; i < SAMPLES; i++) {
-      const started = performance.now()
-      await call()
-      times.push((performance.now() - started) * 1000)
-    }
-    times.sort((a, b) => a - b)
-    return Math.round(times[Math.floor(SAMPLES / 2)])
-  }
+  const { median } = await import('./shared.mjs')
+
 
   /** Key + value bytes of the subject's rows (everything under [...prefix, true, subject]). */
   const bytesOf = async (subject) => {

@@ -27,7 +27,7 @@ Options
   --cookie NAME              open: the cookie name the token was sealed for (default: the
                              pasted cookie's name (session=…), else __Host-session).
   --purpose NAME             open: a value from seal() with this purpose, instead of a session.
-  --max-age SECONDS          open: the longest lifetime to accept (default 34560000, 400 days).
+  --max-age-limit SECONDS    open: the app's maxAgeLimit, the longest lifetime to accept (default 34560000, 400 days).
   --epoch-seconds SECONDS    inspect, open: v1 key epoch length (default 3600).
   --clock-skew SECONDS       open: tolerated clock skew (default 30).
   --at TIME                  inspect, open: act as of TIME (Unix seconds or ISO 8601).
@@ -45,7 +45,7 @@ const OPTIONS = {
   'secret-env': { type: 'string' },
   cookie: { type: 'string' },
   purpose: { type: 'string' },
-  'max-age': { type: 'string' },
+  'max-age-limit': { type: 'string' },
   'epoch-seconds': { type: 'string' },
   'clock-skew': { type: 'string' },
   at: { type: 'string' },
@@ -70,6 +70,10 @@ export async function main(argv: readonly string[], host: CliHost): Promise<numb
 async function run(argv: readonly string[], host: CliHost): Promise<number> {
   if (argv.some((arg) => arg === '--secret' || arg.startsWith('--secret='))) {
     throw new UsageError('secrets are never taken on the command line (shell history, ps); put them in an environment variable and pass --secret-env NAME')
+  }
+  // One name per concept: the option is the app's maxAgeLimit (0.1's --max-age).
+  if (argv.some((arg) => arg === '--max-age' || arg.startsWith('--max-age='))) {
+    throw new UsageError('--max-age is now --max-age-limit: the app\'s maxAgeLimit option, the longest lifetime to accept')
   }
   const { values, positionals } = host.parseArgs({ args: [...argv], options: { ...OPTIONS }, strict: true, allowPositionals: true })
   const [command, ...rest] = positionals
@@ -111,7 +115,7 @@ async function run(argv: readonly string[], host: CliHost): Promise<number> {
       const options = {
         secrets: loaded,
         purpose,
-        maxAgeLimit: secondsOption(values, 'max-age', FOUR_HUNDRED_DAYS, 1),
+        maxAgeLimit: secondsOption(values, 'max-age-limit', FOUR_HUNDRED_DAYS, 1),
         epochSeconds: secondsOption(values, 'epoch-seconds', 3600, 1),
         clockSkew: secondsOption(values, 'clock-skew', 30, 0),
         now: clock(values['at'], host),

@@ -10,7 +10,7 @@ export interface OpenOptions {
   /** The HKDF purpose: the cookie name, or `value:` + the purpose given to `seal()`. */
   readonly purpose: string
   readonly epochSeconds: number
-  /** The longest a token may live (`--max-age`), in seconds: bounds the accepted epochs. */
+  /** The longest a token may live (`--max-age-limit`, the app's `maxAgeLimit`), in seconds: bounds the accepted epochs. */
   readonly maxAgeLimit: number
   readonly clockSkew: number
   readonly now: number
@@ -84,7 +84,7 @@ function hint(reason: InvalidReason, options: OpenOptions): string {
     case 'expired':
       return 'the token has expired; add --at with an earlier time to open it as of then'
     case 'stale-epoch':
-      return 'the token was sealed outside the accepted window: check --max-age, --epoch-seconds and --at'
+      return 'the token was sealed outside the accepted window: check --max-age-limit, --epoch-seconds and --at'
     case 'payload':
       return 'decrypted, but the plaintext is not a session (or JSON)'
     case 'version':

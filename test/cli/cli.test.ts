@@ -51,11 +51,16 @@ describe('usage', () => {
   })
 
   it('exits 2 for an unknown command, an unknown option or a bad number', async () => {
-    for (const args of [['frobnicate'], ['inspect', 'x', '--bogus'], ['open', 'x', '--secret-env', 'SESSION_SECRETS', '--max-age', '1h'], ['inspect', 'a', 'b']]) {
+    for (const args of [['frobnicate'], ['inspect', 'x', '--bogus'], ['open', 'x', '--secret-env', 'SESSION_SECRETS', '--max-age-limit', '1h'], ['open', 'x', '--secret-env', 'SESSION_SECRETS', '--max-age', '60'], ['inspect', 'a', 'b']]) {
       const ran = await cli(args, { env: ENV })
       expect(ran.code, args.join(' ')).toBe(2)
       expect(ran.stderr).toMatch(/^sealed-session: /)
     }
+  })
+
+  it('names the new flag for 0.1\'s --max-age (one name per concept: maxAgeLimit)', async () => {
+    const ran = await cli(['open', 'x', '--secret-env', 'SESSION_SECRETS', '--max-age', '60'], { env: ENV })
+    expect([ran.code, ran.stderr]).toEqual([2, expect.stringContaining('--max-age is now --max-age-limit')])
   })
 
   it('refuses a secret on the command line without echoing it', async () => {

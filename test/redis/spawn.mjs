@@ -2,7 +2,10 @@
 // server (server.mjs), and the tests' own (a restart, a one-node cluster).
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
+import { freePort } from '../support/processes.mjs'
+
+export { freePort }
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -44,16 +47,6 @@ export function removeDir(dir) {
   return rm(dir, { recursive: true, force: true })
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** PING until PONG: at most 100 tries, 50 ms apart (a process start, not a test clock). */
 async function ready(port, exited) {
