@@ -1,4 +1,5 @@
 import { ConfigurationError, type InvalidReason } from './errors.js'
+import { checkOptions } from './strict.js'
 import { makeCodec, openString, sealString, type Codec } from './keys/codec.js'
 import { normalizeSecrets, type Secrets } from './keys/secrets.js'
 import { checkLifetime, duration, MAX_TOKEN_CHARS, nowSeconds, resolveTiming } from './limits.js'
@@ -42,12 +43,25 @@ interface Checked {
   readonly ttl: number
 }
 
+/** Every key of `SealOptions`, checked against the interface at compile time. */
+const SEAL_KEYS = Object.keys({
+  secrets: true,
+  purpose: true,
+  ttl: true,
+  now: true,
+  epochSeconds: true,
+  clockSkew: true,
+  cipher: true,
+  tokenCache: true,
+} satisfies Record<keyof SealOptions, true>)
+
 /** Checked options per options object: sealing many values with one object checks it once. */
 const checked = new WeakMap<SealOptions, Checked>()
 
 function check(options: SealOptions): Checked {
   const cached = checked.get(options)
   if (cached !== undefined) return cached
+  checkOptions('seal()/unseal()', options, SEAL_KEYS)
   if (typeof options.purpose !== 'string' || options.purpose.length === 0) {
     throw new ConfigurationError('seal()/unseal() need a non-empty purpose, such as "sign-in-link"')
   }

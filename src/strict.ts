@@ -69,3 +69,11 @@ export function optionsObject(value: unknown, what: string): object {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigurationError(`${what} must be an options object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`)
   return value
 }
+
+/**
+ * The options object of a factory such as `memoryRevocations()`: an object, with only the
+ * keys given. `ConfigurationError` naming the key and the fix otherwise.
+ */
+export function checkOptions(factory: string, options: unknown, known: readonly string[]): void {
+  refuseUnknownKeys(optionsObject(options, `${factory}'s options`), { path: '', noun: `an option of ${factory}`, known })
+}

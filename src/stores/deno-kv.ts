@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js'
+import { checkOptions } from '../strict.js'
 import { sha256 } from '../keys/digest.js'
 import {
   LateWriteError,
@@ -173,6 +174,7 @@ interface Snapshot {
  * ```
  */
 export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOptions = {}): RevocationStore {
+  checkOptions('denoKvRevocations()', options, ['prefix', 'attempts', 'now'])
   const prefix = checkPrefix(options.prefix ?? ['sealed-session', 'revoked'])
   const attempts = options.attempts ?? 32
   const clock = options.now ?? Date.now

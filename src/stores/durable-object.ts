@@ -1,4 +1,5 @@
 import { nowSeconds } from '../limits.js'
+import { checkOptions } from '../strict.js'
 import { ConfigurationError } from '../errors.js'
 import { LateWriteError, type ListedSession, type RevocationStore, type SessionDirectory } from '../session/revocation.js'
 
@@ -112,6 +113,7 @@ export const LATE_WRITE = 'SessionRevocations: the write arrived after its deadl
  * ```
  */
 export function durableObjectRevocations<Id>(namespace: SessionRevocationsNamespace<Id>, options: DurableObjectRevocationsOptions = {}): RevocationStore {
+  checkOptions('durableObjectRevocations()', options, ['prefix', 'now'])
   const prefix = options.prefix ?? ''
   if (typeof prefix !== 'string') throw new ConfigurationError('durableObjectRevocations(): prefix must be a string, such as "app:"')
   const now = (): number => nowSeconds(options.now ?? Date.now)

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js'
+import { checkOptions } from '../strict.js'
 import { sha256, toHex } from '../keys/digest.js'
 import { nowSeconds } from '../limits.js'
 import type { RevocationStore } from '../session/revocation.js'
@@ -51,6 +52,7 @@ const KV_MAX_KEY_BYTES = 512
  * ```
  */
 export function kvRevocations(kv: KVLike, options: KVRevocationsOptions = {}): RevocationStore {
+  checkOptions('kvRevocations()', options, ['prefix', 'cacheTtl', 'now'])
   const prefix = checkPrefix('kvRevocations()', options.prefix ?? 'revoked:')
   const now = (): number => nowSeconds(options.now ?? Date.now)
   const getOptions = options.cacheTtl === undefined ? undefined : { cacheTtl: options.cacheTtl }

@@ -1,4 +1,5 @@
 import { nowSeconds } from '../limits.js'
+import { checkOptions } from '../strict.js'
 import { LateWriteError, MAX_SESSIONS_PER_SUBJECT, PENDING_SECONDS, type ListedSession, type RevocationStore, type SessionDirectory } from '../session/revocation.js'
 
 /** Options of `memoryRevocations()`. */
@@ -48,6 +49,7 @@ const SWEEP_EVERY = 60
  * ```
  */
 export function memoryRevocations(options: MemoryRevocationsOptions = {}): RevocationStore & { readonly size: number } {
+  checkOptions('memoryRevocations()', options, ['now'])
   const now = (): number => nowSeconds(options.now ?? Date.now)
   const subjects = new Map<string, Subject>()
   let lastSweep = now()

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js'
+import { checkOptions } from '../strict.js'
 import { sha256, toHex } from '../keys/digest.js'
 import { LateWriteError, MAX_SESSIONS_PER_SUBJECT, PENDING_SECONDS, type ListedSession, type RevocationStore, type SessionDirectory } from '../session/revocation.js'
 
@@ -332,6 +333,7 @@ const encoder = new TextEncoder()
  * ```
  */
 export function redisRevocations(client: RedisLike, options: RedisRevocationsOptions = {}): RevocationStore {
+  checkOptions('redisRevocations()', options, ['prefix', 'now'])
   const prefix = options.prefix ?? 'revoked:'
   // The prefix ends where the first "{" is: a brace in it would blur the split between
   // prefix and subject (and move the hash tag), so 'app:' and 'app:admin:' could collide.

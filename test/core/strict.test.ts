@@ -107,3 +107,23 @@ describe('cookie spelling and the browser-session cookie', () => {
     expect(setCookieLines(await sessions.commit(out))[0]).toContain('Max-Age=0')
   })
 })
+
+describe('the stores and seal() refuse options they do not know too', () => {
+  it('names the option of memoryRevocations(), kvRevocations() and seal() that does not exist', async () => {
+    const { memoryRevocations } = await import('sealed-session/memory')
+    const { kvRevocations } = await import('sealed-session/kv')
+    const { seal } = await import('sealed-session')
+    const kv = { get: async () => null, put: async () => {} }
+    expect(() => memoryRevocations(untypedStore({ nwo: Date.now }))).toThrow('`nwo` is not an option of memoryRevocations(); did you mean `now`?')
+    expect(() => kvRevocations(kv, untypedStore({ cacheTTL: 60 }))).toThrow(/did you mean `cacheTtl`\?/)
+    await expect(seal('x', untypedSeal({ secrets: SECRET_A, purpose: 'p', ttl: 60, tl: 5 }))).rejects.toThrow(/`tl` is not an option of seal\(\)\/unseal\(\)/)
+  })
+})
+
+function untypedStore(options: Record<string, unknown>): { now?: () => number } {
+  return options as { now?: () => number }
+}
+
+function untypedSeal(options: Record<string, unknown>): { secrets: string; purpose: string; ttl: number } {
+  return options as { secrets: string; purpose: string; ttl: number }
+}
