@@ -77,6 +77,17 @@ export function chunkName(cookie: ResolvedCookie, index: number): string {
 }
 
 /**
+ * What a token costs as cookies (every name and `=` included, as browsers count it) and
+ * what `maxChunks` cookies may hold: the figures `layOut()` checks.
+ */
+export function cookieSize(cookie: ResolvedCookie, token: string): { readonly size: number; readonly limit: number } {
+  const limit = cookie.maxChunks * MAX_COOKIE_BYTES
+  if (cookie.name.length + token.length <= MAX_COOKIE_BYTES) return { size: cookie.name.length + token.length, limit }
+  const name = chunkName(cookie, 0).length
+  return { size: token.length + Math.ceil(token.length / (MAX_COOKIE_BYTES - name)) * name, limit }
+}
+
+/**
  * Lays a token out over cookies: the plain name when it fits, else `name.0`…`name.k`
  * when chunking is allowed. Throws `SessionTooLargeError` before producing anything a
  * browser would drop.

@@ -17,6 +17,7 @@ import { checkRevocation, confirmSignIn, revokeEverywhere } from '../session/con
 import { listSessions, revokeOtherSessions, revokeSession, type SessionInfo } from './devices.js'
 import { SessionTooLargeError } from '../errors.js'
 import { migrateLegacy, sentLegacyCookies } from './migrate.js'
+import { warnSize } from './size.js'
 
 export type { CookieSource, SessionInfo }
 
@@ -230,6 +231,10 @@ async function commit<T extends SessionData<T>>({ options, transport, format }: 
       await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type: 'too-large', sessionIdHash, size: error.size, limit: error.limit }))
     }
     throw error
+  }
+  if (token !== undefined) {
+    const { size, limit } = transport.measure(token)
+    await warnSize(options, session.id, session.data, size, limit)
   }
   // Migrated from a legacy cookie: expire it on the same response, whatever else happened.
   if (session.legacyCookies.length > 0) {

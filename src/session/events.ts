@@ -20,6 +20,18 @@ export type SessionEvent =
   | { readonly type: 'binding-changed'; readonly sessionIdHash: string }
   | { readonly type: 'destroyed'; readonly sessionIdHash: string }
   | { readonly type: 'too-large'; readonly sessionIdHash: string; readonly size: number; readonly limit: number }
+  /**
+   * `sizeWarning`: the sealed session passed that share of its limit (it still fitted and
+   * was sent). `largestKeys`: the three largest top-level keys of the data, by the bytes
+   * of their JSON (`"key":value`); names only (at most 64 characters), never values.
+   */
+  | {
+      readonly type: 'size-warning'
+      readonly sessionIdHash: string
+      readonly size: number
+      readonly limit: number
+      readonly largestKeys: readonly { readonly key: string; readonly bytes: number }[]
+    }
   /** `migrate`: a legacy cookie verified and became this (new) session; its cookie is expired on the same response. */
   | { readonly type: 'legacy-migrated'; readonly reader: LegacyReaderName; readonly sessionIdHash: string }
   /** `migrate`: a legacy cookie was ignored, like any bad cookie (the value is never reported). */

@@ -18,6 +18,9 @@ import type { SessionEvent } from './events.js'
 import { resolveMigrate, type LegacyReader, type LegacyReaderSpec } from './legacy.js'
 import { MAX_SESSIONS_PER_SUBJECT, type RevocationStore, type SessionDirectory } from './revocation.js'
 
+/** Warn at 80% of the limit: room for a few more values before `too-large`. */
+const DEFAULT_SIZE_WARNING = 0.8
+
 const DIRECTORY_METHODS: readonly (keyof SessionDirectory)[] = ['record', 'confirm', 'check', 'rename', 'revoke', 'list']
 
 /** Options of `createSessions()`. Durations are in seconds. */
@@ -139,6 +142,13 @@ export interface SessionOptions {
    * ```
    */
   readonly migrate?: readonly LegacyReader[]
+  /**
+   * Emit `size-warning` when a committed session's sealed cookies pass this share of their
+   * limit (4096 bytes times `cookie.maxChunks`; 8192 for the bearer token), naming its
+   * largest keys: a warning before `too-large`. A number above 0 and at most 1, or `false`
+   * for no warning (docs/SIZE.md). @default 0.8
+   */
+  readonly sizeWarning?: number | false
 }
 
 export type { HeaderReader }
@@ -170,6 +180,7 @@ export interface ResolvedOptions {
   readonly maxSessionsPolicy: 'evict-oldest' | 'refuse'
   readonly sessionLabel: SessionOptions['sessionLabel']
   readonly migrate: readonly LegacyReaderSpec[]
+  readonly sizeWarning: number | false
 }
 
 /** Every key of `SessionOptions`, checked against the interface at compile time. */
@@ -199,6 +210,7 @@ const SESSION_KEYS = Object.keys({
   maxSessionsPolicy: true,
   sessionLabel: true,
   migrate: true,
+  sizeWarning: true,
 } satisfies Record<keyof SessionOptions, true>)
 
 const COOKIE_ATTRIBUTE = 'cookie attributes go under `cookie: { … }`'
@@ -312,7 +324,18 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     maxSessionsPolicy,
     sessionLabel,
     migrate: resolveMigrate(options.migrate, cookie.name, transport),
+    sizeWarning: sizeWarningOf(options.sizeWarning),
   }
+}
+
+/** A share of the limit in (0, 1], or `false`. */
+function sizeWarningOf(share: number | false | undefined): number | false {
+  if (share === undefined) return DEFAULT_SIZE_WARNING
+  if (share === false) return false
+  if (typeof share !== 'number' || !(share > 0 && share <= 1)) {
+    throw new ConfigurationError(`sizeWarning must be a share of the cookie limit above 0 and at most 1 (e.g. 0.8), or false; got ${String(share)}`)
+  }
+  return share
 }
 
 /** `maxSessions` (a whole number ≥ 1, with a store that records sessions) and `sessionLabel`. */

@@ -25,6 +25,7 @@ export function bearerTransport(header: string, cookieName: string): Transport {
       }
       return bearerCommit(header, token)
     },
+    measure: (token) => ({ size: token.length, limit: MAX_BEARER_BYTES }),
   }
 }
 

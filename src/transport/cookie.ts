@@ -1,6 +1,6 @@
 import type { ResolvedCookie } from '../cookie/options.js'
 import { readCookies } from '../cookie/parse.js'
-import { cookieOf, expiredCookie, layOut, type CommittedCookie } from '../cookie/serialize.js'
+import { cookieOf, cookieSize, expiredCookie, layOut, type CommittedCookie } from '../cookie/serialize.js'
 import { cookieCommit } from './commit.js'
 import type { Transport } from './transport.js'
 
@@ -22,5 +22,6 @@ export function cookieTransport(cookie: ResolvedCookie): Transport {
       }
       return cookieCommit(cookies)
     },
+    measure: (token) => cookieSize(cookie, token),
   }
 }

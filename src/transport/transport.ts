@@ -43,4 +43,6 @@ export interface Transport {
   read(headers: HeaderReader): Incoming
   /** Throws `SessionTooLargeError` when the token cannot travel, before producing anything. */
   write(outgoing: Outgoing): SessionCommit
+  /** The bytes a token takes on this transport (names included) and the most it may take. */
+  measure(token: string): { readonly size: number; readonly limit: number }
 }
