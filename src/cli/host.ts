@@ -14,7 +14,12 @@ export interface CliHost {
   readonly stderr: (text: string) => void
   /** Standard input, read to its end but never past `maxBytes` (see `StdinRead`). */
   readonly readStdin: (maxBytes: number) => Promise<StdinRead>
+  /** A file's text, never past `maxBytes`; `missing` with the system's message when it cannot be read. */
+  readonly readFile: (path: string, maxBytes: number) => Promise<FileRead>
 }
+
+/** What a file held, as {@link StdinRead}, or why it could not be read. */
+export type FileRead = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'too-large' } | { readonly kind: 'missing'; readonly message: string }
 
 /**
  * What standard input held: nothing to read (it is a terminal), its text, or more than

@@ -3,6 +3,7 @@ import { clock, readPasted, readToken, seconds, secretsFromEnv } from './args.js
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliHost } from './host.js'
 import { inspect } from './inspect.js'
 import { open } from './open.js'
+import { size } from './size.js'
 import { json } from './output.js'
 
 export { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, type CliHost, type ParseArgs, type StdinRead } from './host.js'
@@ -16,6 +17,9 @@ Commands
   open [- | TOKEN] --secret-env NAME
                              Decrypt a token for debugging; the secrets come from the
                              environment variable NAME, never from the command line.
+  size [- | FILE.json]       The sealed size of this session data (a JSON object) as a
+                             cookie, the limit, and how many more bytes of data fit.
+                             No secret needed: the size does not depend on it.
 
 Pipe the token in (- or nothing reads standard input: one line, at most 64 KiB):
   pbpaste | sealed-session inspect -
@@ -25,7 +29,9 @@ It may be a bare token or a pasted cookie (name=value).
 Options
   --json                     Machine-readable output.
   --cookie NAME              open: the cookie name the token was sealed for (default: the
-                             pasted cookie's name (session=…), else __Host-session).
+                             pasted cookie's name (session=…), else __Host-session);
+                             size: the app's cookie name (default __Host-session).
+  --max-chunks N             size: the app's cookie.maxChunks, 1 to 4 (default 1).
   --purpose NAME             open: a value from seal() with this purpose, instead of a session.
   --max-age-limit SECONDS    open: the app's maxAgeLimit, the longest lifetime to accept (default 34560000, 400 days).
   --epoch-seconds SECONDS    inspect, open: v1 key epoch length (default 3600).
@@ -33,7 +39,8 @@ Options
   --at TIME                  inspect, open: act as of TIME (Unix seconds or ISO 8601).
   -h, --help                 Show this help.
 
-Exit codes: 0 done, 1 token refused or not a token, 2 usage or environment error.
+Exit codes: 0 done, 1 token refused or not a token (size: the data does not fit),
+2 usage or environment error.
 Secrets in NAME, read as the app reads its secrets string: one secret, or several
 separated by spaces or commas (newest first); or a JSON list such as
 [{"id":2,"secret":"..."},{"id":1,"secret":"..."}].
@@ -45,6 +52,7 @@ const OPTIONS = {
   'secret-env': { type: 'string' },
   cookie: { type: 'string' },
   purpose: { type: 'string' },
+  'max-chunks': { type: 'string' },
   'max-age-limit': { type: 'string' },
   'epoch-seconds': { type: 'string' },
   'clock-skew': { type: 'string' },
@@ -123,9 +131,27 @@ async function run(argv: readonly string[], host: CliHost): Promise<number> {
       }
       return open(pasted.token, options, host)
     }
+    case 'size': {
+      const maxChunks = values['max-chunks'] === undefined ? 1 : Number(values['max-chunks'])
+      if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 4) throw new UsageError(`--max-chunks takes 1 to 4 (the app's cookie.maxChunks); got ${String(values['max-chunks'])}`)
+      const text = await readData(rest[0], host)
+      return size(text, { cookie: String(values['cookie'] ?? '__Host-session'), maxChunks, json: asJson }, host)
+    }
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are secret, inspect and open`)
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are secret, inspect, open and size`)
   }
+}
+
+/** Session data is a few KiB at most (4 cookies of 4096 bytes); 64 KiB leaves room for any file. */
+const MAX_DATA_BYTES = 64 * 1024
+
+/** The session data JSON: a file, or standard input for `-` or nothing. */
+async function readData(positional: string | undefined, host: CliHost): Promise<string> {
+  const read = positional === undefined || positional === '-' ? await host.readStdin(MAX_DATA_BYTES) : await host.readFile(positional, MAX_DATA_BYTES)
+  if (read.kind === 'terminal') throw new UsageError('give a JSON file, or pipe the data in: sealed-session size session.json')
+  if (read.kind === 'too-large') throw new UsageError('the session data is larger than 64 KiB; four cookies hold 16 KiB at most')
+  if (read.kind === 'missing') throw new UsageError(read.message)
+  return read.text
 }
 
 function secondsOption(values: Record<string, string | boolean | undefined>, name: string, fallback: number, min: number): number {

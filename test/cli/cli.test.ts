@@ -258,3 +258,45 @@ describe('sealed-session open', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ refused: { reason: 'unknown-key' } })
   })
 })
+
+describe('sealed-session size', () => {
+  /** The data that exactly fills the anonymous budget docs/SIZE.md states for one __Host-session cookie: 2,943 bytes of JSON. */
+  const full = (extra = 0) => JSON.stringify({ v: 'a'.repeat(2943 - 8 + extra) })
+
+  it('prints the sealed size of a JSON file, the limit and the room left, needing no secret', async () => {
+    const ran = await cli(['size', '-', '--json'], { input: JSON.stringify({ cart: ['apple', 'pear'], theme: 'dark' }) })
+    expect(ran.code).toBe(0)
+    const out = JSON.parse(ran.stdout)
+    expect(out).toMatchObject({ cookie: '__Host-session', maxChunks: 1, dataBytes: 40, limit: 4096, fits: true, cookies: 1 })
+    // The page's budget: the data and the room add up to 2,943 bytes of data JSON.
+    expect(out.dataBytes + out.room).toBe(2943)
+    expect(out.size).toBeGreaterThan(200)
+  })
+
+  it('agrees with commit(): data at the budget fits with no room, one byte more does not (exit 1)', async () => {
+    const atBudget = await cli(['size', '--json'], { input: full() })
+    expect([atBudget.code, JSON.parse(atBudget.stdout)]).toEqual([0, expect.objectContaining({ fits: true, room: 0, size: expect.any(Number) })])
+    const over = await cli(['size'], { input: full(1) })
+    expect(over.code).toBe(1)
+    expect(over.stdout).toMatch(/^over +1 bytes too large: commit\(\) would throw SessionTooLargeError$/m)
+  })
+
+  it('reads a file, and follows --cookie and --max-chunks', async () => {
+    const file = decodeURIComponent(new URL('./session-data.json', import.meta.url).pathname)
+    const fromFile = await cli(['size', file, '--cookie', 'session', '--max-chunks', '2'])
+    expect(fromFile.code).toBe(0)
+    expect(fromFile.stdout).toContain('cookie  session (maxChunks 2)\n')
+    expect(fromFile.stdout).toContain('data    40 bytes of JSON\n')
+    expect(fromFile.stdout).toContain('limit   8192 bytes')
+    const chunked = await cli(['size', '-', '--cookie', 'session', '--max-chunks', '2'], { input: full(10) })
+    expect(chunked.stdout).toMatch(/^sealed +\d+ bytes in 2 cookies/m)
+  })
+
+  it('exits 2 for data that is not a JSON object, a missing file or a bad --max-chunks', async () => {
+    for (const [args, input] of [[['size'], '[1]'], [['size'], 'not json'], [['size', '/nonexistent/session.json'], ''], [['size', '--max-chunks', '5'], '{}']] as const) {
+      const ran = await cli(args, { input })
+      expect(ran.code, args.join(' ')).toBe(2)
+      expect(ran.stderr).toMatch(/^sealed-session: /)
+    }
+  })
+})
