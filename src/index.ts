@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export { createSessions, type CookieSource, type Sessions, type SessionInfo } from './engine/engine.js'
+export { sealedSize, type SealedSize } from './engine/measure.js'
 export type { Session, SessionData, LoginOptions } from './session/session.js'
 export type { SessionOptions, HeaderReader } from './session/options.js'
 export type { SessionEvent, SessionEventType } from './session/events.js'

@@ -1,0 +1,48 @@
+import { SessionTooLargeError } from '../errors.js'
+import { generateSecret, type Secrets } from '../keys/secrets.js'
+import { MAX_BEARER_BYTES, MAX_COOKIE_BYTES } from '../limits.js'
+import type { Json } from '../session/envelope.js'
+import type { SessionOptions } from '../session/options.js'
+import { createSessions } from './engine.js'
+
+/** What `sealedSize()` measured. */
+export interface SealedSize {
+  /** Bytes on the wire: each cookie's name plus value (as browsers count them), or the bearer token. */
+  readonly size: number
+  /** The most allowed: 4096 × `cookie.maxChunks`, or 8192 for a bearer token. */
+  readonly limit: number
+  /** Whether `commit()` would send it rather than throw `SessionTooLargeError`. */
+  readonly fits: boolean
+}
+
+/**
+ * The sealed size of `data` as a new, anonymous session under these options (`secrets`
+ * may be left out: the size does not depend on them), for an app's tests to keep its
+ * session under a budget. Throws `ConfigurationError` for options `createSessions()` refuses.
+ *
+ * @example
+ * ```ts
+ * const { size, fits } = await sealedSize({ cart: Array.from({ length: 50 }, (_, i) => `sku-${i}`) })
+ * expect(fits).toBe(true)
+ * expect(size).toBeLessThan(3000)
+ * ```
+ */
+export async function sealedSize(data: Readonly<Record<string, Json>>, options: Omit<SessionOptions, 'secrets'> & { readonly secrets?: Secrets } = {}): Promise<SealedSize> {
+  const sessions = createSessions({ ...options, secrets: options.secrets ?? generateSecret() })
+  const limit = options.transport === 'bearer' ? MAX_BEARER_BYTES : (options.cookie?.maxChunks ?? 1) * MAX_COOKIE_BYTES
+  const session = await sessions.load(null)
+  for (const [key, value] of Object.entries(data)) session.set(key, value)
+  // An untouched new session sends nothing: mark empty data as changed so it is sealed too.
+  if (Object.keys(data).length === 0) {
+    session.set('_', null)
+    session.delete('_')
+  }
+  try {
+    const commit = await sessions.commit(session)
+    const size = commit.token?.length ?? commit.cookies.reduce((sum, cookie) => sum + cookie.name.length + cookie.value.length, 0)
+    return { size, limit, fits: true }
+  } catch (error) {
+    if (error instanceof SessionTooLargeError) return { size: error.size, limit: error.limit, fits: false }
+    throw error
+  }
+}
