@@ -1,7 +1,7 @@
 import { generateSecret } from '../keys/secrets.js'
-import { createSessions } from '../engine/engine.js'
-import { ConfigurationError, SessionTooLargeError } from '../errors.js'
-import type { Sessions } from '../engine/engine.js'
+import { createSessions, type Sessions } from '../engine/engine.js'
+import { ConfigurationError } from '../errors.js'
+import { measureCommit } from '../engine/measure.js'
 import { MAX_COOKIE_BYTES } from '../limits.js'
 import type { Json } from '../session/envelope.js'
 import { EXIT_OK, EXIT_REFUSED, UsageError, type CliHost } from './host.js'
@@ -31,7 +31,7 @@ export async function size(text: string, options: SizeOptions, host: CliHost): P
     if (error instanceof ConfigurationError) throw new UsageError(error.message)
     throw error
   }
-  const { size: measured, cookies: chunks } = await measure(sessions, data)
+  const { size: measured, cookies: chunks } = await measureCommit(sessions, data)
   const dataBytes = new TextEncoder().encode(JSON.stringify(data)).length
   const fits = measured <= limit
   // The sealed length depends only on the length of the data's JSON (not on the secret,
@@ -40,7 +40,7 @@ export async function size(text: string, options: SizeOptions, host: CliHost): P
   let high = MAX_ROOM
   while (low < high) {
     const middle = Math.ceil((low + high) / 2)
-    if ((await measure(sessions, { _: 'a'.repeat(middle) })).size <= limit) low = middle
+    if ((await measureCommit(sessions, { _: 'a'.repeat(middle) })).size <= limit) low = middle
     else high = middle - 1
   }
   const room = fits ? Math.max(0, JSON.stringify({ _: 'a'.repeat(low) }).length - dataBytes) : 0
@@ -69,22 +69,4 @@ function parseData(text: string): Record<string, Json> {
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError('the session data must be a JSON object (its keys are the session keys)')
   return data as Record<string, Json>
-}
-
-/** The cookie bytes (names and values) this data seals to, and in how many cookies; over the limit, what it would take. */
-async function measure(sessions: Sessions, data: Record<string, Json>): Promise<{ size: number; cookies: number }> {
-  const session = await sessions.load(null)
-  for (const [key, value] of Object.entries(data)) session.set(key, value)
-  // An untouched new session sends nothing: mark empty data as changed so it is sealed too.
-  if (Object.keys(data).length === 0) {
-    session.set('_', null)
-    session.delete('_')
-  }
-  try {
-    const { cookies } = await sessions.commit(session)
-    return { size: cookies.reduce((sum, cookie) => sum + cookie.name.length + cookie.value.length, 0), cookies: cookies.length }
-  } catch (error) {
-    if (error instanceof SessionTooLargeError) return { size: error.size, cookies: 0 }
-    throw error
-  }
 }
