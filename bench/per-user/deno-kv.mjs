@@ -31,6 +31,7 @@ async function measureOnDeno(path) {
   const { DatabaseSync } = await import('node:sqlite')
   const { denoKvRevocations } = await import('../../src/deno-kv.ts')
   const { baseOf } = await import('../../src/stores/deno-kv.ts')
+  const { encodeKey } = await import('../../test/deno-kv/key.mjs')
   const kv = await Deno.openKv(path)
   const database = new DatabaseSync(path, { readOnly: true })
   const prefix = ['bench']
@@ -81,18 +82,3 @@ async function measureOnDeno(path) {
   kv.close()
 }
 
-/** Deno KV's key encoding (FoundationDB's tuple layer) for byte, string and `true` parts. */
-function encodeKey(key) {
-  const out = []
-  for (const part of key) {
-    if (part === true) {
-      out.push(0x27)
-      continue
-    }
-    const bytes = typeof part === 'string' ? new TextEncoder().encode(part) : part
-    out.push(typeof part === 'string' ? 0x02 : 0x01)
-    for (const byte of bytes) out.push(...(byte === 0 ? [0, 0xff] : [byte]))
-    out.push(0)
-  }
-  return new Uint8Array(out)
-}

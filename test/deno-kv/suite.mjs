@@ -23,6 +23,7 @@ import {
 import { DenoKvContentionError, denoKvRevocations } from '../../src/deno-kv.ts'
 import { baseOf } from '../../src/stores/deno-kv.ts'
 import { cookieHeader } from '../support/jar.mjs'
+import { encodeKey } from './key.mjs'
 import { assert, createSuite, deepEqual, equal, finish } from '../support/runner.mjs'
 
 const SECRET = 'k3Jz0q2p9QmV8uYc1tXwE4rB7nL5sH6dF0gA2iK9oPz'
@@ -76,21 +77,6 @@ function backend(time, handle = kv, prefix = ['sealed-session-test', `t${++tests
   return b
 }
 
-/** Deno KV's key encoding (FoundationDB's tuple layer) for byte, string and `true` parts. */
-function encodeKey(key) {
-  const out = []
-  for (const part of key) {
-    if (part === true) {
-      out.push(0x27)
-      continue
-    }
-    const bytes = typeof part === 'string' ? new TextEncoder().encode(part) : part
-    out.push(typeof part === 'string' ? 0x02 : 0x01)
-    for (const byte of bytes) out.push(...(byte === 0 ? [0, 0xff] : [byte]))
-    out.push(0)
-  }
-  return new Uint8Array(out)
-}
 
 /** Deno KV's own expiry of a key, read from the database file (seconds), or undefined when it holds none. */
 function storedExpiry(key) {
