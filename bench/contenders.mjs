@@ -13,7 +13,7 @@
 import { EncryptJWT, jwtDecrypt } from 'jose'
 import * as Iron from 'iron-webcrypto'
 import { decode as authDecode, encode as authEncode } from '@auth/core/jwt'
-import { createSessions, generateSecret, seal, unseal } from '../dist/index.js'
+import { createSessions, generateSecret, seal, unseal, v1 } from '../dist/index.js'
 import { nextVisits } from './payloads.mjs'
 
 const encoder = new TextEncoder()
@@ -101,8 +101,8 @@ async function sealedSession(secret, cipher) {
   const options = { secrets: secret, purpose: 'bench', ttl: HOUR, ...(cipher ? { cipher } : {}) }
   // First-time opens: the cache of opened tokens off, as for a token never seen before.
   const firstOptions = { ...options, tokenCache: false }
-  const sessions = createSessions({ secrets: secret, ...(cipher ? { cipher } : {}) })
-  const firstSessions = createSessions({ secrets: secret, tokenCache: false, ...(cipher ? { cipher } : {}) })
+  const sessions = createSessions({ secrets: secret, format: v1(cipher ? { cipher } : {}) })
+  const firstSessions = createSessions({ secrets: secret, format: v1({ tokenCache: false, ...(cipher ? { cipher } : {}) }) })
   return {
     async prepare(payload) {
       const token = await seal(payload, options)

@@ -119,7 +119,7 @@ async function kvScenario({ step, login, modify, requests, revalidateAfter }) {
     revoke: async () => {},
     revokeSubject: async () => {},
   }
-  const sessions = createSessions({ secrets: generateSecret(), now: () => clock, revocations: store, revalidateAfter })
+  const sessions = createSessions({ secrets: generateSecret(), clock: { now: () => clock }, revocation: { store, revalidateAfter } })
   const first = await sessions.load('')
   if (login) await first.login('user-1')
   first.set('visits', 1000)

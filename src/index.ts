@@ -9,7 +9,19 @@
 export { createSessions, type CookieSource, type Sessions, type SessionInfo } from './engine/engine.js'
 export { sealedSize, type SealedSize } from './engine/measure.js'
 export type { Session, SessionData, LoginOptions } from './session/session.js'
-export type { SessionOptions, HeaderReader } from './session/options.js'
+export type {
+  SessionOptions,
+  CommonSessionOptions,
+  CookieSessionOptions,
+  BearerSessionOptions,
+  BearerOptions,
+  LifetimeOptions,
+  ClockOptions,
+  RevocationOptions,
+  BindingOptions,
+  HeaderReader,
+} from './session/options.js'
+export { v1, type V1Options, type TokenFormat } from './session/format.js'
 export type { SessionEvent, SessionEventType } from './session/events.js'
 export type { LegacyReader, LegacyReaderName, LegacyRefusal, LegacySession } from './session/legacy.js'
 export type {

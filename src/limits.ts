@@ -56,15 +56,25 @@ export interface Timing {
 }
 
 export function resolveTiming(options: { readonly epochSeconds?: number; readonly clockSkew?: number }): Timing {
-  const epochSeconds = duration('epochSeconds', options.epochSeconds, DEFAULT_EPOCH_SECONDS, MIN_EPOCH_SECONDS)
+  return { epochSeconds: epochSecondsOf(options.epochSeconds), clockSkew: clockSkewOf(options.clockSkew, 'clockSkew') }
+}
+
+/** A key epoch length in seconds: 60 to 4294. */
+export function epochSecondsOf(value: number | undefined): number {
+  const epochSeconds = duration('epochSeconds', value, DEFAULT_EPOCH_SECONDS, MIN_EPOCH_SECONDS)
   if (epochSeconds > MAX_EPOCH_SECONDS) {
     throw new ConfigurationError(
       `epochSeconds is ${epochSeconds}; at most ${MAX_EPOCH_SECONDS} keeps one key under NIST SP 800-38D's 2^32 random-IV seals at 10^6 seals per second`,
     )
   }
-  const clockSkew = duration('clockSkew', options.clockSkew, DEFAULT_CLOCK_SKEW, 0)
-  if (clockSkew > MAX_CLOCK_SKEW) throw new ConfigurationError(`clockSkew is ${clockSkew} s; at most ${MAX_CLOCK_SKEW} s`)
-  return { epochSeconds, clockSkew }
+  return epochSeconds
+}
+
+/** A tolerated clock difference in seconds: 0 to 300. */
+export function clockSkewOf(value: number | undefined, name: string): number {
+  const clockSkew = duration(name, value, DEFAULT_CLOCK_SKEW, 0)
+  if (clockSkew > MAX_CLOCK_SKEW) throw new ConfigurationError(`${name} is ${clockSkew} s; at most ${MAX_CLOCK_SKEW} s`)
+  return clockSkew
 }
 
 /** A lifetime a cookie can carry: at most 400 days. */

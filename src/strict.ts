@@ -24,11 +24,11 @@ export function refuseUnknownKeys(value: object, keys: KnownKeys): void {
     const hint = keys.hints !== undefined && Object.hasOwn(keys.hints, key) ? keys.hints[key] : undefined
     if (hint !== undefined) throw new ConfigurationError(`${name} is not ${keys.noun}: ${hint}`)
     const nearest = nearestKey(key, keys.known)
-    throw new ConfigurationError(
-      nearest === undefined
-        ? `${name} is not ${keys.noun}; the options are ${keys.known.map((k) => `\`${k}\``).join(', ')}`
-        : `${name} is not ${keys.noun}; did you mean \`${keys.path}${nearest}\`?`,
-    )
+    if (nearest !== undefined) throw new ConfigurationError(`${name} is not ${keys.noun}; did you mean \`${keys.path}${nearest}\`?`)
+    // A typo of a key that moved (`maxAgee` for 0.1's `maxAge`): name the key and where it went.
+    const moved = keys.hints === undefined ? undefined : nearestKey(key, Object.keys(keys.hints))
+    if (moved !== undefined) throw new ConfigurationError(`${name} is not ${keys.noun}; did you mean \`${moved}\`? ${keys.hints![moved]}`)
+    throw new ConfigurationError(`${name} is not ${keys.noun}; the options are ${keys.known.map((k) => `\`${k}\``).join(', ')}`)
   }
 }
 

@@ -68,7 +68,7 @@ async function openJwe(token: string, options: OpenOptions): Promise<Opened> {
   } catch {
     throw new UsageError('opening a JWE token needs the optional dependency jose: npm install jose')
   }
-  const context = { secrets: options.secrets, purpose: options.purpose, epochSeconds: options.epochSeconds, maxAgeLimit: options.maxAgeLimit, clockSkew: options.clockSkew }
+  const context = { secrets: options.secrets, purpose: options.purpose, maxAgeLimit: options.maxAgeLimit, clockSkew: options.clockSkew }
   const opened = await jwe.openJwe(context, token, options.now)
   if (!opened.ok) return opened
   return { ok: true, format: 'jwe', keyId: opened.keyId, expiresAt: opened.exp, payload: opened.claims }

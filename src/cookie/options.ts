@@ -60,7 +60,7 @@ const COOKIE_KEYS = Object.keys({
   persistent: true,
 } satisfies Record<keyof CookieOptions, true>)
 
-const LIFETIME = 'lifetimes are top-level `maxAge` / `idleTimeout` (the cookie\'s Max-Age follows the session\'s expiry; `cookie.persistent: false` sends none)'
+const LIFETIME = 'lifetimes are `lifetime: { maxAge, idleTimeout }` (the cookie\'s Max-Age follows the session\'s expiry; `cookie.persistent: false` sends none)'
 
 /** Keys other libraries put in their cookie options (React Router, iron-session, express-session), with ours. */
 export const COOKIE_HINTS: Readonly<Record<string, string>> = {

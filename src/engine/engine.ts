@@ -91,11 +91,8 @@ export function createSessions<T extends SessionData<T> = Record<string, Json>>(
   const format = resolved.format({
     secrets: resolved.secrets,
     purpose: transport.purpose,
-    epochSeconds: resolved.epochSeconds,
     maxAgeLimit: resolved.maxAgeLimit,
     clockSkew: resolved.clockSkew,
-    cipher: resolved.cipher,
-    tokenCache: resolved.tokenCache,
   })
   const engine: Engine = { options: resolved, transport, format }
   return {

@@ -1,5 +1,5 @@
 import { SessionTooLargeError } from '../errors.js'
-import { generateSecret, type Secrets } from '../keys/secrets.js'
+import { generateSecret } from '../keys/secrets.js'
 import { MAX_BEARER_BYTES, MAX_COOKIE_BYTES } from '../limits.js'
 import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
@@ -27,9 +27,9 @@ export interface SealedSize {
  * expect(size).toBeLessThan(3000)
  * ```
  */
-export async function sealedSize(data: Readonly<Record<string, Json>>, options: Omit<SessionOptions, 'secrets'> & { readonly secrets?: Secrets } = {}): Promise<SealedSize> {
+export async function sealedSize(data: Readonly<Record<string, Json>>, options: Partial<SessionOptions> = {}): Promise<SealedSize> {
   const sessions = createSessions({ ...options, secrets: options.secrets ?? generateSecret() })
-  const limit = options.transport === 'bearer' ? MAX_BEARER_BYTES : (options.cookie?.maxChunks ?? 1) * MAX_COOKIE_BYTES
+  const limit = options.bearer !== undefined ? MAX_BEARER_BYTES : (options.cookie?.maxChunks ?? 1) * MAX_COOKIE_BYTES
   const measured = await measureCommit(sessions, data)
   return { size: measured.size, limit: measured.limit ?? limit, fits: measured.fits }
 }

@@ -1,6 +1,6 @@
 import { CompactEncrypt, compactDecrypt } from 'jose'
 import type { InvalidReason } from '../errors.js'
-import { shippedFormat, type FormatContext, type FormatFactory, type SessionFormat } from '../session/format.js'
+import { shippedFormat, type FormatContext, type SessionFormat, type TokenFormat } from '../session/format.js'
 import { decodeClaims, encodeClaims, type DecodedClaims } from './claims.js'
 import { readCompact, type ContentEncryption } from './compact.js'
 import { jweKey, keyIdOf, kidOf } from './keys.js'
@@ -20,8 +20,8 @@ import { jweKey, keyIdOf, kidOf } from './keys.js'
  * const sessions = createSessions({ secrets: env.SESSION_SECRETS, format: jweFormat() })
  * ```
  */
-export function jweFormat(): FormatFactory {
-  return shippedFormat(function jwe(context: FormatContext): SessionFormat {
+export function jweFormat(): TokenFormat {
+  return shippedFormat('jwe', function jwe(context: FormatContext): SessionFormat {
     return {
       seal: (record, expiresAt) => sealJwe(context, encodeClaims(record, expiresAt)),
       open: async (token, now) => {

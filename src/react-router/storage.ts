@@ -11,14 +11,14 @@ import {
 import { createSessions, type Sessions } from '../engine/engine.js'
 import { engineFor } from '../engine/kit.js'
 import { ConfigurationError } from '../errors.js'
-import type { SessionOptions } from '../session/options.js'
+import type { CookieSessionOptions, SessionOptions } from '../session/options.js'
 import { cookieCommit, withCommit, type SessionCommit } from '../transport/commit.js'
 import type { CommittedCookie } from '../cookie/serialize.js'
 import { SessionState } from '../session/session.js'
 import { RouterSessionState, type SealedSession } from './session.js'
 
 /** Options, or a function returning them, called on each use (read secrets at run time, not at build time). */
-export type SealedSessionStorageOptions = SessionOptions | (() => SessionOptions)
+export type SealedSessionStorageOptions = CookieSessionOptions | (() => CookieSessionOptions)
 
 /**
  * React Router's `SessionStorage`, sealed: `getSession()`, `commitSession()` and
@@ -174,7 +174,7 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
 /** The engine for these options, refusing what one Cookie header in, one Set-Cookie out cannot carry. */
 function createEngine(options: SessionOptions): Sessions {
   if (typeof options === 'object' && options !== null) {
-    if (options.transport !== undefined && options.transport !== 'cookie') {
+    if (options.bearer !== undefined) {
       throw new ConfigurationError('createSealedSessionStorage() keeps the session in a cookie: the bearer transport needs createSessions()')
     }
     if (options.binding !== undefined) {

@@ -1,4 +1,6 @@
-import type { InvalidReason } from '../errors.js'
+import { ConfigurationError, type InvalidReason } from '../errors.js'
+import { epochSecondsOf } from '../limits.js'
+import { checkOptions } from '../strict.js'
 import { makeCodec, openDecoded, sealString, type OpenedValue, type PayloadDecoder } from '../keys/codec.js'
 import type { NormalizedSecret } from '../keys/secrets.js'
 import { decodeEnvelope, encodeEnvelope, freezeRecord, thawRecord, type SessionRecord } from './envelope.js'
@@ -9,16 +11,10 @@ export interface FormatContext {
   readonly secrets: readonly NormalizedSecret[]
   /** The cookie name: bound into every token. */
   readonly purpose: string
-  /** Key epoch length in seconds. */
-  readonly epochSeconds: number
-  /** The longest any session may live, in seconds (the `maxAgeLimit` option): bounds the accepted epochs. */
+  /** The longest any session may live, in seconds (`lifetime.maxAgeLimit`): bounds the accepted epochs. */
   readonly maxAgeLimit: number
-  /** Tolerated clock difference between machines, in seconds (the `clockSkew` option). */
+  /** Tolerated clock difference between machines, in seconds (`clock.skew`). */
   readonly clockSkew: number
-  /** The `cipher` option: 'webcrypto' keeps the v1 token on `crypto.subtle` only. @default 'auto' */
-  readonly cipher?: 'auto' | 'webcrypto'
-  /** The `tokenCache` option: bytes of the isolate's cache of opened tokens, or false. @default 1048576 */
-  readonly tokenCache?: number | false
 }
 
 /** What `SessionFormat.open()` returns: the record and the key id that opened it, or why not. */
@@ -38,38 +34,84 @@ export interface SessionFormat {
 export type FormatFactory = (context: FormatContext) => SessionFormat
 
 /**
- * The formats this package ships: the `format` option takes only these (v1, and
- * `jweFormat()` from sealed-session/jwe). A token format is security-critical code, so the
- * plug stays internal rather than an extension point nobody reviews (issue 20).
+ * A token format this package ships, for the `format` option: `v1({ … })`, or `jweFormat()`
+ * from sealed-session/jwe. Opaque: a token format is security-critical code, so the plug
+ * stays internal rather than an extension point nobody reviews (issue 20).
  */
-const SHIPPED = new WeakSet<FormatFactory>()
-
-/** Marks a factory as one this package ships. */
-export function shippedFormat<F extends FormatFactory>(factory: F): F {
-  SHIPPED.add(factory)
-  return factory
+export interface TokenFormat {
+  /** Which format: 'v1' (docs/FORMAT.md) or 'jwe' (RFC 7516 compact, dir + A256GCM). */
+  readonly name: 'v1' | 'jwe'
 }
 
-/** Whether `value` is a format this package ships. */
-export function isShippedFormat(value: unknown): value is FormatFactory {
-  return typeof value === 'function' && SHIPPED.has(value as FormatFactory)
+const FACTORIES = new WeakMap<TokenFormat, FormatFactory>()
+
+/** A shipped format: its opaque handle, which `factoryOf()` turns back into its factory. */
+export function shippedFormat(name: TokenFormat['name'], factory: FormatFactory): TokenFormat {
+  const format: TokenFormat = Object.freeze({ name })
+  FACTORIES.set(format, factory)
+  return format
 }
+
+/** The factory of a shipped format; `undefined` for anything else. */
+export function factoryOf(value: unknown): FormatFactory | undefined {
+  return typeof value === 'object' && value !== null ? FACTORIES.get(value as TokenFormat) : undefined
+}
+
+/** Options of the v1 token format, `v1({ … })`. */
+export interface V1Options {
+  /**
+   * The AES-GCM implementation. 'auto' uses the runtime's synchronous `node:crypto` cipher
+   * where `process.getBuiltinModule` offers one (Node ≥ 20.16, Bun, Deno) and Web Crypto
+   * elsewhere; 'webcrypto' always uses `crypto.subtle`. Same tokens either way
+   * (docs/SECURITY.md, "Cipher paths"). @default 'auto'
+   */
+  readonly cipher?: 'auto' | 'webcrypto'
+  /**
+   * Bytes of the per-isolate cache of opened tokens: a cookie seen before skips its
+   * decryption (expiry, idle timeout, binding and revocation are still checked on every
+   * request). One cache per isolate, sized by the largest budget any configuration asks
+   * for; about 512 bytes plus the token and its plaintext per entry. `false` turns it off
+   * for this configuration. @default 1048576 (1 MiB)
+   */
+  readonly tokenCache?: number | false
+  /** Length of a key epoch in seconds; each epoch has its own AES key (60 to 4294, NIST SP 800-38D). @default 3600 */
+  readonly epochSeconds?: number
+}
+
+const V1_KEYS = Object.keys({ cipher: true, tokenCache: true, epochSeconds: true } satisfies Record<keyof V1Options, true>)
 
 /** The v1 session payload: decoded records the token cache keeps (objects frozen, handed out as copies). */
 const ENVELOPE: PayloadDecoder<SessionRecord> = { decode: decodeEnvelope, freeze: freezeRecord }
 
-/** The v1 token (docs/FORMAT.md): the default, and the smallest and fastest. */
-export const v1Format: FormatFactory = shippedFormat((context) => {
-  const codec = makeCodec(context.secrets, context.purpose, context.epochSeconds, context.maxAgeLimit, context.clockSkew, context.cipher, context.tokenCache)
-  return {
-    seal: (record, expiresAt, now) => sealString(codec, encodeEnvelope(record), expiresAt, now),
-    open: (token, now) => {
-      const opened = openDecoded(codec, token, now, ENVELOPE)
-      // Duck-typed: in a vm sandbox (edge runtime) the platform's promises are from another realm.
-      return 'then' in opened ? opened.then(sessionOf) : Promise.resolve(sessionOf(opened))
-    },
+/**
+ * The v1 token (docs/FORMAT.md): the default, and the smallest and fastest. Its options
+ * are checked now: a mistake fails when the app starts.
+ *
+ * @example
+ * ```ts
+ * createSessions({ secrets, format: v1({ cipher: 'webcrypto' }) })
+ * ```
+ */
+export function v1(options: V1Options = {}): TokenFormat {
+  checkOptions('v1()', options, V1_KEYS)
+  const epochSeconds = epochSecondsOf(options.epochSeconds)
+  const { cipher = 'auto', tokenCache } = options
+  if (cipher !== 'auto' && cipher !== 'webcrypto') throw new ConfigurationError(`v1(): cipher must be 'auto' or 'webcrypto', got ${JSON.stringify(cipher)}`)
+  if (tokenCache !== undefined && tokenCache !== false && !(Number.isSafeInteger(tokenCache) && tokenCache >= 0)) {
+    throw new ConfigurationError(`v1(): tokenCache must be a number of bytes or false, got ${JSON.stringify(tokenCache)}`)
   }
-})
+  return shippedFormat('v1', (context) => {
+    const codec = makeCodec(context.secrets, context.purpose, epochSeconds, context.maxAgeLimit, context.clockSkew, cipher, tokenCache)
+    return {
+      seal: (record, expiresAt, now) => sealString(codec, encodeEnvelope(record), expiresAt, now),
+      open: (token, now) => {
+        const opened = openDecoded(codec, token, now, ENVELOPE)
+        // Duck-typed: in a vm sandbox (edge runtime) the platform's promises are from another realm.
+        return 'then' in opened ? opened.then(sessionOf) : Promise.resolve(sessionOf(opened))
+      },
+    }
+  })
+}
 
 function sessionOf(opened: OpenedValue<SessionRecord>): OpenedSession {
   if (!opened.ok) return opened

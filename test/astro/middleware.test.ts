@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { ConfigurationError, createSessions, SessionTooLargeError, type SessionOptions } from '../../src/index.js'
 import { sessionMiddleware, type SessionLocals } from '../../src/astro/index.js'
 import { Clock, CookieJar, generatedBody, SECRET_A } from '../support/index.js'
+import { withOptions, type OptionsPatch } from '../support/options.js'
 
 type Data = { name: string; notes: string }
 
@@ -29,9 +30,9 @@ async function call(
   return response
 }
 
-function setup(options: Partial<SessionOptions> = {}) {
+function setup(options: OptionsPatch = {}) {
   const clock = new Clock()
-  const config = { secrets: SECRET_A, now: clock.now, ...options }
+  const config = withOptions({ secrets: SECRET_A, clock: { now: clock.now } }, options)
   return { clock, config, engine: createSessions<Data>(config) }
 }
 

@@ -15,7 +15,7 @@ const ENV = { SESSION_SECRETS: SECRET_A }
 
 /** A session cookie token sealed at the test clock's time, in v1 or JWE. */
 async function sessionToken(format?: ReturnType<typeof jweFormat>, secrets: Secrets = SECRET_A): Promise<string> {
-  const sessions = createSessions({ secrets, now: clock.now, idleTimeout: 3600, ...(format && { format }) })
+  const sessions = createSessions({ secrets, clock: { now: clock.now }, lifetime: { idleTimeout: 3600 }, ...(format && { format }) })
   const s = await sessions.load(null)
   s.set('cart', ['apple'])
   await s.login('user-1')
@@ -223,7 +223,7 @@ describe('sealed-session open', () => {
   })
 
   it('opens a pasted development cookie (session=TOKEN) for the name it was pasted with', async () => {
-    const sessions = createSessions({ secrets: SECRET_A, now: clock.now, idleTimeout: 3600, cookie: { name: 'session', secure: false } })
+    const sessions = createSessions({ secrets: SECRET_A, clock: { now: clock.now }, lifetime: { idleTimeout: 3600 }, cookie: { name: 'session', secure: false } })
     const s = await sessions.load(null)
     await s.login('dev-user')
     const setCookie = (await sessions.commit(s)).setCookie[0]!

@@ -9,7 +9,7 @@
 //
 // Prints one line per check and ends with `N passed, M failed`; exits 1 on any failure.
 import { Hono } from 'hono'
-import { applyCommit, createSessions, seal, SessionTooLargeError, unseal } from '../../dist/index.js'
+import { applyCommit, createSessions, seal, SessionTooLargeError, unseal, v1 } from '../../dist/index.js'
 import { session } from '../../dist/hono/index.js'
 import { nativeCrypto } from '../../dist/format/cipher.js'
 import { sealToken, sealTokenNative } from '../../dist/format/token.js'
@@ -47,7 +47,7 @@ function clock(start = START) {
 
 function engine({ clock: time = clock(), ...options } = {}) {
   const events = []
-  const sessions = createSessions({ secrets: SECRET_A, now: time.now, onEvent: (e) => events.push(e), ...options })
+  const sessions = createSessions({ secrets: SECRET_A, clock: { now: time.now }, onEvent: (e) => events.push(e), ...options })
   return { sessions, clock: time, events }
 }
 
@@ -112,7 +112,7 @@ check('refuses a truncated token and a token moved to another cookie name', asyn
   const token = tokenOf(commit)
   equal((await e.sessions.load(`__Host-session=${token.slice(0, -1)}`)).isNew, true, 'truncated by one')
   equal((await e.sessions.load(`__Host-session=${token.slice(0, 40)}`)).isNew, true, 'truncated to 40')
-  const other = createSessions({ secrets: SECRET_A, now: e.clock.now, cookie: { name: '__Host-other' } })
+  const other = createSessions({ secrets: SECRET_A, clock: { now: e.clock.now }, cookie: { name: '__Host-other' } })
   equal((await other.load(`__Host-other=${token}`)).isNew, true, 'moved to __Host-other')
 })
 
@@ -135,7 +135,7 @@ check('rotation: a token sealed under an older secret opens and is re-sealed und
   const resealed = await rotated.sessions.commit(s)
   equal(resealed.setCookie.length, 1, 're-sealed on the next response')
   assert(rotated.events.some((ev) => ev.type === 'rotated'), 'rotated event')
-  const onlyB = createSessions({ secrets: SECRET_B, now: time.now })
+  const onlyB = createSessions({ secrets: SECRET_B, clock: { now: time.now } })
   equal((await onlyB.load(browserCookie(resealed))).subject, 'user-1', 'the new token opens under B alone')
   equal((await onlyB.load(browserCookie(commit))).isNew, true, 'removing secret A ends its sessions')
 })
@@ -206,7 +206,7 @@ check('opens the fixed v1 vectors (test/vectors/v1.json) on both cipher paths', 
     }
     const bearer = v.purpose.startsWith('bearer:')
     const name = bearer ? v.purpose.slice('bearer:'.length) : v.purpose
-    const sessions = createSessions({ secrets: v.secrets, cookie: { name }, maxAge: v.window, epochSeconds: v.epochSeconds, clockSkew: v.clockSkew, now, cipher, ...(bearer ? { transport: 'bearer' } : {}) })
+    const sessions = createSessions({ secrets: v.secrets, cookie: { name }, lifetime: { maxAge: v.window }, format: v1({ epochSeconds: v.epochSeconds, cipher }), clock: { skew: v.clockSkew, now }, ...(bearer ? { bearer: {}, cookie: undefined } : {}) })
     const s = await sessions.load(bearer ? new Headers({ authorization: `Bearer ${v.token}` }) : `${name}=${v.token}`)
     if (v.expect === 'ok') {
       equal(s.isNew, false, `${cipher} ${v.description}: opens`)
@@ -249,8 +249,8 @@ check('a token sealed by either path opens with the other (codec, seal(), sessio
   deepEqual((await unseal(await seal({ n: 1 }, forced), options)).value, { n: 1 }, 'seal() webcrypto → unseal() auto')
   deepEqual((await unseal(await seal({ n: 2 }, options), forced)).value, { n: 2 }, 'seal() auto → unseal() webcrypto')
   const time = clock()
-  const auto = createSessions({ secrets: SECRET_A, now: time.now })
-  const web = createSessions({ secrets: SECRET_A, now: time.now, cipher: 'webcrypto' })
+  const auto = createSessions({ secrets: SECRET_A, clock: { now: time.now } })
+  const web = createSessions({ secrets: SECRET_A, clock: { now: time.now }, format: v1({ cipher: 'webcrypto' }) })
   for (const [from, to, what] of [[auto, web, 'auto → webcrypto'], [web, auto, 'webcrypto → auto']]) {
     const s = await from.load('')
     s.set('cart', ['apple'])
@@ -261,7 +261,7 @@ check('a token sealed by either path opens with the other (codec, seal(), sessio
 
 check('a cookie seen before opens without a decryption; expiry and a removed secret still refuse it', async () => {
   const time = clock()
-  const options = () => ({ secrets: [SECRET_A], now: time.now, maxAge: 3600, idleTimeout: 600 })
+  const options = () => ({ secrets: [SECRET_A], clock: { now: time.now }, lifetime: { maxAge: 3600, idleTimeout: 600 } })
   const first = createSessions(options())
   const s = await first.load('')
   await s.login('ada')
@@ -362,7 +362,7 @@ async function serve(fetch) {
 check(`serves the Hono middleware with ${runtime.server} on 127.0.0.1: sign in, read, tamper, expire, sign out`, async () => {
   const time = clock(Date.now())
   const app = new Hono()
-    .use(session({ secrets: [SECRET_B, SECRET_A], now: time.now }))
+    .use(session({ secrets: [SECRET_B, SECRET_A], clock: { now: time.now } }))
     .post('/login', async (c) => {
       const s = c.get('session')
       await s.login('ada')

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import file from '../vectors/v1.json' with { type: 'json' }
-import { ConfigurationError, createSessions, seal, unseal } from '../../src/index.js'
+import { ConfigurationError, createSessions, seal, unseal, v1 } from '../../src/index.js'
 import { decodeBase64url, encodeBase64url } from '../../src/format/base64url.js'
 import { KNOWN_ANSWER, nativeCrypto } from '../../src/format/cipher.js'
 import { HEADER_LENGTH, IV_LENGTH, openTokenNative, parseToken, sealToken, sealTokenNative } from '../../src/format/token.js'
@@ -151,8 +151,8 @@ describe('cipher paths', () => {
 describe('the cipher option', () => {
   it("createSessions({ cipher: 'webcrypto' }) and the default open each other's cookies", async () => {
     const at = (ms: number) => () => ms
-    const base = { secrets: SECRET_A, now: at(NOW * 1000) }
-    const forced = createSessions({ ...base, cipher: 'webcrypto' })
+    const base = { secrets: SECRET_A, clock: { now: at(NOW * 1000) } }
+    const forced = createSessions({ ...base, format: v1({ cipher: 'webcrypto' }) })
     const auto = createSessions(base)
     for (const [from, to] of [
       [forced, auto],
@@ -178,7 +178,7 @@ describe('the cipher option', () => {
   })
 
   it('refuses an unknown cipher at configuration time', async () => {
-    expect(() => createSessions({ secrets: SECRET_A, cipher: 'native' as never })).toThrow(ConfigurationError)
+    expect(() => createSessions({ secrets: SECRET_A, format: v1({ cipher: 'native' as never }) })).toThrow(ConfigurationError)
     await expect(seal(1, { secrets: SECRET_A, purpose: 'x', ttl: 60, cipher: 'aes' as never })).rejects.toThrow(ConfigurationError)
   })
 })

@@ -75,9 +75,9 @@ describe('configuration refusals', () => {
   })
 
   it('refuses a lifetime over 400 days', () => {
-    refuses({ secrets, maxAge: 401 * 86_400 }, /400 days/)
-    refuses({ secrets, maxAgeLimit: 401 * 86_400 }, /400 days/)
-    expect(() => createSessions({ secrets, maxAge: 400 * 86_400 })).not.toThrow()
+    refuses({ secrets, lifetime: { maxAge: 401 * 86_400 } }, /400 days/)
+    refuses({ secrets, lifetime: { maxAgeLimit: 401 * 86_400 } }, /400 days/)
+    expect(() => createSessions({ secrets, lifetime: { maxAge: 400 * 86_400 } })).not.toThrow()
   })
 
   it('refuses invalid names, paths, chunk counts and durations', () => {
@@ -85,9 +85,9 @@ describe('configuration refusals', () => {
     refuses({ secrets, cookie: { name: 'a;b' } }, /not a valid cookie name/)
     refuses({ secrets, cookie: { name: 'sid', path: 'app' } }, /must start with/)
     refuses({ secrets, cookie: { maxChunks: 5 } }, /1 to 4/)
-    refuses({ secrets, maxAge: 1.5 }, /whole number/)
-    refuses({ secrets, idleTimeout: 0 }, /at least 1/)
-    refuses({ secrets, refreshAfter: 86_400 }, /shorter than idleTimeout/)
-    refuses({ secrets, maxAge: 100, maxAgeLimit: 50 }, /must not exceed maxAgeLimit/)
+    refuses({ secrets, lifetime: { maxAge: 1.5 } }, /whole number/)
+    refuses({ secrets, lifetime: { idleTimeout: 0 } }, /at least 1/)
+    refuses({ secrets, lifetime: { refreshAfter: 86_400 } }, /shorter than lifetime.idleTimeout/)
+    refuses({ secrets, lifetime: { maxAge: 100, maxAgeLimit: 50 } }, /must not exceed lifetime.maxAgeLimit/)
   })
 })

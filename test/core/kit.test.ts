@@ -23,7 +23,7 @@ describe('the adapter kit (issue 20: one copy for five adapters)', () => {
     })
     expect(seen).toEqual([])
     expect(engineOf('good').cookieName).toBe('__Host-session')
-    expect(() => engineOf('bad')).toThrow(/`cookie\.maxAge` is not a cookie option: lifetimes are top-level/)
+    expect(() => engineOf('bad')).toThrow(/`cookie\.maxAge` is not a cookie option: lifetimes are `lifetime: \{ maxAge, idleTimeout \}`/)
     expect(seen).toEqual(['good', 'bad'])
   })
 

@@ -17,7 +17,7 @@ describe('migrate readers on this runtime (test/vectors/legacy.json)', () => {
   }
   for (const key of ['iron', 'auth', 'router'] as const) {
     it(`opens the ${key} vector, seals ours and expires it`, async () => {
-      const { sessions } = harness({ now: new Clock(vectors.sealedAt + 3600_000).now, migrate: [readers[key]] })
+      const { sessions } = harness({ clock: { now: new Clock(vectors.sealedAt + 3600_000).now }, migrate: [readers[key]] })
       const vector = vectors[key]
       const session = await sessions.load(new Request('https://app.test/', { headers: { cookie: vector.cookie } }))
       expect(session.subject).toBe(vector.subject)

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ConfigurationError, createSessions, seal, unseal, type SessionOptions } from '../../src/index.js'
+import { ConfigurationError, createSessions, seal, unseal, type SessionOptions, v1 } from '../../src/index.js'
 import { memoryRevocations } from '../../src/memory.js'
 import { makeCodec, openDecoded, openString, sealString, tokenDecryptions, type PayloadDecoder } from '../../src/keys/codec.js'
 import { DEFAULT_TOKEN_CACHE_BYTES, ENTRY_OVERHEAD_BYTES, tokenCacheStats } from '../../src/keys/reuse.js'
@@ -30,7 +30,7 @@ describe('verified-token reuse', () => {
   it('opens a cookie seen before without decrypting it, also through a new engine per request', async () => {
     const clock = new Clock()
     // As the Hono adapter's function form does: a new options object and engine per request.
-    const options = (): SessionOptions => ({ secrets: SECRET_A, now: clock.now })
+    const options = (): SessionOptions => ({ secrets: SECRET_A, clock: { now: clock.now } })
     const cookie = await signIn(options())
     const first = await createSessions(options()).load(cookie)
     expect(first.subject).toBe('ada')
@@ -46,7 +46,7 @@ describe('verified-token reuse', () => {
 
   it('decrypts every time with tokenCache: false', async () => {
     const clock = new Clock()
-    const options: SessionOptions = { secrets: SECRET_A, now: clock.now, tokenCache: false }
+    const options: SessionOptions = { secrets: SECRET_A, clock: { now: clock.now }, format: v1({ tokenCache: false }) }
     const cookie = await signIn(options)
     const sessions = createSessions(options)
     const before = tokenDecryptions()
@@ -56,7 +56,7 @@ describe('verified-token reuse', () => {
 
   it('refuses an expired token with the cache warm', async () => {
     const clock = new Clock()
-    const options: SessionOptions = { secrets: SECRET_A, now: clock.now, maxAge: 3600, idleTimeout: 600 }
+    const options: SessionOptions = { secrets: SECRET_A, clock: { now: clock.now }, lifetime: { maxAge: 3600, idleTimeout: 600 } }
     const cookie = await signIn(options)
     const sessions = createSessions(options)
     expect((await sessions.load(cookie)).subject).toBe('ada')
@@ -72,7 +72,7 @@ describe('verified-token reuse', () => {
   it('refuses a revoked token with the cache warm', async () => {
     const clock = new Clock()
     const revocations = memoryRevocations({ now: clock.now })
-    const options: SessionOptions = { secrets: SECRET_A, now: clock.now, revocations, revalidateAfter: 0 }
+    const options: SessionOptions = { secrets: SECRET_A, clock: { now: clock.now }, revocation: { store: revocations, revalidateAfter: 0 } }
     const cookie = await signIn(options)
     const sessions = createSessions(options)
     expect((await sessions.load(cookie)).subject).toBe('ada')
@@ -85,7 +85,7 @@ describe('verified-token reuse', () => {
 
   it('refuses a rebound token (another client) with the cache warm', async () => {
     const clock = new Clock()
-    const options: SessionOptions = { secrets: SECRET_A, now: clock.now, binding: (h) => h.get('user-agent') ?? undefined }
+    const options: SessionOptions = { secrets: SECRET_A, clock: { now: clock.now }, binding: { value: (h) => h.get('user-agent') ?? undefined } }
     const cookie = await signIn(options, ua('Firefox/140'))
     const sessions = createSessions(options)
     expect((await sessions.load(ua('Firefox/140', cookie))).subject).toBe('ada')
@@ -95,15 +95,15 @@ describe('verified-token reuse', () => {
 
   it('refuses a token whose secret was removed, or replaced under the same key id, with the cache warm', async () => {
     const clock = new Clock()
-    const old: SessionOptions = { secrets: [SECRET_B], now: clock.now }
+    const old: SessionOptions = { secrets: [SECRET_B], clock: { now: clock.now } }
     const cookie = await signIn(old)
-    const rotated = createSessions({ secrets: [SECRET_A, SECRET_B], now: clock.now })
+    const rotated = createSessions({ secrets: [SECRET_A, SECRET_B], clock: { now: clock.now } })
     expect((await rotated.load(cookie)).subject).toBe('ada')
-    const removed = createSessions({ secrets: [SECRET_A], now: clock.now })
+    const removed = createSessions({ secrets: [SECRET_A], clock: { now: clock.now } })
     expect((await removed.load(cookie)).isNew).toBe(true)
     // Another secret given the old one's key id: the cached entry is not used, and the token does not open.
     const id = normalizeSecrets(SECRET_B)[0]!.id
-    const impostor = createSessions({ secrets: [{ id, secret: SECRET_A }], now: clock.now })
+    const impostor = createSessions({ secrets: [{ id, secret: SECRET_A }], clock: { now: clock.now } })
     expect((await impostor.load(cookie)).isNew).toBe(true)
     // The same secret still opens it.
     expect((await rotated.load(cookie)).subject).toBe('ada')
@@ -143,13 +143,13 @@ describe('verified-token reuse', () => {
   })
 
   it('refuses a budget that is not a number of bytes', () => {
-    expect(() => createSessions({ secrets: SECRET_A, tokenCache: -1 })).toThrow(ConfigurationError)
-    expect(() => createSessions({ secrets: SECRET_A, tokenCache: '1MB' as never })).toThrow(ConfigurationError)
+    expect(() => createSessions({ secrets: SECRET_A, format: v1({ tokenCache: -1 }) })).toThrow(ConfigurationError)
+    expect(() => createSessions({ secrets: SECRET_A, format: v1({ tokenCache: '1MB' as never }) })).toThrow(ConfigurationError)
   })
 
   it('from the third load of a cookie on, neither decrypts nor decodes it', async () => {
     const clock = new Clock()
-    const options: SessionOptions = { secrets: SECRET_A, now: clock.now }
+    const options: SessionOptions = { secrets: SECRET_A, clock: { now: clock.now } }
     const cookie = await signIn(options)
     const sessions = createSessions(options)
     // The first sighting decrypts and decodes; the second decodes once more and keeps the record.
@@ -168,7 +168,7 @@ describe('verified-token reuse', () => {
 
   it('gives every load the original data, whatever an earlier session did to its copy', async () => {
     const clock = new Clock()
-    const options: SessionOptions = { secrets: SECRET_A, now: clock.now }
+    const options: SessionOptions = { secrets: SECRET_A, clock: { now: clock.now } }
     const sessions = createSessions(options)
     const first = await sessions.load('')
     await first.login('ada')
@@ -199,7 +199,7 @@ describe('verified-token reuse', () => {
 
   it('keeps a "__proto__" key of the data as data when the record comes from the cache', async () => {
     const clock = new Clock()
-    const options: SessionOptions = { secrets: SECRET_A, now: clock.now }
+    const options: SessionOptions = { secrets: SECRET_A, clock: { now: clock.now } }
     const sessions = createSessions(options)
     const first = await sessions.load('')
     first.set('box', JSON.parse('{"__proto__":{"polluted":true},"a":1}'))
@@ -215,7 +215,7 @@ describe('verified-token reuse', () => {
 
   it('refuses an expired session served from the decoded record', async () => {
     const clock = new Clock()
-    const options: SessionOptions = { secrets: SECRET_A, now: clock.now, maxAge: 3600, idleTimeout: 600 }
+    const options: SessionOptions = { secrets: SECRET_A, clock: { now: clock.now }, lifetime: { maxAge: 3600, idleTimeout: 600 } }
     const cookie = await signIn(options)
     const sessions = createSessions(options)
     for (let i = 0; i < 3; i++) expect((await sessions.load(cookie)).subject).toBe('ada')

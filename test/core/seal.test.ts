@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigurationError, createSessions, seal, unseal, type Json, type SealOptions } from 'sealed-session'
+import { ConfigurationError, createSessions, seal, unseal, type Json, type SealOptions, v1 } from 'sealed-session'
 import { Clock, SECRET_A, SECRET_B, tokenOf } from '../support/index.js'
 
 function options(overrides: Partial<SealOptions> = {}): SealOptions & { clock: Clock } {
@@ -35,7 +35,7 @@ describe('seal() and unseal()', () => {
     const token = await seal({ user: 'ada' }, o)
     expect(await unseal(token, { ...o, purpose: 'oauth-state' })).toEqual({ ok: false, reason: 'decrypt' })
     expect(await unseal(token, { ...o, purpose: '__Host-session' })).toEqual({ ok: false, reason: 'decrypt' })
-    const sessions = createSessions({ secrets: SECRET_A, now: o.clock.now })
+    const sessions = createSessions({ secrets: SECRET_A, clock: { now: o.clock.now } })
     expect((await sessions.load(`__Host-session=${token}`)).isNew).toBe(true)
     // And the other way: a session cookie is not a sealed value for the cookie's name.
     const s = await sessions.load(null)
@@ -101,7 +101,8 @@ describe('seal() refuses exactly what createSessions() refuses', () => {
   /** The error createSessions() throws for these settings, or undefined. */
   function sessionsError(settings: { epochSeconds?: number; clockSkew?: number }): Error | undefined {
     try {
-      createSessions({ secrets: SECRET_A, ...settings })
+      // seal()'s flat settings are createSessions()'s `format: v1({ epochSeconds })` and `clock: { skew }`.
+      createSessions({ secrets: SECRET_A, format: v1({ epochSeconds: settings.epochSeconds }), clock: { skew: settings.clockSkew } })
       return undefined
     } catch (error) {
       return error as Error
@@ -129,7 +130,7 @@ describe('seal() refuses exactly what createSessions() refuses', () => {
         await expect(sealing).resolves.toBeTypeOf('string')
       } else {
         expect(expected).toBeInstanceOf(ConfigurationError)
-        await expect(sealing).rejects.toThrow(expected.message)
+        await expect(sealing).rejects.toThrow(expected.message.replace('clock.skew', 'clockSkew'))
         await expect(sealing).rejects.toBeInstanceOf(ConfigurationError)
       }
     })

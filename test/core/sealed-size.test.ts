@@ -18,7 +18,7 @@ describe('sealedSize(), the test helper', () => {
     expect(await sealedSize({ v: 'a'.repeat(2943 - 8) })).toEqual({ size: 4096, limit: 4096, fits: true })
     expect(await sealedSize(big)).toEqual({ size: 4097, limit: 4096, fits: false })
     expect(await sealedSize(big, { cookie: { maxChunks: 2 } })).toMatchObject({ limit: 8192, fits: true })
-    expect(await sealedSize(big, { transport: 'bearer' })).toMatchObject({ limit: 8192, fits: true })
+    expect(await sealedSize(big, { bearer: {  } })).toMatchObject({ limit: 8192, fits: true })
   })
 
   it('measures an empty session, and refuses options createSessions() refuses', async () => {

@@ -111,7 +111,7 @@ describe('identity changes', () => {
   })
 
   it('refuses an empty subject and a login lifetime above maxAgeLimit', async () => {
-    const { sessions } = harness({ maxAgeLimit: 30 * 86_400 })
+    const { sessions } = harness({ lifetime: { maxAgeLimit: 30 * 86_400 } })
     const s = await sessions.load('')
     // Bad arguments at run time are TypeError / RangeError, not configuration errors.
     await expect(s.login('')).rejects.toThrow(TypeError)
@@ -147,7 +147,7 @@ describe('lifetime with an injected clock', () => {
   }
 
   it('ends at the idle timeout (plus skew) and not a second before', async () => {
-    const { sessions, clock, header, events } = await start({ idleTimeout: 3600, refreshAfter: 900, maxAge: DAY })
+    const { sessions, clock, header, events } = await start({ lifetime: { idleTimeout: 3600, refreshAfter: 900, maxAge: DAY } })
     clock.advance(3600 + 29)
     expect((await sessions.load(header)).subject).toBe('u')
     clock.advance(1)
@@ -156,7 +156,7 @@ describe('lifetime with an injected clock', () => {
   })
 
   it('rolls: a request after refreshAfter re-seals and moves the idle expiry', async () => {
-    const { sessions, clock, header, events } = await start({ idleTimeout: 3600, refreshAfter: 900, maxAge: DAY })
+    const { sessions, clock, header, events } = await start({ lifetime: { idleTimeout: 3600, refreshAfter: 900, maxAge: DAY } })
     clock.advance(899)
     expect((await sessions.commit(await sessions.load(header))).setCookie).toEqual([])
     clock.advance(1)
@@ -173,7 +173,7 @@ describe('lifetime with an injected clock', () => {
   })
 
   it('ends at the absolute lifetime however active the session is', async () => {
-    const { sessions, clock, header: first } = await start({ idleTimeout: 3600, refreshAfter: 600, maxAge: 3 * 3600 })
+    const { sessions, clock, header: first } = await start({ lifetime: { idleTimeout: 3600, refreshAfter: 600, maxAge: 3 * 3600 } })
     let header = first
     for (let i = 0; i < 17; i++) {
       clock.advance(600)
@@ -188,7 +188,7 @@ describe('lifetime with an injected clock', () => {
   })
 
   it('sets Max-Age to the token expiry: the smaller of idle and absolute', async () => {
-    const { sessions, clock } = harness({ idleTimeout: 3600, maxAge: 5000 })
+    const { sessions, clock } = harness({ lifetime: { idleTimeout: 3600, maxAge: 5000 } })
     const s = await sessions.load('')
     s.set('x', 1)
     const first = await sessions.commit(s)
@@ -201,7 +201,7 @@ describe('lifetime with an injected clock', () => {
   })
 
   it('remember me: login() with a longer maxAge and idleTimeout', async () => {
-    const { sessions, clock } = harness({ maxAgeLimit: 30 * DAY })
+    const { sessions, clock } = harness({ lifetime: { maxAgeLimit: 30 * DAY } })
     const s = await sessions.load('')
     await s.login('u', { maxAge: 30 * DAY, idleTimeout: 14 * DAY })
     const commit = await sessions.commit(s)
@@ -215,7 +215,7 @@ describe('lifetime with an injected clock', () => {
   it('tolerates a token from a machine whose clock is ahead by less than the skew', async () => {
     const ahead = new Clock()
     ahead.advance(25)
-    const writer = createSessions({ secrets: SECRET_A, now: ahead.now })
+    const writer = createSessions({ secrets: SECRET_A, clock: { now: ahead.now } })
     const s = await writer.load('')
     s.set('a', 1)
     const header = cookieHeader(await writer.commit(s))
@@ -228,18 +228,18 @@ describe('rotation', () => {
   it('accepts a token under the previous secret and re-seals it under the newest', async () => {
     const clock = new Clock()
     const events: string[] = []
-    const before = createSessions({ secrets: [SECRET_B], now: clock.now })
+    const before = createSessions({ secrets: [SECRET_B], clock: { now: clock.now } })
     const s = await before.load('')
     s.set('a', 1)
     const header = cookieHeader(await before.commit(s))
-    const after = createSessions({ secrets: [SECRET_A, SECRET_B], now: clock.now, onEvent: (e) => events.push(e.type) })
+    const after = createSessions({ secrets: [SECRET_A, SECRET_B], clock: { now: clock.now }, onEvent: (e) => events.push(e.type) })
     const loaded = await after.load(header)
     expect(loaded.get('a')).toBe(1)
     const commit = await after.commit(loaded)
     expect(commit.setCookie).toHaveLength(1)
     expect(events).toEqual(['old-secret', 'rotated'])
     // The re-sealed cookie opens without the old secret.
-    const only = createSessions({ secrets: [SECRET_A], now: clock.now })
+    const only = createSessions({ secrets: [SECRET_A], clock: { now: clock.now } })
     expect((await only.load(cookieHeader(commit))).get('a')).toBe(1)
     // And the old one no longer does once the secret is removed.
     expect((await only.load(header)).isNew).toBe(true)
@@ -335,7 +335,7 @@ describe('the size limit through commit()', () => {
 
 describe('expiry at its exact boundary (issue 20: mutants of the comparison must fail a test)', () => {
   it('refuses a session at its absolute expiry plus the skew to the second, accepts it one second before', async () => {
-    const { sessions, clock } = harness({ maxAge: 100, idleTimeout: 100, refreshAfter: 0, clockSkew: 5 })
+    const { sessions, clock } = harness({ lifetime: { maxAge: 100, idleTimeout: 100, refreshAfter: 0 }, clock: { skew: 5 } })
     const session = await sessions.load(null)
     session.set('n', 1)
     const cookie = cookieHeader(await sessions.commit(session))
@@ -347,12 +347,12 @@ describe('expiry at its exact boundary (issue 20: mutants of the comparison must
 
   it('holds a cookie to an idle timeout shortened since it was sealed, to the second (its header still says later)', async () => {
     const clock = new Clock()
-    const before = createSessions({ secrets: SECRET_A, now: clock.now, maxAge: 1000, idleTimeout: 100, clockSkew: 5 })
+    const before = createSessions({ secrets: SECRET_A, clock: { now: clock.now, skew: 5 }, lifetime: { maxAge: 1000, idleTimeout: 100 } })
     const session = await before.load(null)
     session.set('n', 1)
     const cookie = cookieHeader(await before.commit(session))
     const events: SessionEvent[] = []
-    const after = createSessions({ secrets: SECRET_A, now: clock.now, maxAge: 1000, idleTimeout: 50, clockSkew: 5, onEvent: (e) => events.push(e) })
+    const after = createSessions({ secrets: SECRET_A, clock: { now: clock.now, skew: 5 }, lifetime: { maxAge: 1000, idleTimeout: 50 }, onEvent: (e) => events.push(e) })
     clock.advance(54)
     expect((await after.load(cookie)).isNew, 'new idle expiry + skew - 1 s: accepted').toBe(false)
     clock.advance(1)

@@ -59,7 +59,7 @@ describe('the size-warning event (sizeWarning)', () => {
   })
 
   it('measures the bearer token against its 8192-byte limit', async () => {
-    const { sessions, events } = harness({ transport: 'bearer', sizeWarning: 0.3 })
+    const { sessions, events } = harness({ bearer: {}, sizeWarning: 0.3 })
     const s = await sessions.load('')
     s.set('blob', 'z'.repeat(3000))
     const commit = await sessions.commit(s)

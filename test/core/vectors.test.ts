@@ -50,9 +50,9 @@ describe('test vectors (test/vectors/v1.json)', () => {
     for (const v of file.vectors.filter((v) => !v.purpose.startsWith('value:') && v.expect === 'ok')) {
       const bearer = v.purpose.startsWith('bearer:')
       const cookieName = bearer ? v.purpose.slice('bearer:'.length) : v.purpose
-      const options = { secrets: v.secrets, cookie: { name: cookieName, secure: cookieName.startsWith('__') }, now: () => v.now * 1000 }
+      const options = { secrets: v.secrets, cookie: { name: cookieName, secure: cookieName.startsWith('__') }, clock: { now: () => v.now * 1000 } }
       const asCookie = createSessions(options)
-      const asBearer = createSessions({ ...options, transport: 'bearer' })
+      const asBearer = createSessions({ ...options, cookie: undefined, bearer: {} })
       const cookie = await asCookie.load(`${cookieName}=${v.token}`)
       const header = await asBearer.load(new Headers({ authorization: `Bearer ${v.token}` }))
       expect(cookie.isNew, v.description).toBe(bearer)

@@ -117,7 +117,7 @@ function denyOnly(store) {
 
 function engine(time, store, extra = {}) {
   const events = []
-  const sessions = createSessions({ secrets: SECRET, now: time.now, revocations: store, revalidateAfter: 0, clockSkew: SKEW, onEvent: (e) => events.push(e), ...extra })
+  const sessions = createSessions({ secrets: SECRET, clock: { now: time.now, skew: SKEW }, revocation: { store, revalidateAfter: 0 }, onEvent: (e) => events.push(e), ...extra })
   return { sessions, events }
 }
 
@@ -220,7 +220,7 @@ test('signs out at once a session sealed by a server whose clock runs ahead (its
   const time = clock()
   const b = backend(time)
   const { sessions } = engine(time, denyOnly(b.store))
-  const ahead = createSessions({ secrets: SECRET, now: () => time.ms + 20_000, revocations: denyOnly(b.store), revalidateAfter: 60, clockSkew: SKEW })
+  const ahead = createSessions({ secrets: SECRET, clock: { now: () => time.ms + 20_000, skew: SKEW }, revocation: { store: denyOnly(b.store), revalidateAfter: 60 } })
   const cookie = await signIn(ahead)
   time.advance(1)
   await sessions.revokeSubject('ada')

@@ -48,7 +48,7 @@ async function signIn(sessions, subject, data = {}) {
 async function survivesRevokeSubject(store) {
   const time = clock()
   const revocations = store(time.now)
-  const sessions = createSessions({ secrets: SECRET, now: time.now, revocations, revalidateAfter: 0 })
+  const sessions = createSessions({ secrets: SECRET, clock: { now: time.now }, revocation: { store: revocations, revalidateAfter: 0 } })
   const cookie = await signIn(sessions, 'user-1')
   equal((await sessions.load(cookie)).subject, 'user-1', 'subject before the revocation')
   time.advance(1)

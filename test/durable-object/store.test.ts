@@ -5,6 +5,7 @@ import { ConfigurationError, createSessions, LateWriteError, MAX_SESSIONS_PER_SU
 import { durableObjectRevocations, type SessionRevocations, type SessionRevocationsNamespace } from 'sealed-session/durable-object'
 import { objectName } from '../../src/stores/durable-object.js'
 import { Clock, CookieJar, cookieHeader, SECRET_A } from '../support/index.js'
+import { withOptions, type OptionsPatch } from '../support/options.js'
 
 let objects = 0
 
@@ -16,11 +17,11 @@ const EMPTY = { tables: [], sessions: [], notBefore: [], directory: [], alarm: n
  * as a Worker gets it, typed `DurableObjectNamespace<SessionRevocations>`. Storage lives for
  * the whole file, so each test names its objects with a prefix of its own.
  */
-function setup(options: Partial<SessionOptions> = {}) {
+function setup(options: OptionsPatch = {}) {
   const clock = new Clock(Date.now())
   const prefix = `t${++objects}:`
   const store = durableObjectRevocations(env.REVOCATION_OBJECTS, { now: clock.now, prefix })
-  const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: store, revalidateAfter: 0, ...options })
+  const sessions = createSessions(withOptions({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store, revalidateAfter: 0 } }, options))
   return { clock, prefix, sessions, store, stubOf: (subject: string) => stubOf(prefix, subject) }
 }
 

@@ -19,9 +19,7 @@ export default new Hono<{ Bindings: Bindings }>()
   .use(
     session<Record<string, never>, { Bindings: Bindings }>((c) => ({
       secrets: c.env.SESSION_SECRETS,
-      revocations: durableObjectRevocations(c.env.REVOCATION_OBJECTS),
-      revalidateAfter: 0,
-      // A test's own limit, per request (the options are read for each request).
+      revocation: { store: durableObjectRevocations(c.env.REVOCATION_OBJECTS), revalidateAfter: 0 },
       ...(c.req.header('x-max-sessions') === undefined ? {} : { maxSessions: Number(c.req.header('x-max-sessions')) }),
     })),
   )

@@ -9,7 +9,7 @@ function api() {
   const clock = new Clock()
   const events: SessionEvent[] = []
   const revocations = memoryRevocations({ now: clock.now })
-  const options = { secrets: SECRET_A, transport: 'bearer' as const, now: clock.now, revocations, revalidateAfter: 0, idleTimeout: 3600, onEvent: (e: SessionEvent) => events.push(e) }
+  const options = { secrets: SECRET_A, bearer: {}, clock: { now: clock.now }, revocation: { store: revocations, revalidateAfter: 0 }, lifetime: { idleTimeout: 3600 }, onEvent: (e: SessionEvent) => events.push(e) }
   const app = new Hono()
     .use(session(options))
     .post('/token', async (c) => {
@@ -75,13 +75,13 @@ describe('Bearer tokens through the Hono middleware', () => {
   it('re-seals a token from an older secret under the newest one, and the old secret can then go', async () => {
     const clock = new Clock()
     const events: SessionEvent[] = []
-    const before = createSessions({ secrets: SECRET_A, transport: 'bearer', now: clock.now })
+    const before = createSessions({ secrets: SECRET_A, bearer: {  }, clock: { now: clock.now } })
     const old = await before.load(null)
     await old.login('u')
     const first = (await before.commit(old)).token!
     // Rotation: SECRET_B is new and seals; SECRET_A still opens.
     const app = new Hono()
-      .use(session({ secrets: [SECRET_B, SECRET_A], transport: 'bearer', now: clock.now, onEvent: (e) => events.push(e) }))
+      .use(session({ secrets: [SECRET_B, SECRET_A], bearer: {  }, clock: { now: clock.now }, onEvent: (e) => events.push(e) }))
       .get('/me', (c) => c.json({ subject: c.get('session').subject ?? null }))
     clock.advance(1)
     const response = await app.request('/me', bearer(first))
@@ -91,7 +91,7 @@ describe('Bearer tokens through the Hono middleware', () => {
     expect(second).not.toBe(first)
     expect(events).toContainEqual(expect.objectContaining({ type: 'rotated' }))
     // Only the newest secret left: the re-sealed token opens, the original does not.
-    const after = createSessions({ secrets: SECRET_B, transport: 'bearer', now: clock.now })
+    const after = createSessions({ secrets: SECRET_B, bearer: {  }, clock: { now: clock.now } })
     expect((await after.load(new Headers({ authorization: `Bearer ${second}` }))).subject).toBe('u')
     expect((await after.load(new Headers({ authorization: `Bearer ${first}` }))).subject).toBeUndefined()
   })
@@ -99,7 +99,7 @@ describe('Bearer tokens through the Hono middleware', () => {
   it('re-seals an unchanged token once refreshAfter has passed, returning the new token', async () => {
     const clock = new Clock()
     // idleTimeout 3600: refreshAfter defaults to a quarter, 900 s.
-    const engine = createSessions({ secrets: SECRET_A, transport: 'bearer', now: clock.now, idleTimeout: 3600 })
+    const engine = createSessions({ secrets: SECRET_A, bearer: {  }, clock: { now: clock.now }, lifetime: { idleTimeout: 3600 } })
     const s = await engine.load(null)
     await s.login('u')
     const first = (await engine.commit(s)).token!

@@ -6,7 +6,7 @@ import { Clock, SECRET_A } from '../support/index.js'
 
 function app(clock: Clock) {
   return new Hono()
-    .use(session({ secrets: SECRET_A, now: clock.now }))
+    .use(session({ secrets: SECRET_A, clock: { now: clock.now } }))
     .post('/login', async (c) => {
       await c.get('session').login('ada')
       return c.text('ok')
@@ -46,8 +46,7 @@ describe('soft client binding (anomaly signal)', () => {
     const events: SessionEvent[] = []
     const sessions = createSessions({
       secrets: SECRET_A,
-      binding: (h) => h.get('user-agent') ?? undefined,
-      bindingMode: 'soft',
+      binding: { value: (h) => h.get('user-agent') ?? undefined, mode: 'soft' },
       onEvent: (e) => events.push(e),
     })
     const first = await sessions.load(new Headers({ 'user-agent': 'Firefox/140' }))
@@ -62,7 +61,7 @@ describe('soft client binding (anomaly signal)', () => {
     expect((await sessions.load(new Headers({ 'user-agent': 'Firefox/141', cookie: rebound }))).subject).toBe('ada')
     expect(events).toEqual([])
     // Strict (the default) still refuses.
-    const strict = createSessions({ secrets: SECRET_A, binding: (h) => h.get('user-agent') ?? undefined })
+    const strict = createSessions({ secrets: SECRET_A, binding: { value: (h) => h.get('user-agent') ?? undefined } })
     expect((await strict.load(new Headers({ 'user-agent': 'curl/8', cookie: rebound }))).isNew).toBe(true)
   })
 })

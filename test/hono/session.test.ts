@@ -125,7 +125,7 @@ describe('revocation through the middleware (memory store)', () => {
     const clock = new Clock()
     const revocations = memoryRevocations({ now: clock.now })
     const app = new Hono()
-      .use(session({ secrets: SECRET_A, now: clock.now, revocations, revalidateAfter: 0 }))
+      .use(session({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store: revocations, revalidateAfter: 0 } }))
       .post('/login', async (c) => {
         await c.get('session').login('ada')
         return c.text('ok')
@@ -168,7 +168,7 @@ describe('a revocation store that hangs', () => {
     const clock = new Clock()
     const hanging = { isRevoked: () => new Promise<boolean>(() => {}), revoke: async () => {}, revokeSubject: async () => {} }
     const app = new Hono()
-      .use(session({ secrets: SECRET_A, now: clock.now, revocations: hanging, revalidateAfter: 0, revocationTimeout: 50, onEvent: (e) => events.push(e.type) }))
+      .use(session({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store: hanging, revalidateAfter: 0, timeout: 50 }, onEvent: (e) => events.push(e.type) }))
       .post('/login', async (c) => {
         await c.get('session').login('ada')
         return c.text('ok')

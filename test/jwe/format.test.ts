@@ -3,7 +3,7 @@ import { compactDecrypt, decodeProtectedHeader } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
 import type { SessionRecord } from '../../src/session/envelope.js'
-import { v1Format, type FormatContext } from '../../src/session/format.js'
+import { factoryOf, v1, type FormatContext } from '../../src/session/format.js'
 import { jweFormat } from '../../src/jwe/index.js'
 import { openJwe } from '../../src/jwe/format.js'
 import { cookieHeader, harness, SECRET_A, SECRET_B, tokenOf } from '../support/index.js'
@@ -12,7 +12,7 @@ import { claims, forge, rawKey } from './forge.js'
 const NOW = 1_795_000_000
 
 function context(secrets: string | string[] = SECRET_A, purpose = '__Host-session', window = 86_400): FormatContext {
-  return { secrets: normalizeSecrets(secrets), purpose, epochSeconds: 3600, maxAgeLimit: window, clockSkew: 30 }
+  return { secrets: normalizeSecrets(secrets), purpose, maxAgeLimit: window, clockSkew: 30 }
 }
 
 const idOf = (secret: string): string => String(normalizeSecrets(secret)[0]!.id)
@@ -36,7 +36,7 @@ describe('jweFormat() with createSessions', () => {
   })
 
   it('seals iat, exp, jti and sub as JWT claims, with the rest of the envelope under ss', async () => {
-    const { sessions, clock } = harness({ format: jweFormat(), idleTimeout: 3600, maxAge: 86_400 })
+    const { sessions, clock } = harness({ format: jweFormat(), lifetime: { idleTimeout: 3600, maxAge: 86_400 } })
     const s = await sessions.load(null)
     s.set('n', 1)
     await s.login('user-1')
@@ -74,7 +74,7 @@ describe('jweFormat() with createSessions', () => {
   })
 
   it('ends the session at exp, with the clock skew', async () => {
-    const { sessions, clock, events } = harness({ format: jweFormat(), idleTimeout: 3600 })
+    const { sessions, clock, events } = harness({ format: jweFormat(), lifetime: { idleTimeout: 3600 } })
     const s = await sessions.load(null)
     s.set('n', 1)
     const header = cookieHeader(await sessions.commit(s))
@@ -88,7 +88,7 @@ describe('jweFormat() with createSessions', () => {
 
 describe('openJwe', () => {
   async function realToken(ctx = context(), now = NOW): Promise<string> {
-    const format = jweFormat()(ctx)
+    const format = factoryOf(jweFormat())!(ctx)
     return format.seal({ id: 'AAAAAAAAAAAAAAAAAAAAAA', createdAt: now, absoluteExpiry: now + 86_400, lastSealed: now, data: { hello: 'world' } }, now + 3600, now)
   }
 
@@ -97,9 +97,9 @@ describe('openJwe', () => {
       id: 'AAAAAAAAAAAAAAAAAAAAAA', createdAt: NOW - 60, absoluteExpiry: NOW + 86_400, lastSealed: NOW, idleTimeout: 7200, subject: 'user-1', checkedAt: NOW - 5,
       data: { cart: ['apple'], nested: { deep: [1, null, true] } }, flashes: { notice: 'saved' }, binding: 'binding', csrfSecret: 'BBBBBBBBBBBBBBBBBBBBBB',
     }
-    const v1 = v1Format(context())
-    const jwe = jweFormat()(context())
-    const viaV1 = await v1.open(await v1.seal(record, NOW + 3600, NOW), NOW)
+    const v1Token = factoryOf(v1())!(context())
+    const jwe = factoryOf(jweFormat())!(context())
+    const viaV1 = await v1Token.open(await v1Token.seal(record, NOW + 3600, NOW), NOW)
     const viaJwe = await jwe.open(await jwe.seal(record, NOW + 3600, NOW), NOW)
     expect(viaV1.ok && viaV1.record).toEqual(record)
     expect(viaJwe).toEqual(viaV1)

@@ -12,7 +12,7 @@ import { b64, b64json, claims, forge, rawKey, utf8 } from './forge.js'
 const NOW = 1_795_000_000
 const KID = String(normalizeSecrets(SECRET_A)[0]!.id)
 const GOOD = { alg: 'dir', enc: 'A256GCM', kid: KID }
-const ctx: FormatContext = { secrets: normalizeSecrets(SECRET_A), purpose: '__Host-session', epochSeconds: 3600, maxAgeLimit: 86_400, clockSkew: 30 }
+const ctx: FormatContext = { secrets: normalizeSecrets(SECRET_A), purpose: '__Host-session', maxAgeLimit: 86_400, clockSkew: 30 }
 
 /** Opens `token` and checks it is refused for `reason` without any decryption attempt. */
 async function refusedBeforeDecrypting(token: string, reason: InvalidReason): Promise<void> {

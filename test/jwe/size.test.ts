@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest'
 import { jweFormat } from '../../src/jwe/index.js'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
 import { encodeEnvelope, type SessionRecord } from '../../src/session/envelope.js'
-import { v1Format, type FormatContext } from '../../src/session/format.js'
+import { factoryOf, v1, type FormatContext } from '../../src/session/format.js'
 import { SECRET_A } from '../support/index.js'
 import { rawKey } from './forge.js'
 
 const NOW = 1_795_000_000
 // A two-digit key id, as most derived ids are; each digit more or less moves the header by about one character.
-const ctx: FormatContext = { secrets: normalizeSecrets([{ id: 12, secret: SECRET_A }]), purpose: '__Host-session', epochSeconds: 3600, maxAgeLimit: 86_400, clockSkew: 30 }
+const ctx: FormatContext = { secrets: normalizeSecrets([{ id: 12, secret: SECRET_A }]), purpose: '__Host-session', maxAgeLimit: 86_400, clockSkew: 30 }
 
 describe('JWE token size (docs/JWE.md §Size)', () => {
   it('puts a 100-byte plaintext in 230 characters, against 184 for v1', async () => {
@@ -25,9 +25,9 @@ describe('JWE token size (docs/JWE.md §Size)', () => {
     const filler = 100 - encodeEnvelope({ ...base, data: { n: '' } }).length
     const envelope: SessionRecord = { ...base, data: { n: 'x'.repeat(filler) } }
     expect(encodeEnvelope(envelope).length).toBe(100)
-    const v1 = await v1Format(ctx).seal(envelope, NOW + 86_400, NOW)
-    const jwe = await jweFormat()(ctx).seal(envelope, NOW + 86_400, NOW)
-    expect(v1.length).toBe(184)
+    const v1Token = await factoryOf(v1())!(ctx).seal(envelope, NOW + 86_400, NOW)
+    const jwe = await factoryOf(jweFormat())!(ctx).seal(envelope, NOW + 86_400, NOW)
+    expect(v1Token.length).toBe(184)
     expect(jwe.length).toBe(267)
   })
 })

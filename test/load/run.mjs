@@ -64,7 +64,7 @@ function check(name, ok, detail = '') {
 /** A session signed in `secondsAgo` ago, sealed here with dist/ and the demo's secret. */
 async function sealedAgo(secondsAgo, subject) {
   const at = Date.now() - secondsAgo * 1000
-  const sessions = createSessions({ secrets: tomlString('test/load/wrangler.toml', 'SESSION_SECRETS'), now: () => at })
+  const sessions = createSessions({ secrets: tomlString('test/load/wrangler.toml', 'SESSION_SECRETS'), clock: { now: () => at } })
   const s = await sessions.load(null)
   await s.login(subject)
   // A CSRF secret sealed in, as a browser's cookie has one once a page with a form was shown.

@@ -15,7 +15,7 @@ const map = (jwt: Record<string, unknown>) => ({ subject: typeof jwt.sub === 'st
 
 function setup(secret: string | string[] = [SECRET, OLD_SECRET], name = NAME) {
   const clock = new Clock(Date.now())
-  return { ...harness<{ email: string | null }>({ now: clock.now, migrate: [authJs({ cookieName: name, secret, map })] }), clock }
+  return { ...harness<{ email: string | null }>({ clock: { now: clock.now }, migrate: [authJs({ cookieName: name, secret, map })] }), clock }
 }
 
 /** Auth.js's session cookie(s) for `token`, as its JWT strategy writes them (chunked past 3936 characters). */
@@ -108,7 +108,7 @@ describe('authJs(): switching from Auth.js (JWT strategy)', () => {
 
   it('records the sign-in in a store, and checks its options strictly', async () => {
     const clock = new Clock(Date.now())
-    const { sessions } = harness({ now: clock.now, revocations: memoryRevocations({ now: clock.now }), migrate: [authJs({ cookieName: NAME, secret: SECRET, map })] })
+    const { sessions } = harness({ clock: { now: clock.now }, revocation: { store: memoryRevocations({ now: clock.now }) }, migrate: [authJs({ cookieName: NAME, secret: SECRET, map })] })
     await sessions.commit(await sessions.load(request(await authCookie({ sub: 'user-9' }))))
     expect((await sessions.listSessions('user-9')).length).toBe(1)
     expect(() => authJs({ cookieName: NAME, secret: SECRET, map, secrets: [SECRET] } as never)).toThrow(/did you mean `secret`/)

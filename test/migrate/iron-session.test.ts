@@ -19,7 +19,7 @@ const map = (old: Record<string, unknown>) => {
 /** Our sessions on a clock that starts now: iron-session seals with the real Date.now(). */
 function setup(password: string | Record<string, string> = { 1: PASSWORD_1, 2: PASSWORD_2 }) {
   const clock = new Clock(Date.now())
-  return { ...harness<{ cart: string[] }>({ now: clock.now, migrate: [ironSession({ cookieName: NAME, password, map })] }), clock }
+  return { ...harness<{ cart: string[] }>({ clock: { now: clock.now }, migrate: [ironSession({ cookieName: NAME, password, map })] }), clock }
 }
 
 /** A real iron-session 8 request cycle: getIronSession on a web Request/Response, save(), the Set-Cookie it sends. */
@@ -131,7 +131,7 @@ describe('ironSession(): switching from iron-session', () => {
 
   it('records the sign-in in a store, and checks its options strictly', async () => {
     const clock = new Clock(Date.now())
-    const { sessions } = harness({ now: clock.now, revocations: memoryRevocations({ now: clock.now }), migrate: [ironSession({ cookieName: NAME, password: PASSWORD_1, map })] })
+    const { sessions } = harness({ clock: { now: clock.now }, revocation: { store: memoryRevocations({ now: clock.now }) }, migrate: [ironSession({ cookieName: NAME, password: PASSWORD_1, map })] })
     const session = await sessions.load(request(await ironCookie({ userId: 77 }, PASSWORD_1)))
     await sessions.commit(session)
     expect((await sessions.listSessions('77')).length).toBe(1)

@@ -5,6 +5,7 @@ import { memoryRevocations } from '../../src/memory.js'
 import { reactRouterCookie } from '../../src/migrate/react-router.js'
 import { createSealedSessionStorage } from '../../src/react-router/index.js'
 import { Clock, CookieJar, harness, SECRET_A } from '../support/index.js'
+import type { OptionsPatch } from '../support/options.js'
 
 const OLD = 'react-router-secret-2024'
 const OLDER = 'react-router-secret-2023'
@@ -23,7 +24,7 @@ async function routerCookie(data: Old, secrets: string[] = [OLD], name = '__sess
   return CookieJar.from().update([await storage.commitSession(session)]).header()
 }
 
-function setup(options: Partial<SessionOptions> = {}) {
+function setup(options: OptionsPatch = {}) {
   return harness<{ cart: string[] }>({ migrate: [reactRouterCookie({ secrets: [OLD, OLDER], map })], ...options })
 }
 
@@ -60,7 +61,7 @@ describe('reactRouterCookie(): switching from React Router cookie storage', () =
 
   it('records the sign-in in a store, as login() does', async () => {
     const clock = new Clock()
-    const { sessions } = setup({ now: clock.now, revocations: memoryRevocations({ now: clock.now }) })
+    const { sessions } = setup({ clock: { now: clock.now }, revocation: { store: memoryRevocations({ now: clock.now }) } })
     const sent = await routerCookie({ userId: 'u7' })
     const session = await sessions.load(new Request('https://app.test/', { headers: { cookie: sent } }))
     await sessions.commit(session)
@@ -173,7 +174,7 @@ describe('reactRouterCookie(): switching from React Router cookie storage', () =
     expect(() => reactRouterCookie({ secrets: [OLD] } as never)).toThrow(/map/)
     expect(() => createSessions({ secrets: SECRET_A, migrate: [{ reader: 'react-router' } as unknown as LegacyReader] })).toThrow(/readers made by/)
     expect(() => createSessions({ secrets: SECRET_A, cookie: { name: '__session' }, migrate: [reactRouterCookie({ secrets: [OLD], map })] })).toThrow(/named like ours/)
-    expect(() => createSessions({ secrets: SECRET_A, transport: 'bearer', migrate: [reactRouterCookie({ secrets: [OLD], map })] })).toThrow(/cookie transport/)
+    expect(() => createSessions({ secrets: SECRET_A, bearer: {  }, migrate: [reactRouterCookie({ secrets: [OLD], map })] })).toThrow(/cookie transport/)
   })
 })
 

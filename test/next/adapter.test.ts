@@ -9,7 +9,7 @@ type Data = { name: string }
 
 function setup(handler?: SessionProxyHandler<Data>) {
   const clock = new Clock()
-  const sessions = nextSessions<Data>({ secrets: SECRET_A, now: clock.now })
+  const sessions = nextSessions<Data>({ secrets: SECRET_A, clock: { now: clock.now } })
   const proxy = sessions.proxy(handler)
   // next/server exports NextFetchEvent as a type only; the proxy passes it through untouched.
   const event = { waitUntil: () => {} } as unknown as NextFetchEvent
@@ -24,7 +24,7 @@ function request(path: string, headers: Record<string, string> = {}): NextReques
 /** A cookie of a signed-in session sealed `secondsAgo` ago, as the browser sends it. */
 async function signedInCookie(clock: Clock, secondsAgo = 0): Promise<string> {
   const then = clock.ms - secondsAgo * 1000
-  const engine = createSessions<Data>({ secrets: SECRET_A, now: () => then })
+  const engine = createSessions<Data>({ secrets: SECRET_A, clock: { now: () => then } })
   const session = await engine.load(null)
   await session.login('ada')
   session.set('name', 'Ada')

@@ -75,10 +75,10 @@ describe('get() touches the request first', () => {
     const connections = request.connections
     const sessions = nextSessions<Data>(() => ({
       secrets: SECRET_A,
-      now: () => {
+      clock: { now: () => {
         calls.push(request.connections > connections ? 'clock after connection()' : 'clock before connection()')
         return Date.now()
-      },
+      } },
     }))
     expect((await sessions.get()).subject).toBe('ada')
     expect(calls.length).toBeGreaterThan(0)

@@ -272,7 +272,7 @@ async function drive(check, origin, secret) {
   const oldClock = Date.now() - 7 * 3600 * 1000
   /** What the example's lib/session.js does, with a clock 7 hours back: a cookie due for refresh. */
   const sealedEarlier = async () => {
-    const engine = createSessions({ secrets: secret, now: () => oldClock })
+    const engine = createSessions({ secrets: secret, clock: { now: () => oldClock } })
     const session = await engine.load(null)
     await session.login('Zoë Ada')
     session.set('name', 'Zoë Ada')

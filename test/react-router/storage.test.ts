@@ -1,16 +1,17 @@
 import { createCookieSessionStorage, createSession, isSession, RouterContextProvider, type SessionStorage } from 'react-router'
 import { describe, expect, it } from 'vitest'
-import { ConfigurationError, createSessions, SessionTooLargeError, type RevocationStore, type SessionOptions } from '../../src/index.js'
+import { ConfigurationError, createSessions, SessionTooLargeError, type CookieSessionOptions, type RevocationStore } from '../../src/index.js'
 import { memoryRevocations } from '../../src/memory.js'
 import { createSealedSessionStorage, type SealedSession } from '../../src/react-router/index.js'
 import { Clock, CookieJar, SECRET_A, SECRET_B } from '../support/index.js'
+import { withOptions, type OptionsPatch } from '../support/options.js'
 
 type Data = { userId: string; theme: string; notes: string }
 type Flash = { error: string }
 
-function setup(options: Partial<SessionOptions> = {}) {
+function setup(options: OptionsPatch = {}) {
   const clock = new Clock()
-  const storage = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, now: clock.now, ...options })
+  const storage = createSealedSessionStorage<Data, Flash>(withOptions({ secrets: SECRET_A, clock: { now: clock.now } }, options) as CookieSessionOptions)
   return { clock, storage }
 }
 
@@ -35,8 +36,8 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
 
   it("refuses React Router's cookie lifetimes and secrets with the fix, and takes its lower-case sameSite (issue 20)", async () => {
     // React Router's own docs write these; a 60-second session must never silently last a day.
-    const asRouterDocsWrite = (cookie: Record<string, unknown>): SessionOptions => ({ secrets: SECRET_A, cookie }) as unknown as SessionOptions
-    expect(() => createSealedSessionStorage(asRouterDocsWrite({ maxAge: 60 }))).toThrow(/^`cookie\.maxAge` is not a cookie option: lifetimes are top-level `maxAge` \/ `idleTimeout`/)
+    const asRouterDocsWrite = (cookie: Record<string, unknown>): CookieSessionOptions => ({ secrets: SECRET_A, cookie }) as unknown as CookieSessionOptions
+    expect(() => createSealedSessionStorage(asRouterDocsWrite({ maxAge: 60 }))).toThrow(/^`cookie\.maxAge` is not a cookie option: lifetimes are `lifetime: \{ maxAge, idleTimeout \}`/)
     expect(() => createSealedSessionStorage(asRouterDocsWrite({ expires: new Date(0) }))).toThrow(ConfigurationError)
     expect(() => createSealedSessionStorage(asRouterDocsWrite({ secrets: [SECRET_A] }))).toThrow(/top-level `secrets`/)
     expect(() => createSealedSessionStorage(asRouterDocsWrite({ sameSite: true }))).toThrow(/cookie\.sameSite must be/)
@@ -126,7 +127,7 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
   })
 
   it('commitSession() always returns a cookie, and each one moves the idle expiry', async () => {
-    const { storage, clock } = setup({ idleTimeout: 3600 })
+    const { storage, clock } = setup({ lifetime: { idleTimeout: 3600 } })
     const cookie = sentBack(await storage.commitSession(await storage.getSession()))
     clock.advance(600)
     const session = await storage.getSession(cookie)
@@ -137,7 +138,7 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
   })
 
   it('a tampered, expired or missing cookie gives a new empty session, never an exception', async () => {
-    const { storage, clock } = setup({ idleTimeout: 3600 })
+    const { storage, clock } = setup({ lifetime: { idleTimeout: 3600 } })
     const signedIn = await storage.getSession()
     await signedIn.login('ada')
     const cookie = sentBack(await storage.commitSession(signedIn))
@@ -162,9 +163,9 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
 
   it('rotates secrets: a cookie sealed under an older secret opens, and commits under the newest', async () => {
     const clock = new Clock()
-    const old = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_B, now: clock.now })
-    const rotated = createSealedSessionStorage<Data, Flash>({ secrets: [SECRET_A, SECRET_B], now: clock.now })
-    const newestOnly = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, now: clock.now })
+    const old = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_B, clock: { now: clock.now } })
+    const rotated = createSealedSessionStorage<Data, Flash>({ secrets: [SECRET_A, SECRET_B], clock: { now: clock.now } })
+    const newestOnly = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, clock: { now: clock.now } })
     const session = await old.getSession()
     session.set('userId', 'u1')
     const oldCookie = sentBack(await old.commitSession(session))
@@ -189,7 +190,7 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
 
   it('login() gives a new session id and a subject; destroySession() expires the cookie and, with a store, revokes it', async () => {
     const clock = new Clock()
-    const storage = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, now: clock.now, revocations: memoryRevocations({ now: clock.now }) })
+    const storage = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store: memoryRevocations({ now: clock.now }) } })
     const anonymous = await storage.getSession()
     const before = anonymous.id
     await anonymous.login('ada')
@@ -209,7 +210,7 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
 
   it('revokeSubject() signs a user out everywhere (with a store); without one it throws ConfigurationError', async () => {
     const clock = new Clock()
-    const storage = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, now: clock.now, revocations: memoryRevocations({ now: clock.now }) })
+    const storage = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store: memoryRevocations({ now: clock.now }) } })
     const cookies: string[] = []
     for (let i = 0; i < 2; i++) {
       const session = await storage.getSession()
@@ -234,7 +235,7 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
       isRevoked: (query) => (failing ? down() : store.isRevoked(query)),
       sessions: { ...directory, check: (query) => (failing ? down() : directory.check(query)) },
     }
-    const storage = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, now: clock.now, revocations: flaky })
+    const storage = createSealedSessionStorage<Data, Flash>({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store: flaky } })
     const session = await storage.getSession()
     await session.login('ada')
     const cookie = sentBack(await storage.commitSession(session))
@@ -275,8 +276,9 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
 
   it('refuses at configuration time what one Set-Cookie cannot carry: chunks, binding, bearer', () => {
     expect(() => createSealedSessionStorage({ secrets: SECRET_A, cookie: { maxChunks: 2 } })).toThrow(ConfigurationError)
-    expect(() => createSealedSessionStorage({ secrets: SECRET_A, binding: () => 'x' })).toThrow(ConfigurationError)
-    expect(() => createSealedSessionStorage({ secrets: SECRET_A, transport: 'bearer' })).toThrow(ConfigurationError)
+    expect(() => createSealedSessionStorage({ secrets: SECRET_A, binding: { value: () => 'x' } })).toThrow(ConfigurationError)
+    // The type has no bearer transport; plain JavaScript is refused at run time.
+    expect(() => createSealedSessionStorage({ secrets: SECRET_A, bearer: {} } as unknown as CookieSessionOptions)).toThrow(/bearer transport needs createSessions/)
     expect(() => createSealedSessionStorage({ secrets: 'short' })).toThrow(ConfigurationError)
   })
 
@@ -296,11 +298,11 @@ describe('createSealedSessionStorage: React Router SessionStorage', () => {
 
   it("opens cookies sealed by createSessions() with the same options (the core's format)", async () => {
     const clock = new Clock()
-    const engine = createSessions<Data>({ secrets: SECRET_A, now: clock.now })
+    const engine = createSessions<Data>({ secrets: SECRET_A, clock: { now: clock.now } })
     const core = await engine.load(null)
     core.set('userId', 'u9')
     const cookie = CookieJar.from().update((await engine.commit(core)).setCookie).header()
-    const { storage } = { storage: createSealedSessionStorage<Data>({ secrets: SECRET_A, now: clock.now }) }
+    const { storage } = { storage: createSealedSessionStorage<Data>({ secrets: SECRET_A, clock: { now: clock.now } }) }
     expect((await storage.getSession(cookie)).get('userId')).toBe('u9')
   })
 })

@@ -216,7 +216,7 @@ describe.skipIf(url === undefined)('redisRevocations() on a real redis-server', 
     await nodeRedis.set(hash!, 'not a hash')
     await expect(b.store.isRevoked({ sessionId: 'x', subject: 'ada', createdAt: 0 })).rejects.toThrow()
     await expect(b.store.revoke({ sessionId: 'x', subject: 'ada', expiresAt: clock.seconds + 10 })).rejects.toThrow()
-    const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: b.store })
+    const sessions = createSessions({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store: b.store } })
     await expect(sessions.revokeSubject('ada')).rejects.toThrow(/could not record/)
     await nodeRedis.del(hash!)
     await nodeRedis.hSet(hash!, 's:x', 'garbage')
@@ -296,11 +296,8 @@ describe.skipIf(url === undefined)('redisRevocations() on a real redis-server', 
     }
     const sessions = createSessions({
       secrets: SECRET_A,
-      now: clock.now,
-      revocations: { ...store, sessions: { ...directory, record: watched(directory.record), confirm: watched(directory.confirm) } },
-      revalidateAfter: 0,
-      maxSessions: 1,
-      revocationTimeout: 100,
+      clock: { now: clock.now },
+      revocation: { store: { ...store, sessions: { ...directory, record: watched(directory.record), confirm: watched(directory.confirm) } }, revalidateAfter: 0, maxSessions: 1, timeout: 100 },
     })
     const laptopSession = await sessions.load(null)
     await laptopSession.login('ada')

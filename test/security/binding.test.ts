@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createSessions, type SessionEvent } from 'sealed-session'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
-import { v1Format } from '../../src/session/format.js'
+import { factoryOf, v1 } from '../../src/session/format.js'
 import { cookieHeader, SECRET_A, tokenOf } from '../support/index.js'
 
 const ua = (agent: string, cookie = '') => new Headers({ 'user-agent': agent, cookie })
@@ -9,7 +9,7 @@ const ua = (agent: string, cookie = '') => new Headers({ 'user-agent': agent, co
 describe('client binding', () => {
   function engine(binding = (h: { get(n: string): string | null }) => h.get('user-agent') ?? undefined) {
     const events: SessionEvent[] = []
-    return { events, sessions: createSessions({ secrets: SECRET_A, binding, onEvent: (e) => events.push(e) }) }
+    return { events, sessions: createSessions({ secrets: SECRET_A, binding: { value: binding }, onEvent: (e) => events.push(e) }) }
   }
 
   it('accepts the session from the same client and refuses it from another', async () => {
@@ -71,7 +71,7 @@ describe('client binding', () => {
     const s = await sessions.load(ua('UniqueAgentString/1.0'))
     await s.login('di')
     const token = tokenOf(await sessions.commit(s))
-    const opened = await v1Format({ secrets: normalizeSecrets(SECRET_A), purpose: '__Host-session', epochSeconds: 3600, maxAgeLimit: 604_800, clockSkew: 30 }).open(token, Math.floor(Date.now() / 1000))
+    const opened = await factoryOf(v1())!({ secrets: normalizeSecrets(SECRET_A), purpose: '__Host-session', maxAgeLimit: 604_800, clockSkew: 30 }).open(token, Math.floor(Date.now() / 1000))
     const binding = opened.ok ? opened.record.binding : undefined
     expect(binding).toMatch(/^[A-Za-z0-9_-]{22}$/)
     expect(binding).not.toContain('Unique')

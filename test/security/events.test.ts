@@ -9,8 +9,8 @@ describe('events for monitoring', () => {
     const events: SessionEvent[] = []
     const onEvent = (e: SessionEvent) => events.push(e)
     const store = memoryRevocations({ now: clock.now })
-    const old = createSessions({ secrets: SECRET_B, now: clock.now, onEvent, revocations: store, revalidateAfter: 0, idleTimeout: 3600, maxAge: 7200 })
-    const sessions = createSessions({ secrets: [SECRET_A, SECRET_B], now: clock.now, onEvent, revocations: store, revalidateAfter: 0, idleTimeout: 3600, maxAge: 7200 })
+    const old = createSessions({ secrets: SECRET_B, clock: { now: clock.now }, onEvent, revocation: { store, revalidateAfter: 0 }, lifetime: { idleTimeout: 3600, maxAge: 7200 } })
+    const sessions = createSessions({ secrets: [SECRET_A, SECRET_B], clock: { now: clock.now }, onEvent, revocation: { store, revalidateAfter: 0 }, lifetime: { idleTimeout: 3600, maxAge: 7200 } })
     const seen: string[] = [SECRET_A, SECRET_B]
 
     const s = await old.load('')
@@ -37,11 +37,11 @@ describe('events for monitoring', () => {
     await sessions.revokeSubject('ada')
     clock.advance(1)
     await sessions.load(cookieHeader(third)) // revoked
-    const failing = createSessions({ secrets: SECRET_A, now: clock.now, onEvent, revalidateAfter: 0, revocations: { isRevoked: () => Promise.reject(new Error('down')), revoke: async () => {}, revokeSubject: async () => {} } })
-    const t = await createSessions({ secrets: SECRET_A, now: clock.now }).load('')
+    const failing = createSessions({ secrets: SECRET_A, clock: { now: clock.now }, onEvent, revocation: { revalidateAfter: 0, store: { isRevoked: () => Promise.reject(new Error('down')), revoke: async () => {}, revokeSubject: async () => {} } } })
+    const t = await createSessions({ secrets: SECRET_A, clock: { now: clock.now } }).load('')
     await t.login('bo')
     clock.advance(1)
-    await failing.load(cookieHeader(await createSessions({ secrets: SECRET_A, now: clock.now }).commit(t))) // revocation-error
+    await failing.load(cookieHeader(await createSessions({ secrets: SECRET_A, clock: { now: clock.now } }).commit(t))) // revocation-error
 
     expect(events.map((e) => e.type)).toEqual(['created', 'old-secret', 'rotated', 'refreshed', 'too-large', 'invalid', 'expired', 'destroyed', 'revoked', 'revocation-error'])
     const text = JSON.stringify(events)

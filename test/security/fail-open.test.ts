@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createSessions, RevocationUnavailableError, type RevocationStore, type SessionEvent, type SessionOptions } from 'sealed-session'
+import { createSessions, RevocationUnavailableError, type RevocationStore, type RevocationOptions, type SessionEvent } from 'sealed-session'
 import { memoryRevocations } from 'sealed-session/memory'
 import { Clock, CookieJar, SECRET_A } from '../support/index.js'
 
@@ -20,11 +20,11 @@ function switchable(clock: Clock) {
   return { state, store }
 }
 
-function setup(revocationFailure: SessionOptions['revocationFailure']) {
+function setup(revocationFailure: RevocationOptions['failure']) {
   const clock = new Clock()
   const { state, store } = switchable(clock)
   const events: SessionEvent[] = []
-  const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: store, revalidateAfter: 60, revocationFailure, onEvent: (e) => events.push(e) })
+  const sessions = createSessions({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store, revalidateAfter: 60, failure: revocationFailure }, onEvent: (e) => events.push(e) })
   const jar = new CookieJar()
   /** One request with the jar's cookies; the response's cookies go back into the jar. */
   const visit = async (change?: (s: Awaited<ReturnType<typeof sessions.load>>) => Promise<void> | void) => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createSessions, seal, unseal, type SealOptions } from 'sealed-session'
+import { createSessions, seal, unseal, type SealOptions, v1 } from 'sealed-session'
 import { SECRET_A, tokenOf } from '../support/index.ts'
 
 // docs/FORMAT.md: header (10 bytes) | IV (12) | ciphertext | tag (16).
@@ -45,7 +45,7 @@ describe('IVs: a fresh one from crypto.getRandomValues in every token', () => {
     })
 
     it(`a session cookie carries the IV drawn for it, new on every commit (cipher: ${cipher})`, async () => {
-      const sessions = createSessions({ secrets: SECRET_A, refreshAfter: 0, cipher })
+      const sessions = createSessions({ secrets: SECRET_A, lifetime: { refreshAfter: 0 }, format: v1({ cipher }) })
       const drawn = deterministicIvs()
       const session = await sessions.load(null)
       session.set('n', 1)
@@ -84,8 +84,8 @@ describe('seals per key stay under NIST SP 800-38D §8.3 (2^32)', () => {
   })
 
   it('accepts epochs up to 4294 s (2^32 seals at 10^6 per second) and refuses longer ones', async () => {
-    expect(() => createSessions({ secrets: SECRET_A, epochSeconds: 4294 })).not.toThrow()
-    expect(() => createSessions({ secrets: SECRET_A, epochSeconds: 4295 })).toThrow(/2\^32/)
+    expect(() => createSessions({ secrets: SECRET_A, format: v1({ epochSeconds: 4294 }) })).not.toThrow()
+    expect(() => createSessions({ secrets: SECRET_A, format: v1({ epochSeconds: 4295 }) })).toThrow(/2\^32/)
     await expect(seal(1, { secrets: SECRET_A, purpose: 'p', ttl: 60, epochSeconds: 4294 })).resolves.toBeTypeOf('string')
     await expect(seal(1, { secrets: SECRET_A, purpose: 'p', ttl: 60, epochSeconds: 4295 })).rejects.toThrow(/2\^32/)
   })

@@ -37,7 +37,7 @@ function mapKV(): KVLike & { keys: Map<string, string> } {
 function setup(clock = new Clock(), store?: RevocationStore) {
   const events: SessionEvent[] = []
   const revocations = store ?? memoryRevocations({ now: clock.now })
-  const options = { secrets: SECRET_A, now: clock.now, revocations, revalidateAfter: 0, clockSkew: SKEW, onEvent: (e: SessionEvent) => events.push(e) }
+  const options = { secrets: SECRET_A, clock: { now: clock.now, skew: SKEW }, revocation: { store: revocations, revalidateAfter: 0 }, onEvent: (e: SessionEvent) => events.push(e) }
   return { clock, events, options, sessions: createSessions(options) }
 }
 
@@ -58,7 +58,7 @@ for (const [name, makeStore] of Object.entries(stores)) {
       const clock = new Clock()
       const store = makeStore(clock)
       // A session whose idle timeout equals its lifetime, so it lives to its absolute expiry.
-      const long = createSessions({ secrets: SECRET_A, now: clock.now, revocations: store, revalidateAfter: 0, clockSkew: SKEW, maxAge: 3600, idleTimeout: 3600 })
+      const long = createSessions({ secrets: SECRET_A, clock: { now: clock.now, skew: SKEW }, revocation: { store, revalidateAfter: 0 }, lifetime: { maxAge: 3600, idleTimeout: 3600 } })
       const cookie = await signIn(long)
       const copy = await long.load(cookie)
       await copy.logout()
@@ -81,7 +81,7 @@ for (const [name, makeStore] of Object.entries(stores)) {
       const clock = new Clock()
       const store = makeStore(clock)
       const { sessions } = setup(clock, store)
-      const ahead = createSessions({ secrets: SECRET_A, now: () => clock.ms + (SKEW - 1) * 1000, revocations: store, revalidateAfter: 0, clockSkew: SKEW })
+      const ahead = createSessions({ secrets: SECRET_A, clock: { now: () => clock.ms + (SKEW - 1) * 1000, skew: SKEW }, revocation: { store, revalidateAfter: 0 } })
       const cookie = await signIn(ahead)
       clock.advance(1)
       await sessions.revokeSubject('ada')

@@ -3,12 +3,13 @@ import { createSessions, type SessionEvent } from 'sealed-session'
 import { decodeBase64url, encodeBase64url } from '../../src/format/base64url.js'
 import { subtleCalls } from '../support/subtle.js'
 import { Clock, cookieHeader, SECRET_A, SECRET_B, tokenOf } from '../support/index.js'
+import { withOptions, type OptionsPatch } from '../support/options.js'
 
 /** An engine, a clock, and real tokens of several sizes to attack. */
-async function setup(options: Parameters<typeof createSessions>[0] = { secrets: SECRET_A }) {
+async function setup(options: OptionsPatch = {}) {
   const clock = new Clock()
   const events: SessionEvent[] = []
-  const sessions = createSessions({ now: clock.now, onEvent: (e) => events.push(e), ...options })
+  const sessions = createSessions(withOptions({ secrets: SECRET_A, clock: { now: clock.now }, onEvent: (e) => events.push(e) }, options))
   const tokens: string[] = []
   for (const size of [0, 100, 1000]) {
     const s = await sessions.load('')
@@ -104,7 +105,7 @@ describe('attacks on the token', () => {
   })
 
   it('refuses epochs just outside the window and far in the future without deriving a key', async () => {
-    const { tokens, opens, events } = await setup({ secrets: SECRET_A, idleTimeout: 3600, maxAge: 3600 })
+    const { tokens, opens, events } = await setup({ secrets: SECRET_A, lifetime: { idleTimeout: 3600, maxAge: 3600 } })
     const token = tokens[1]!
     const epoch = new DataView(decodeBase64url(token)!.buffer).getUint32(2)
     const at = (e: number, expiry?: number) =>
@@ -136,7 +137,7 @@ describe('attacks on the token', () => {
   it('a replayed token after logout() is refused with a revocation store', async () => {
     const { memoryRevocations } = await import('../../src/memory.js')
     const clock = new Clock()
-    const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: memoryRevocations({ now: clock.now }), revalidateAfter: 0 })
+    const sessions = createSessions({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store: memoryRevocations({ now: clock.now }), revalidateAfter: 0 } })
     const s = await sessions.load('')
     await s.login('victim')
     const header = cookieHeader(await sessions.commit(s))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import file from '../vectors/v1.json' with { type: 'json' }
-import { createSessions, type SessionEvent } from 'sealed-session'
+import { createSessions, type SessionEvent, v1 } from 'sealed-session'
 import { readBearer } from '../../src/transport/bearer.js'
 import { SECRET_A, tokenOf } from '../support/index.js'
 
@@ -11,7 +11,7 @@ describe('cookie and bearer tokens are not interchangeable', () => {
     return {
       events,
       cookie: createSessions({ secrets: SECRET_A, onEvent }),
-      bearer: createSessions({ secrets: SECRET_A, transport: 'bearer', onEvent }),
+      bearer: createSessions({ secrets: SECRET_A, bearer: {  }, onEvent }),
     }
   }
 
@@ -39,7 +39,7 @@ describe('cookie and bearer tokens are not interchangeable', () => {
 
   it('cookies sealed by the previous release (the v1 vectors) still open: upgrading signs nobody out', async () => {
     const vector = file.vectors.find((v) => v.description === 'signed-in session with unicode data')!
-    const sessions = createSessions({ secrets: vector.secrets, epochSeconds: vector.epochSeconds, clockSkew: vector.clockSkew, now: () => vector.now * 1000 })
+    const sessions = createSessions({ secrets: vector.secrets, format: v1({ epochSeconds: vector.epochSeconds }), clock: { skew: vector.clockSkew, now: () => vector.now * 1000 } })
     const session = await sessions.load(`${vector.purpose}=${vector.token}`)
     expect(session.subject).toBe('user-42')
     expect(session.get('name')).toBe('Zoë 山田 🍐')
@@ -67,7 +67,7 @@ describe('hostile Authorization headers', () => {
 
   it('refuses a 64 KB header of every shape without reading a session or throwing', async () => {
     const events: SessionEvent[] = []
-    const sessions = createSessions({ secrets: SECRET_A, transport: 'bearer', onEvent: (e) => events.push(e) })
+    const sessions = createSessions({ secrets: SECRET_A, bearer: {  }, onEvent: (e) => events.push(e) })
     for (const [name, make] of Object.entries(shapes)) {
       events.length = 0
       const header = make(64 * 1024)

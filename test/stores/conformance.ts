@@ -19,6 +19,7 @@ import {
   type SessionOptions,
 } from 'sealed-session'
 import { Clock, cookieHeader, SECRET_A } from '../support/index.js'
+import { withOptions, type OptionsPatch } from '../support/options.js'
 
 const SKEW = 30
 
@@ -53,25 +54,27 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
    * The deny-list cases use the store without its directory (as Workers KV and custom
    * stores are), so sign-ins are not listed and every revocation is a deny-list entry.
    */
-  const setup = async (extra: Partial<SessionOptions> = {}, wrap = (store: RevocationStore): RevocationStore => store, list = false) => {
+  const setup = async (extra: OptionsPatch = {}, wrap = (store: RevocationStore): RevocationStore => store, list = false) => {
     const clock = new Clock(options.start?.())
     const b = await backend(clock)
     const events: SessionEvent[] = []
-    const sessions = createSessions({
-      secrets: SECRET_A,
-      now: clock.now,
-      revocations: wrap(list ? b.store : denyOnly(b.store)),
-      revalidateAfter: 0,
-      clockSkew: SKEW,
-      onEvent: (e) => events.push(e),
-      ...extra,
-    })
+    const sessions = createSessions(
+      withOptions(
+        {
+          secrets: SECRET_A,
+          clock: { now: clock.now, skew: SKEW },
+          revocation: { store: wrap(list ? b.store : denyOnly(b.store)), revalidateAfter: 0 },
+          onEvent: (e) => events.push(e),
+        },
+        extra,
+      ),
+    )
     return { clock, backend: b, events, sessions }
   }
 
   describe(`revocation store conformance: ${name}`, () => {
     it('revokes one session until its absolute expiry + skew, then the record goes by itself', async () => {
-      const { clock, backend: b, sessions } = await setup({ maxAge: 3600, idleTimeout: 3600 })
+      const { clock, backend: b, sessions } = await setup({ lifetime: { maxAge: 3600, idleTimeout: 3600 } })
       const cookie = await signIn(sessions)
       await (await sessions.load(cookie)).logout()
       const revokedUntil = clock.seconds + 3600 + SKEW
@@ -102,7 +105,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
 
     it('signs out at once a session sealed by a server whose clock runs ahead (its check time in our future is due)', async () => {
       const { clock, backend: b, sessions } = await setup()
-      const ahead = createSessions({ secrets: SECRET_A, now: () => clock.ms + 20_000, revocations: denyOnly(b.store), revalidateAfter: 60, clockSkew: SKEW })
+      const ahead = createSessions({ secrets: SECRET_A, clock: { now: () => clock.ms + 20_000, skew: SKEW }, revocation: { store: denyOnly(b.store), revalidateAfter: 60 } })
       const cookie = await signIn(ahead)
       clock.advance(1)
       await sessions.revokeSubject('ada')
@@ -174,7 +177,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     it('counts a store that hangs as failing after revocationTimeout, for checks and writes', async () => {
       const fault = faulty()
       // Long enough for a real round trip on a busy machine; the hang itself never answers.
-      const { sessions, events } = await setup({ revocationTimeout: 250 }, fault.wrap)
+      const { sessions, events } = await setup({ revocation: { timeout: 250 } }, fault.wrap)
       const cookie = await signIn(sessions)
       fault.mode = 'hang'
       expect((await sessions.load(cookie)).subject).toBeUndefined()
@@ -185,7 +188,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     })
 
     it('costs one backend call per check, none between checks, none for anonymous sessions', async () => {
-      const { clock, backend: b, sessions } = await setup({ revalidateAfter: 60 })
+      const { clock, backend: b, sessions } = await setup({ revocation: { revalidateAfter: 60 } })
       const anonymous = await sessions.load(null)
       anonymous.set('cart', ['x'])
       const visitor = cookieHeader(await sessions.commit(anonymous))
@@ -256,7 +259,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
 
   describe(`sessions of a user: ${name}`, () => {
     /** Skips the test for a store without the optional capabilities (KV). */
-    const listing = async (extra: Partial<SessionOptions>, skip: () => void, wrap?: (store: RevocationStore) => RevocationStore) => {
+    const listing = async (extra: OptionsPatch, skip: () => void, wrap?: (store: RevocationStore) => RevocationStore) => {
       // Asked before the engine is built: maxSessions refuses a store without a directory.
       if ((await setup()).backend.store.sessions === undefined) skip()
       return setup(extra, wrap, true)
@@ -264,7 +267,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     const device = (label: string) => ({ 'user-agent': label })
 
     it('lists a user\'s sessions with their labels, the current one marked, handles never the raw ids', async ({ skip }) => {
-      const { clock, sessions } = await listing({ sessionLabel: (headers) => headers.get('user-agent') ?? undefined }, skip)
+      const { clock, sessions } = await listing({ revocation: { label: (headers) => headers.get('user-agent') ?? undefined } }, skip)
       const phone = await signInAs(sessions, 'ada', device('Phone'))
       clock.advance(10)
       const laptop = await signInAs(sessions, 'ada', device('Laptop'))
@@ -282,7 +285,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     })
 
     it('signs out one device: refused at its next check, the other still in', async ({ skip }) => {
-      const { clock, sessions } = await listing({ revalidateAfter: 60 }, skip)
+      const { clock, sessions } = await listing({ revocation: { revalidateAfter: 60 } }, skip)
       const phone = await signInAs(sessions, 'ada')
       const laptop = await signInAs(sessions, 'ada')
       const target = (await sessions.listSessions(await sessions.load(laptop.cookie))).find((s) => !s.current)!
@@ -306,7 +309,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     })
 
     it('maxSessions 2: the oldest is signed out, and three sign-ins racing leave exactly two', async ({ skip }) => {
-      const { clock, sessions } = await listing({ maxSessions: 2 }, skip)
+      const { clock, sessions } = await listing({ revocation: { maxSessions: 2 } }, skip)
       const first = await signInAs(sessions, 'ada')
       clock.advance(1)
       const second = await signInAs(sessions, 'ada')
@@ -323,7 +326,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     })
 
     it("maxSessionsPolicy 'refuse': the third sign-in throws SessionLimitError and signs nobody out; racing, exactly two get in", async ({ skip }) => {
-      const { clock, sessions } = await listing({ maxSessions: 2, maxSessionsPolicy: 'refuse' }, skip)
+      const { clock, sessions } = await listing({ revocation: { maxSessions: 2, atLimit: 'refuse' } }, skip)
       const first = await signInAs(sessions, 'ada')
       clock.advance(1)
       const second = await signInAs(sessions, 'ada')
@@ -346,7 +349,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     })
 
     it('last seen moves at the revocation check only, at most once per revalidateAfter', async ({ skip }) => {
-      const { clock, backend: b, sessions } = await listing({ revalidateAfter: 60 }, skip)
+      const { clock, backend: b, sessions } = await listing({ revocation: { revalidateAfter: 60 } }, skip)
       let { cookie } = await signInAs(sessions, 'ada')
       expect((await sessions.listSessions('ada'))[0]!.lastSeenAt).toBeUndefined()
       clock.advance(61)
@@ -374,7 +377,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     })
 
     it('forgets a recorded session by itself once it has expired', async ({ skip }) => {
-      const { clock, backend: b, sessions } = await listing({ maxAge: 3600, idleTimeout: 3600 }, skip)
+      const { clock, backend: b, sessions } = await listing({ lifetime: { maxAge: 3600, idleTimeout: 3600 } }, skip)
       await signInAs(sessions, 'ada')
       if (b.expiresAt !== undefined) expectNear(await b.expiresAt('ada'), clock.seconds + 3600 + SKEW)
       clock.advance(3600 + SKEW - 1)
@@ -386,7 +389,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
 
     // Issue 19, item 1: a cookie signed out by id must not mint itself a fresh id.
     it('regenerate() of a device signed out by id (not yet checked) throws SessionRevokedError and clears it; maxSessions 1 keeps one', async ({ skip }) => {
-      const { clock, sessions } = await listing({ revalidateAfter: 60, maxSessions: 1 }, skip)
+      const { clock, sessions } = await listing({ revocation: { revalidateAfter: 60, maxSessions: 1 } }, skip)
       const laptop = await signInAs(sessions, 'ada')
       clock.advance(1)
       const phone = await signInAs(sessions, 'ada') // maxSessions 1: the laptop is signed out
@@ -402,7 +405,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     })
 
     it('regenerate() of a device signed out by handle, or of a copy of a cookie that logged out, throws SessionRevokedError', async ({ skip }) => {
-      const { sessions } = await listing({ revalidateAfter: 60 }, skip)
+      const { sessions } = await listing({ revocation: { revalidateAfter: 60 } }, skip)
       const tablet = await signInAs(sessions, 'bob')
       const desk = await signInAs(sessions, 'bob')
       const handle = (await sessions.listSessions(await sessions.load(desk.cookie))).find((s) => !s.current)!.handle
@@ -414,7 +417,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     })
 
     it('regenerate() outside a directory asks the deny list whatever revalidateAfter says', async () => {
-      const { sessions } = await setup({ revalidateAfter: 3600 })
+      const { sessions } = await setup({ revocation: { revalidateAfter: 3600 } })
       const cookie = await signIn(sessions)
       await (await sessions.load(cookie)).logout() // one copy signs out
       const copy = await sessions.load(cookie)
@@ -455,7 +458,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     // Issue 19, item 4: a sign-in the app was told failed, or whose cookie never went out, takes no effect.
     it('a login() the store answered too late changes nothing: not listed, nobody evicted', async ({ skip }) => {
       const gate = gated('record')
-      const { sessions } = await listing({ maxSessions: 1, revocationTimeout: 20 }, skip, gate.wrap)
+      const { sessions } = await listing({ revocation: { maxSessions: 1, timeout: 20 } }, skip, gate.wrap)
       const session = await sessions.load(null)
       const started = Date.now()
       await expect(session.login('ada')).rejects.toBeInstanceOf(RevocationUnavailableError)
@@ -465,9 +468,9 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
 
     it('a confirm the store answered too late evicts nobody; the commit threw, no cookie went out', async ({ skip }) => {
       const gate = gated('confirm')
-      const { clock, sessions, backend: b } = await listing({ maxSessions: 1, revocationTimeout: 20 }, skip, gate.wrap)
+      const { clock, sessions, backend: b } = await listing({ revocation: { maxSessions: 1, timeout: 20 } }, skip, gate.wrap)
       // The first device signs in through the store itself (the gate holds confirms).
-      const direct = createSessions({ secrets: SECRET_A, now: clock.now, revocations: b.store, revalidateAfter: 0, clockSkew: SKEW, maxSessions: 1 })
+      const direct = createSessions({ secrets: SECRET_A, clock: { now: clock.now, skew: SKEW }, revocation: { store: b.store, revalidateAfter: 0, maxSessions: 1 } })
       const laptop = await signInAs(direct, 'ada')
       const session = await sessions.load(null)
       await session.login('ada')
@@ -479,7 +482,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     })
 
     it('a sign-in whose response never went out (handler threw, session too large) signs nobody out and is forgotten', async ({ skip }) => {
-      const { clock, sessions } = await listing({ maxSessions: 1 }, skip)
+      const { clock, sessions } = await listing({ revocation: { maxSessions: 1 } }, skip)
       const laptop = await signInAs(sessions, 'ada')
       const thrown = await sessions.load(null)
       await thrown.login('ada') // the handler throws after this: no commit
@@ -494,7 +497,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     })
 
     it("'refuse' counts a pending sign-in until it is confirmed or forgotten after PENDING_SECONDS", async ({ skip }) => {
-      const { clock, sessions } = await listing({ maxSessions: 1, maxSessionsPolicy: 'refuse' }, skip)
+      const { clock, sessions } = await listing({ revocation: { maxSessions: 1, atLimit: 'refuse' } }, skip)
       await (await sessions.load(null)).login('ada') // never committed
       await expect(signInAs(sessions, 'ada')).rejects.toBeInstanceOf(SessionLimitError)
       clock.advance(PENDING_SECONDS)
@@ -541,7 +544,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
 
     // Issue 19, item 10: the order of sign-ins is the store's, not a not-before date.
     it('five sign-ins 1 s apart right after a sign-out everywhere, maxSessions 2: the two newest stay, listed newest first at their real times', async ({ skip }) => {
-      const { clock, sessions } = await listing({ maxSessions: 2 }, skip)
+      const { clock, sessions } = await listing({ revocation: { maxSessions: 2 } }, skip)
       await signInAs(sessions, 'ada')
       await sessions.revokeSubject('ada')
       const times: number[] = []
@@ -558,7 +561,7 @@ export function revocationConformance(name: string, backend: (clock: Clock) => B
     })
 
     it('orders sign-ins within one second by when they happened, not by id', async ({ skip }) => {
-      const { sessions } = await listing({ maxSessions: 3 }, skip)
+      const { sessions } = await listing({ revocation: { maxSessions: 3 } }, skip)
       const devices = []
       for (let i = 0; i < 6; i++) devices.push(await signInAs(sessions, 'ada'))
       const alive = await Promise.all(devices.map(async (d) => (await sessions.load(d.cookie)).subject === 'ada'))

@@ -32,7 +32,7 @@ describe('memoryRevocations()', () => {
   it('revokes every session of a subject created before the call', async () => {
     const clock = new Clock()
     const store = memoryRevocations({ now: clock.now })
-    const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: store, revalidateAfter: 0 })
+    const sessions = createSessions({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store, revalidateAfter: 0 } })
     const a = await sessions.load('')
     await a.login('u')
     const cookie = (await sessions.commit(a)).setCookie[0]!.split(';')[0]!

@@ -11,7 +11,7 @@ function plain(store: RevocationStore): RevocationStore {
 describe('sessions of a user: the engine', () => {
   it('exposes when the store was last asked (lastCheckedAt), moved by a due check only', async () => {
     const clock = new Clock()
-    const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: memoryRevocations({ now: clock.now }), revalidateAfter: 60 })
+    const sessions = createSessions({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store: memoryRevocations({ now: clock.now }), revalidateAfter: 60 } })
     const anonymous = await sessions.load(null)
     expect(anonymous.lastCheckedAt).toBeUndefined()
     await anonymous.login('ada')
@@ -29,7 +29,7 @@ describe('sessions of a user: the engine', () => {
   it('reports each session the limit signs out with an evicted event (a hash, never the id), and refuses its cookie', async () => {
     const clock = new Clock()
     const events: SessionEvent[] = []
-    const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: memoryRevocations({ now: clock.now }), maxSessions: 1, revalidateAfter: 0, onEvent: (e) => events.push(e) })
+    const sessions = createSessions({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store: memoryRevocations({ now: clock.now }), maxSessions: 1, revalidateAfter: 0 }, onEvent: (e) => events.push(e) })
     const first = await sessions.load(null)
     await first.login('ada')
     const firstCookie = cookieHeader(await sessions.commit(first))
@@ -45,20 +45,20 @@ describe('sessions of a user: the engine', () => {
   })
 
   it('refuses the calls, and maxSessions, without a store that records sessions', async () => {
-    const sessions = createSessions({ secrets: SECRET_A, revocations: plain(memoryRevocations()) })
+    const sessions = createSessions({ secrets: SECRET_A, revocation: { store: plain(memoryRevocations()) } })
     await expect(sessions.listSessions('ada')).rejects.toBeInstanceOf(ConfigurationError)
     await expect(sessions.revokeSession('ada', 'x')).rejects.toBeInstanceOf(ConfigurationError)
     await expect(sessions.revokeOtherSessions(await sessions.load(null))).rejects.toBeInstanceOf(ConfigurationError)
     await expect(createSessions({ secrets: SECRET_A }).listSessions('ada')).rejects.toBeInstanceOf(ConfigurationError)
-    expect(() => createSessions({ secrets: SECRET_A, revocations: plain(memoryRevocations()), maxSessions: 2 })).toThrow(ConfigurationError)
+    expect(() => createSessions({ secrets: SECRET_A, revocation: { store: plain(memoryRevocations()), maxSessions: 2 } })).toThrow(ConfigurationError)
     for (const maxSessions of [0, 1.5, -1, Number.NaN]) {
-      expect(() => createSessions({ secrets: SECRET_A, revocations: memoryRevocations(), maxSessions })).toThrow(/maxSessions/)
+      expect(() => createSessions({ secrets: SECRET_A, revocation: { store: memoryRevocations(), maxSessions } })).toThrow(/maxSessions/)
     }
   })
 
   it('a store without the capabilities keeps working as before: sign-in, check, sign-out', async () => {
     const clock = new Clock()
-    const sessions = createSessions({ secrets: SECRET_A, now: clock.now, revocations: plain(memoryRevocations({ now: clock.now })), revalidateAfter: 0 })
+    const sessions = createSessions({ secrets: SECRET_A, clock: { now: clock.now }, revocation: { store: plain(memoryRevocations({ now: clock.now })), revalidateAfter: 0 } })
     const session = await sessions.load(null)
     await session.login('ada')
     const cookie = cookieHeader(await sessions.commit(session))
@@ -69,7 +69,7 @@ describe('sessions of a user: the engine', () => {
 
   it('login() throws RevocationUnavailableError when the sign-in cannot be recorded, leaving the session as it was', async () => {
     const memory = memoryRevocations()
-    const sessions = createSessions({ secrets: SECRET_A, revocations: { ...memory, sessions: { ...memory.sessions!, record: () => Promise.reject(new Error('down')) } } })
+    const sessions = createSessions({ secrets: SECRET_A, revocation: { store: { ...memory, sessions: { ...memory.sessions!, record: () => Promise.reject(new Error('down')) } } } })
     const session = await sessions.load(null)
     const id = session.id
     await expect(session.login('ada')).rejects.toBeInstanceOf(RevocationUnavailableError)
@@ -79,7 +79,7 @@ describe('sessions of a user: the engine', () => {
   it('records the app\'s label, cut to 100 characters; a throwing label hook records none', async () => {
     const memory = memoryRevocations()
     let label = (): string => 'é'.repeat(150)
-    const sessions = createSessions({ secrets: SECRET_A, revocations: memory, sessionLabel: () => label() })
+    const sessions = createSessions({ secrets: SECRET_A, revocation: { store: memory, label: () => label() } })
     const signIn = async (): Promise<void> => {
       const session = await sessions.load(null)
       await session.login('ada')
@@ -95,7 +95,7 @@ describe('sessions of a user: the engine', () => {
   })
 
   it('an anonymous session has no sessions to list or sign out', async () => {
-    const sessions = createSessions({ secrets: SECRET_A, revocations: memoryRevocations() })
+    const sessions = createSessions({ secrets: SECRET_A, revocation: { store: memoryRevocations() } })
     const anonymous = await sessions.load(null)
     expect(await sessions.listSessions(anonymous)).toEqual([])
     expect(await sessions.revokeOtherSessions(anonymous)).toBe(0)

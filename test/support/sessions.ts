@@ -1,4 +1,5 @@
 import { createSessions, type Json, type SessionEvent, type SessionOptions, type Sessions } from '../../src/index.js'
+import { withOptions, type OptionsPatch } from './options.js'
 
 /** Fixed test secrets: 43 characters, as generateSecret() makes them. */
 export const SECRET_A = 'k3Jz0q2p9QmV8uYc1tXwE4rB7nL5sH6dF0gA2iK9oPz'
@@ -27,9 +28,9 @@ export interface Harness<T extends { [K in keyof T]?: Json }> {
 }
 
 /** Sessions on a hand-moved clock, with every event recorded. */
-export function harness<T extends { [K in keyof T]?: Json } = Record<string, Json>>(options: Partial<SessionOptions> = {}): Harness<T> {
+export function harness<T extends { [K in keyof T]?: Json } = Record<string, Json>>(options: OptionsPatch = {}): Harness<T> {
   const clock = new Clock()
   const events: SessionEvent[] = []
-  const sessions = createSessions<T>({ secrets: SECRET_A, now: clock.now, onEvent: (e) => events.push(e), ...options })
+  const sessions = createSessions<T>(withOptions({ secrets: SECRET_A, clock: { now: clock.now }, onEvent: (e) => events.push(e) }, options))
   return { sessions, clock, events }
 }

@@ -24,8 +24,8 @@ function eventFor(request: Request): { event: RequestEvent; locals: Locals; cook
 
 function setup(config: SessionHandleConfig = {}) {
   const clock = new Clock()
-  const handle = sessionHandle<Data>({ secrets: SECRET_A, now: clock.now }, config)
-  const engine = createSessions<Data>({ secrets: SECRET_A, now: clock.now })
+  const handle = sessionHandle<Data>({ secrets: SECRET_A, clock: { now: clock.now } }, config)
+  const engine = createSessions<Data>({ secrets: SECRET_A, clock: { now: clock.now } })
   /** Runs `handle` for `request`, with `route` as what resolve() renders (a later hook, a load, an action). */
   const run = async (request: Request, route: (event: RequestEvent, locals: Locals) => Response | Promise<Response>) => {
     const { event, locals, cookieCalls } = eventFor(request)

@@ -200,7 +200,7 @@ async function drive(origin, secret) {
   /** A signed-in cookie sealed as the example does, on a clock `hoursAgo` back. */
   const sealedEarlier = async (hoursAgo) => {
     const then = Date.now() - hoursAgo * 3600 * 1000
-    const engine = createSessions({ secrets: secret, now: () => then })
+    const engine = createSessions({ secrets: secret, clock: { now: () => then } })
     const session = await engine.load(null)
     await session.login('Zoë Ada')
     session.set('name', 'Zoë Ada')

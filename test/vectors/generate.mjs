@@ -49,7 +49,7 @@ const vectors = [
     expect: 'expired',
   }),
   // Added in 0.2.0 (appended to the committed file, the others unchanged).
-  await session('bearer transport: purpose "bearer:__Host-session" (never opens as the cookie)', { secrets: A, transport: 'bearer' }, async (s) => {
+  await session('bearer transport: purpose "bearer:__Host-session" (never opens as the cookie)', { secrets: A, bearer: {  } }, async (s) => {
     s.set('scope', 'read')
     await s.login('app-7')
   }),

@@ -27,7 +27,7 @@ function counting(kv: KVLike, clock?: { ms: number }) {
 function app(kv: KVLike, clock: { ms: number }, events: SessionEvent[] = [], user = 'user-1', revocationFailure: 'closed' | 'open' = 'closed') {
   const now = () => clock.ms
   return new Hono()
-    .use(session({ secrets: env.SESSION_SECRETS, now, revocations: kvRevocations(kv, { now }), revocationFailure, onEvent: (e) => events.push(e) }))
+    .use(session({ secrets: env.SESSION_SECRETS, clock: { now }, revocation: { store: kvRevocations(kv, { now }), failure: revocationFailure }, onEvent: (e) => events.push(e) }))
     .post('/login', async (c) => {
       await c.get('session').login(user)
       return c.text('ok')

@@ -14,7 +14,7 @@ import { Hono } from 'hono'
 import { csrf } from 'hono/csrf'
 import { html } from 'hono/html'
 import { HTTPException } from 'hono/http-exception'
-import { RevocationUnavailableError, SessionTooLargeError, type Session, type SessionInfo, type SessionOptions } from 'sealed-session'
+import { RevocationUnavailableError, SessionTooLargeError, type Session, type SessionInfo, type RevocationOptions } from 'sealed-session'
 import { durableObjectRevocations, type SessionRevocations } from 'sealed-session/durable-object'
 import { session } from 'sealed-session/hono'
 import { kvRevocations } from 'sealed-session/kv'
@@ -53,12 +53,13 @@ function storeKind(env: Bindings): 'durable-object' | 'kv' {
 }
 
 /** The store and what goes with it: KV records no sessions, so no limit and no labels there. */
-function storeOptions(env: Bindings): Pick<SessionOptions, 'revocations' | 'maxSessions' | 'sessionLabel'> {
-  if (storeKind(env) === 'kv') return { revocations: kvRevocations(env.SESSION_REVOCATIONS) }
+function revocation(env: Bindings): RevocationOptions {
+  if (storeKind(env) === 'kv') return { store: kvRevocations(env.SESSION_REVOCATIONS), revalidateAfter: revalidateAfter(env) }
   return {
-    revocations: durableObjectRevocations(env.SESSION_OBJECTS),
+    store: durableObjectRevocations(env.SESSION_OBJECTS),
+    revalidateAfter: revalidateAfter(env),
     maxSessions: MAX_SESSIONS,
-    sessionLabel: (headers) => deviceLabel(headers.get('user-agent')),
+    label: (headers) => deviceLabel(headers.get('user-agent')),
   }
 }
 
@@ -72,9 +73,7 @@ const app = new Hono<{ Bindings: Bindings }>()
     session<Data, { Bindings: Bindings }>(
       (c) => ({
         secrets: c.env.SESSION_SECRETS,
-        ...storeOptions(c.env),
-        revalidateAfter: revalidateAfter(c.env),
-        // Events carry no token, id or secret: safe to log for monitoring.
+        revocation: revocation(c.env),
         onEvent: (event) => console.log(JSON.stringify({ sessionEvent: event })),
       }),
       { csrf: true },
