@@ -69,7 +69,7 @@ export class SessionTooLargeError extends SessionError {
 /**
  * The revocation store could not record a revocation (`logout()`, `regenerate()`, a
  * replacing `login()`, `revokeSubject()`): it failed or did not answer within
- * `revocationTimeout`. The store's own error is the `cause`.
+ * `revocation.timeout`. The store's own error is the `cause`.
  */
 export class RevocationUnavailableError extends SessionError {
   /** The stable code of this class: compare `error.code` with it. */
@@ -102,7 +102,7 @@ export class SessionLimitError extends SessionError {
 }
 
 /**
- * `regenerate()` asked the store about the session (whatever `revalidateAfter` says) and
+ * `regenerate()` asked the store about the session (whatever `revocation.revalidateAfter` says) and
  * found it signed out: this device was signed out by id (its own `logout()` elsewhere,
  * "sign out this device", `revokeOtherSessions()`, `maxSessions`) or everywhere. The
  * session is already destroyed, so committing it clears the cookie; send the user to

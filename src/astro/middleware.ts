@@ -66,8 +66,8 @@ const handled = new WeakSet<object>()
  * its previous cookie.
  *
  * @param options - `SessionOptions` (from `sealed-session`): `secrets` (required), `cookie`
- * (default `__Host-session`, Secure, HttpOnly, SameSite=Lax), `maxAge` (default 7 days),
- * `idleTimeout` (default 1 day), `revocations`, `onEvent`, … An object is checked when the
+ * (default `__Host-session`, Secure, HttpOnly, SameSite=Lax), `lifetime` (`maxAge`
+ * default 7 days, `idleTimeout` 1 day), `revocation: { store }`, `onEvent`, … An object is checked when the
  * middleware is built; a function `(context) => options` is called on each request.
  * @param config - `csrf`: enforce `session.csrfToken()` on unsafe methods (default off).
  *

@@ -10,7 +10,7 @@ export interface OpenOptions {
   /** The HKDF purpose: the cookie name, or `value:` + the purpose given to `seal()`. */
   readonly purpose: string
   readonly epochSeconds: number
-  /** The longest a token may live (`--max-age-limit`, the app's `maxAgeLimit`), in seconds: bounds the accepted epochs. */
+  /** The longest a token may live (`--max-age-limit`, the app's `lifetime.maxAgeLimit`), in seconds: bounds the accepted epochs. */
   readonly maxAgeLimit: number
   readonly clockSkew: number
   readonly now: number

@@ -13,11 +13,11 @@ export interface SessionInfo {
   readonly handle: string
   /** When the user signed in. */
   readonly createdAt: Date
-  /** The last revocation check that found it valid: coarse, at most once per `revalidateAfter`. */
+  /** The last revocation check that found it valid: coarse, at most once per `revocation.revalidateAfter`. */
   readonly lastSeenAt: Date | undefined
   /** Its absolute expiry (it may end earlier, unused for its idle timeout). */
   readonly expiresAt: Date
-  /** The `sessionLabel` recorded at sign-in, e.g. "Firefox on Linux". */
+  /** The `revocation.label` recorded at sign-in, e.g. "Firefox on Linux". */
   readonly label: string | undefined
   /** Whether it is the session given to `listSessions()`. */
   readonly current: boolean

@@ -33,7 +33,7 @@ export interface Sessions<T extends SessionData<T> = Record<string, Json>> {
   commit(session: Session<T>): Promise<SessionCommit>
   /**
    * Log `subject` out everywhere: every session of theirs created before now (allowing for
-   * the clock skew) is revoked. Needs `revocations`; throws `RevocationUnavailableError`
+   * the clock skew) is revoked. Needs `revocation: { store }`; throws `RevocationUnavailableError`
    * when the store cannot record it.
    */
   revokeSubject(subject: string): Promise<void>
@@ -277,7 +277,6 @@ function settled<T extends SessionData<T>>(session: SessionState<T>, result: Ses
  * a sign-in after it always counts as later (docs/REVOCATION.md).
  */
 async function revokeSubject(options: ResolvedOptions, subject: string): Promise<void> {
-  if (options.revocations === undefined) throw new ConfigurationError('revokeSubject() needs the revocations option (kvRevocations or another store)')
   checkSubject('revokeSubject(subject)', subject)
   await revokeEverywhere(options, subject, nowSeconds(options.now))
 }

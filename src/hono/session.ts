@@ -51,8 +51,8 @@ export interface SessionMiddlewareConfig {
  * a function are checked on each request, and key derivation stays cached per secret
  * across requests, so computing them per request costs nothing measurable.
  *
- * @param options - `SessionOptions` (from `sealed-session`): `secrets` (required), `cookie`, `maxAge`
- * (default 7 days), `idleTimeout` (default 1 day), `revocations`, `onEvent`, … or a
+ * @param options - `SessionOptions` (from `sealed-session`): `secrets` (required), `cookie`, `lifetime`
+ * (`maxAge` default 7 days, `idleTimeout` 1 day), `revocation: { store }`, `onEvent`, … or a
  * function `(c) => options`.
  * @param config - `csrf`: enforce `session.csrfToken()` on unsafe methods (default off).
  *

@@ -17,7 +17,7 @@ export interface Codec {
   readonly epochSeconds: number
   /** The longest any token may live, in seconds: bounds the epochs we accept. */
   readonly maxLifetime: number
-  /** Clock difference tolerated between machines, in seconds (the `clockSkew` option). */
+  /** Clock difference tolerated between machines, in seconds (the `clock.skew` option). */
   readonly clockSkew: number
   /** The key cache's scope for this purpose and epoch length, built once. */
   readonly scope: string

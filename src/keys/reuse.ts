@@ -16,7 +16,7 @@ import type { TokenHeader } from '../format/token.js'
  * runs on the record as before.
  *
  * Bounded by bytes: one cache per isolate, least recently used first out; its budget is
- * the largest any configuration in the isolate asked for (`tokenCache`), 1 MiB by default.
+ * the largest any configuration in the isolate asked for (`v1({ tokenCache })`), 1 MiB by default.
  */
 
 /**

@@ -86,8 +86,8 @@ export interface NextSessions<T extends SessionData<T> = Record<string, Json>> {
  * Sessions for Next.js (App Router): one object for proxy/middleware, route handlers,
  * server actions and server components.
  *
- * @param options - {@link SessionOptions}: `secrets` (required), `cookie`, `maxAge`
- * (default 7 days), `idleTimeout` (default 1 day), `revocations`, `onEvent`, … An object is
+ * @param options - {@link SessionOptions}: `secrets` (required), `cookie`, `lifetime`
+ * (`maxAge` default 7 days, `idleTimeout` 1 day), `revocation: { store }`, `onEvent`, … An object is
  * checked now; a function is called on each use, so `next build` never needs the secrets.
  *
  * @example

@@ -69,7 +69,7 @@ export interface SealedSessionStorage<Data = RouterSessionData, FlashData = Data
    * the same cache headers.
    */
   readonly middleware: MiddlewareFunction<Response>
-  /** Signs `subject` out everywhere (needs the `revocations` option). */
+  /** Signs `subject` out everywhere (needs `revocation: { store }`). */
   revokeSubject(subject: string): Promise<void>
 }
 
@@ -89,11 +89,11 @@ const CACHE_HEADERS: SessionCommit = Object.freeze({
  *
  * One Set-Cookie per commit: React Router's `commitSession()` returns one header value, so
  * chunking over several cookies (`cookie.maxChunks` above 1) is refused, as are the
- * `binding` and bearer `transport` options, which need more than a Cookie header.
+ * `binding` and `bearer` options, which need more than a Cookie header.
  *
  * @param options - `SessionOptions`: `secrets` (required), `cookie` (default
- * `__Host-session`, Secure, HttpOnly, SameSite=Lax), `maxAge` (default 7 days),
- * `idleTimeout` (default 1 day), `revocations`, `onEvent`, … An object is checked now; a
+ * `__Host-session`, Secure, HttpOnly, SameSite=Lax), `lifetime` (`maxAge`
+ * default 7 days, `idleTimeout` 1 day), `revocation: { store }`, `onEvent`, … An object is checked now; a
  * function is called on each use, so a build never needs the secrets.
  *
  * @example

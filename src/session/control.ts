@@ -7,7 +7,7 @@ import type { ListedSession, RevocationQuery, RevokedSession, SessionDirectory, 
 
 /**
  * Session control: every call the library makes to a revocation store lives here, each
- * bounded by `revocationTimeout`, each failure turned into what its caller promises (a
+ * bounded by `revocation.timeout`, each failure turned into what its caller promises (a
  * status for a check, `RevocationUnavailableError` for a call the caller cannot do
  * without). The session and the engine say what happened; this module asks the store.
  */
@@ -22,7 +22,7 @@ export type IssuedSession = RevokedSession & { readonly listed: boolean }
 const MAX_LABEL = 100
 
 /**
- * Asks the store about a signed-in session at most once per `revalidateAfter` (the time
+ * Asks the store about a signed-in session at most once per `revocation.revalidateAfter` (the time
  * of the last check is sealed in the token), so ordinary requests read no store. A check
  * time in the future is not trusted and counts as due: a token sealed by a server whose
  * clock runs ahead must not skip checks until ours catches up.
@@ -90,7 +90,7 @@ export async function confirmSignIn(options: ResolvedOptions, subject: string, s
 
 /**
  * Whether a signed-in session may get a new id (`regenerate()`), asked whatever
- * `revalidateAfter` says. With a directory, the new id takes the old one's place in one
+ * `revocation.revalidateAfter` says. With a directory, the new id takes the old one's place in one
  * atomic step, or nothing happens because the old one was signed out; without one, the
  * deny list is asked (the revocation of the old id follows, a second call). False: it
  * was signed out. `RevocationUnavailableError` when the store cannot answer.
@@ -146,7 +146,7 @@ export async function notBeforeOf(options: ResolvedOptions, subject: string): Pr
  */
 export async function revokeEverywhere(options: ResolvedOptions, subject: string, now: number): Promise<void> {
   const store = options.revocations
-  if (store === undefined) throw new ConfigurationError('revokeSubject() needs the revocations option (kvRevocations or another store)')
+  if (store === undefined) throw new ConfigurationError('revokeSubject() needs a revocation store: createSessions({ secrets, revocation: { store } })')
   const notBefore = now + options.clockSkew + 1
   const revoked = store.revokeSubject(subject, notBefore, notBefore + options.maxAgeLimit + options.clockSkew)
   await required(revoked, options.revocationTimeout, 'The revocation store could not record the sign-out everywhere. Try again.')
@@ -156,7 +156,7 @@ export async function revokeEverywhere(options: ResolvedOptions, subject: string
 export function directoryOf(options: ResolvedOptions, method: string): SessionDirectory {
   const directory = options.revocations?.sessions
   if (directory === undefined) {
-    throw new ConfigurationError(`${method}() needs a revocations store with a session directory (memoryRevocations, redisRevocations, durableObjectRevocations or denoKvRevocations)`)
+    throw new ConfigurationError(`${method}() needs a revocation store with a session directory (memoryRevocations, redisRevocations, durableObjectRevocations or denoKvRevocations)`)
   }
   return directory
 }

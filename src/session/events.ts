@@ -16,7 +16,7 @@ export type SessionEvent =
   | { readonly type: 'revoked'; readonly sessionIdHash: string }
   /** `maxSessions`: a sign-in of the same subject signed this (older) session out. */
   | { readonly type: 'evicted'; readonly sessionIdHash: string }
-  /** With `bindingMode: 'soft'`: the client value changed; the session was kept and re-bound. */
+  /** With `binding.mode: 'soft'`: the client value changed; the session was kept and re-bound. */
   | { readonly type: 'binding-changed'; readonly sessionIdHash: string }
   | { readonly type: 'destroyed'; readonly sessionIdHash: string }
   | { readonly type: 'too-large'; readonly sessionIdHash: string; readonly size: number; readonly limit: number }
@@ -40,7 +40,7 @@ export type SessionEvent =
    * A cookie opened with a secret other than the newest: ours (no `reader`, `keyId` from
    * `secrets`) or a legacy one (`reader`, and the peer's id of the secret). When it stops
    * coming, that secret opens nothing any more; it cannot open anything of ours after
-   * `maxAgeLimit` plus `clockSkew` from the moment it stopped sealing.
+   * `lifetime.maxAgeLimit` plus `clock.skew` from the moment it stopped sealing.
    */
   | { readonly type: 'old-secret'; readonly reader?: LegacyReaderName; readonly keyId: number | string }
   | {

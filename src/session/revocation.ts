@@ -15,7 +15,7 @@ export interface RevocationStore {
    * Is this session revoked, by its id or because its subject was logged out everywhere
    * (created before the subject's not-before time)? Implementations should answer with
    * one read, at a cost that does not grow with the subject's history. Throwing (or
-   * rejecting) means "unknown": the `revocationFailure` policy decides.
+   * rejecting) means "unknown": the `revocation.failure` policy decides.
    */
   isRevoked(query: RevocationQuery): Promise<boolean>
   /** Revoke one session until `expiresAt`, the last moment it could be accepted. */
@@ -129,7 +129,7 @@ export interface SessionEntry {
   readonly createdAt: number
   /** The last moment the session could be accepted (absolute expiry plus clock skew). */
   readonly expiresAt: number
-  /** A short client description from the `sessionLabel` option, e.g. "Firefox on Linux". */
+  /** A short client description from `revocation.label`, e.g. "Firefox on Linux". */
   readonly label?: string
 }
 
@@ -141,7 +141,7 @@ export interface RecordedSession {
 
 /** A listed session, as `SessionDirectory.list()` returns it. */
 export interface ListedSession extends SessionEntry {
-  /** The last revocation check that found it valid (coarse: at most once per `revalidateAfter`). */
+  /** The last revocation check that found it valid (coarse: at most once per `revocation.revalidateAfter`). */
   readonly lastSeenAt?: number
 }
 

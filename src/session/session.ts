@@ -13,9 +13,9 @@ export type SessionData<T> = { [K in keyof T]?: Json }
 
 /** Per-session lifetimes for `login()`, e.g. a longer "remember me". Seconds. */
 export interface LoginOptions {
-  /** Absolute lifetime of this session. At most the `maxAgeLimit` option. @default the maxAge option */
+  /** Absolute lifetime of this session. At most `lifetime.maxAgeLimit`. @default `lifetime.maxAge` */
   readonly maxAge?: number
-  /** Idle timeout of this session. At most the `maxAgeLimit` option. @default the idleTimeout option */
+  /** Idle timeout of this session. At most `lifetime.maxAgeLimit`. @default `lifetime.idleTimeout` */
   readonly idleTimeout?: number
 }
 
@@ -43,7 +43,7 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   readonly createdAt: Date
   /**
    * When the user signed in (`login()`), for freshness checks; undefined when anonymous.
-   * After a sign-out-everywhere it may read up to `clockSkew` + 1 s later than the sign-in.
+   * After a sign-out-everywhere it may read up to `clock.skew` + 1 s later than the sign-in.
    */
   readonly authenticatedAt: Date | undefined
   /**
@@ -63,7 +63,7 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   /**
    * When the revocation store was last asked about this session (sealed in the token);
    * undefined without a store or for an anonymous session. The next check is due
-   * `revalidateAfter` seconds later.
+   * `revocation.revalidateAfter` seconds later.
    */
   readonly lastCheckedAt: Date | undefined
   /** The value stored under `key`, or undefined. */
@@ -91,7 +91,7 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   login(subject: string, options?: LoginOptions): Promise<void>
   /**
    * A new id for the same data and subject, e.g. after a privilege change. With a
-   * revocation store, the old id is first checked (whatever `revalidateAfter` says) and
+   * revocation store, the old id is first checked (whatever `revocation.revalidateAfter` says) and
    * revoked, atomically where the store keeps a session directory:
    * `SessionRevokedError` (the session destroyed) when it was already signed out,
    * `RevocationUnavailableError` when the store cannot answer.
@@ -116,7 +116,7 @@ export interface Session<T extends SessionData<T> = Record<string, Json>> {
   verifyCsrf(token: unknown): boolean
 }
 
-/** A `login()` lifetime: whole seconds from 1 to `maxAgeLimit`; RangeError otherwise. */
+/** A `login()` lifetime: whole seconds from 1 to `lifetime.maxAgeLimit`; RangeError otherwise. */
 function loginLifetime(name: string, value: number | undefined, fallback: number, limit: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > limit) {
@@ -166,7 +166,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
    * secret or data stored while the real session is out of reach).
    */
   keepCookie = false
-  /** The request's headers, for the `sessionLabel` hook at `login()`. */
+  /** The request's headers, for `revocation.label` hook at `login()`. */
   requestHeaders: HeaderReader | undefined
   /** Legacy cookies this session was migrated from (`migrate`): the commit expires them. */
   legacyCookies: readonly CommittedCookie[] = []

@@ -170,7 +170,7 @@ interface Snapshot {
  * @example
  * ```ts
  * const kv = await Deno.openKv()
- * const sessions = createSessions({ secrets, revocations: denoKvRevocations(kv) })
+ * const sessions = createSessions({ secrets, revocation: { store: denoKvRevocations(kv) } })
  * ```
  */
 export function denoKvRevocations(kv: DenoKvLike, options: DenoKvRevocationsOptions = {}): RevocationStore {

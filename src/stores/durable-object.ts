@@ -81,7 +81,7 @@ export const LATE_WRITE = 'SessionRevocations: the write arrived after its deadl
  * Revocations and a session directory in Durable Objects: one `SessionRevocations` object
  * per subject, holding that user's revoked session ids, not-before time and sessions
  * (pending and listed) in its SQLite storage. Strongly consistent: a sign-out is visible to
- * the next check from anywhere, so the only lag left is `revalidateAfter`. Every call is
+ * the next check from anywhere, so the only lag left is `revocation.revalidateAfter`. Every call is
  * one RPC to the subject's object, which runs its calls one at a time, each in one SQLite
  * transaction: racing sign-ins under `maxSessions` and a batch sign-out of every other
  * device are atomic. A check is one primary-key lookup, whatever the user's history; what a

@@ -45,7 +45,7 @@ const SWEEP_EVERY = 60
  *
  * @example
  * ```ts
- * const sessions = createSessions({ secrets, revocations: memoryRevocations() })
+ * const sessions = createSessions({ secrets, revocation: { store: memoryRevocations() } })
  * ```
  */
 export function memoryRevocations(options: MemoryRevocationsOptions = {}): RevocationStore & { readonly size: number } {

@@ -86,8 +86,8 @@ const pending = new WeakMap<object, Pending>()
  * `interface Locals { session: Session<Data> }`.
  *
  * @param options - `SessionOptions` (from `sealed-session`): `secrets` (required), `cookie`
- * (default `__Host-session`, Secure, HttpOnly, SameSite=Lax), `maxAge` (default 7 days),
- * `idleTimeout` (default 1 day), `revocations`, `onEvent`, … An object is checked now; a
+ * (default `__Host-session`, Secure, HttpOnly, SameSite=Lax), `lifetime` (`maxAge`
+ * default 7 days, `idleTimeout` 1 day), `revocation: { store }`, `onEvent`, … An object is checked now; a
  * function `(event) => options` is called on each request.
  * @param config - `csrf`: also require `session.csrfToken()` on unsafe methods (default off).
  *

@@ -141,7 +141,7 @@ check('rotation: a token sealed under an older secret opens and is re-sealed und
 })
 
 check('expiry with an injected clock: idle timeout, absolute lifetime, rolling refresh', async () => {
-  const e = engine({ idleTimeout: 2 * HOUR, maxAge: 5 * HOUR })
+  const e = engine({ lifetime: { idleTimeout: 2 * HOUR, maxAge: 5 * HOUR } })
   let { commit } = await signedIn(e)
   let cookie = browserCookie(commit)
 
@@ -161,7 +161,7 @@ check('expiry with an injected clock: idle timeout, absolute lifetime, rolling r
   equal(s.isNew, true, 'idle timeout ends the session')
 
   // Absolute: keep the session active every hour; it still ends 5 h after login.
-  const a = engine({ idleTimeout: 2 * HOUR, maxAge: 5 * HOUR })
+  const a = engine({ lifetime: { idleTimeout: 2 * HOUR, maxAge: 5 * HOUR } })
   cookie = browserCookie((await signedIn(a)).commit)
   for (let hour = 1; hour <= 4; hour++) {
     a.clock.advance(HOUR)

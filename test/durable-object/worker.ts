@@ -19,8 +19,12 @@ export default new Hono<{ Bindings: Bindings }>()
   .use(
     session<Record<string, never>, { Bindings: Bindings }>((c) => ({
       secrets: c.env.SESSION_SECRETS,
-      revocation: { store: durableObjectRevocations(c.env.REVOCATION_OBJECTS), revalidateAfter: 0 },
-      ...(c.req.header('x-max-sessions') === undefined ? {} : { maxSessions: Number(c.req.header('x-max-sessions')) }),
+      revocation: {
+        store: durableObjectRevocations(c.env.REVOCATION_OBJECTS),
+        revalidateAfter: 0,
+        // A test's own limit, per request (the options are read for each request).
+        ...(c.req.header('x-max-sessions') === undefined ? {} : { maxSessions: Number(c.req.header('x-max-sessions')) }),
+      },
     })),
   )
   .post('/login/:user', async (c) => {

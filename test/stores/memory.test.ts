@@ -51,7 +51,7 @@ describe('memoryRevocations()', () => {
 
   it('needs a store for revokeSubject()', async () => {
     const sessions = createSessions({ secrets: SECRET_A })
-    await expect(sessions.revokeSubject('u')).rejects.toThrow(/needs the revocations option/)
+    await expect(sessions.revokeSubject('u')).rejects.toThrow(/needs a revocation store: createSessions\(\{ secrets, revocation: \{ store \} \}\)/)
   })
 
   // Issue 19, item 9: entries went only when their own subject was read again.

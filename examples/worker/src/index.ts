@@ -74,6 +74,7 @@ const app = new Hono<{ Bindings: Bindings }>()
       (c) => ({
         secrets: c.env.SESSION_SECRETS,
         revocation: revocation(c.env),
+        // Events carry no token, id or secret: safe to log for monitoring.
         onEvent: (event) => console.log(JSON.stringify({ sessionEvent: event })),
       }),
       { csrf: true },
