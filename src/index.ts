@@ -6,7 +6,7 @@
  * `/deno-kv`; the JWE format in `sealed-session/jwe`.
  * @packageDocumentation
  */
-export { createSessions, type CookieSource, type Sessions, type SessionInfo } from './engine/engine.js'
+export { createSessions, type CookieSource, type SessionEngine, type SessionInfo } from './engine/engine.js'
 export { sealedSize, type SealedSize } from './engine/measure.js'
 export type { Session, SessionData, LoginOptions } from './session/session.js'
 export type {

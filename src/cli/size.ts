@@ -1,5 +1,5 @@
 import { generateSecret } from '../keys/secrets.js'
-import { createSessions, type Sessions } from '../engine/engine.js'
+import { createSessions, type SessionEngine } from '../engine/engine.js'
 import { ConfigurationError } from '../errors.js'
 import { measureCommit } from '../engine/measure.js'
 import { MAX_COOKIE_BYTES } from '../limits.js'
@@ -24,7 +24,7 @@ const MAX_ROOM = 4 * MAX_COOKIE_BYTES
 export async function size(text: string, options: SizeOptions, host: CliHost): Promise<number> {
   const data = parseData(text)
   const limit = options.maxChunks * MAX_COOKIE_BYTES
-  let sessions: Sessions
+  let sessions: SessionEngine
   try {
     sessions = createSessions({ secrets: generateSecret(), cookie: { name: options.cookie, maxChunks: options.maxChunks }, sizeWarning: false })
   } catch (error) {

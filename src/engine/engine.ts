@@ -22,7 +22,7 @@ import { warnSize } from './size.js'
 export type { CookieSource, SessionInfo }
 
 /** The engine returned by `createSessions()`. */
-export interface Sessions<T extends SessionData<T> = Record<string, Json>> {
+export interface SessionEngine<T extends SessionData<T> = Record<string, Json>> {
   /** Reads the session from the request. Never throws for anything a client sent: bad input is a new session. */
   load(source: CookieSource): Promise<Session<T>>
   /**
@@ -85,7 +85,7 @@ interface Engine {
  * }
  * ```
  */
-export function createSessions<T extends SessionData<T> = Record<string, Json>>(options: SessionOptions): Sessions<T> {
+export function createSessions<T extends SessionData<T> = Record<string, Json>>(options: SessionOptions): SessionEngine<T> {
   const resolved = resolveOptions(options)
   const transport = resolved.transport === 'bearer' ? bearerTransport(resolved.tokenHeader, resolved.cookie.name) : cookieTransport(resolved.cookie)
   const format = resolved.format({

@@ -3,7 +3,7 @@ import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
 import type { SessionData } from '../session/session.js'
 import { csrfCheck, type CsrfCheck, type CsrfOptions } from './csrf.js'
-import { createSessions, type Sessions } from './engine.js'
+import { createSessions, type SessionEngine } from './engine.js'
 
 /**
  * What every adapter takes: the session options, or a function of the framework's request
@@ -21,8 +21,8 @@ export type OptionsOf<C> = SessionOptions | ((context: C) => SessionOptions)
  */
 export function engineFor<T extends SessionData<T> = Record<string, Json>, C = void>(
   options: OptionsOf<C>,
-  build: (options: SessionOptions) => Sessions<T> = createSessions<T>,
-): (context: C) => Sessions<T> {
+  build: (options: SessionOptions) => SessionEngine<T> = createSessions<T>,
+): (context: C) => SessionEngine<T> {
   if (typeof options === 'function') return (context) => build(options(context))
   const fixed = build(options)
   return () => fixed

@@ -3,7 +3,7 @@ import { generateSecret } from '../keys/secrets.js'
 import { MAX_BEARER_BYTES, MAX_COOKIE_BYTES } from '../limits.js'
 import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
-import { createSessions, type Sessions } from './engine.js'
+import { createSessions, type SessionEngine } from './engine.js'
 
 /** What `sealedSize()` measured. */
 export interface SealedSize {
@@ -47,7 +47,7 @@ export interface MeasuredCommit {
 }
 
 /** Seals `data` as a new, anonymous session of `sessions` and measures the commit (the CLI's `size` shares it). */
-export async function measureCommit(sessions: Sessions, data: Readonly<Record<string, Json>>): Promise<MeasuredCommit> {
+export async function measureCommit(sessions: SessionEngine, data: Readonly<Record<string, Json>>): Promise<MeasuredCommit> {
   const session = await sessions.load(null)
   for (const [key, value] of Object.entries(data)) session.set(key, value)
   // An untouched new session sends nothing: touch() has it sealed even with no data.

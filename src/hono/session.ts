@@ -7,7 +7,7 @@ import { adapterConfig, engineFor } from '../engine/kit.js'
 
 export type { CsrfOptions }
 import type { Json } from '../session/envelope.js'
-import type { Sessions } from '../engine/engine.js'
+import type { SessionEngine } from '../engine/engine.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
 
@@ -16,7 +16,7 @@ export type SessionVariables<T extends SessionData<T> = Record<string, Json>> = 
   /** This request's session. */
   session: Session<T>
   /** The engine, for `revokeSubject()` (log a user out everywhere). */
-  sessions: Sessions<T>
+  sessions: SessionEngine<T>
 }
 
 /** The Hono `Env` the middleware adds: use it in `new Hono<SessionEnv<Data>>()` when not chaining `.use()`. */

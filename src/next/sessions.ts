@@ -2,7 +2,7 @@ import { cookies, headers } from 'next/headers.js'
 import { connection, NextResponse, type NextFetchEvent, type NextRequest } from 'next/server.js'
 import { applyCommit, withCommit } from '../transport/commit.js'
 import type { Json } from '../session/envelope.js'
-import type { Sessions } from '../engine/engine.js'
+import type { SessionEngine } from '../engine/engine.js'
 import { engineFor } from '../engine/kit.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
@@ -79,7 +79,7 @@ export interface NextSessions<T extends SessionData<T> = Record<string, Json>> {
    */
   proxy(handler?: SessionProxyHandler<T>): SessionProxy
   /** The engine itself: `load(request)`, `commit(session)`, `revokeSubject(subject)`. */
-  readonly engine: Sessions<T>
+  readonly engine: SessionEngine<T>
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Sessions } from '../engine/engine.js'
+import type { SessionEngine } from '../engine/engine.js'
 import { adapterConfig, engineFor } from '../engine/kit.js'
 import { SessionError } from '../errors.js'
 import type { Json } from '../session/envelope.js'
@@ -29,7 +29,7 @@ declare global {
       /** This request's session, set by `expressSession()`. */
       session: Session<RegisteredData>
       /** The engine, for `revokeSubject()` (sign a user out everywhere). */
-      sessions: Sessions<RegisteredData>
+      sessions: SessionEngine<RegisteredData>
     }
   }
 }
@@ -125,7 +125,7 @@ export function expressSession(options: NodeSessionOptions<ExpressRequest>, conf
  * asynchronous (sealing), so `end` waits for it; a failure goes to `next`, with the
  * response still unsent, and the original `end` restored for the error handler.
  */
-function commitOnEnd(res: ExpressResponse, commit: () => ReturnType<Sessions<RegisteredData>['commit']>, next: (error?: unknown) => void): void {
+function commitOnEnd(res: ExpressResponse, commit: () => ReturnType<SessionEngine<RegisteredData>['commit']>, next: (error?: unknown) => void): void {
   const end = res.end
   let ended = false
   res.end = function sealedSessionEnd(this: unknown, ...args: never[]): unknown {

@@ -1,4 +1,4 @@
-import type { Sessions } from '../engine/engine.js'
+import type { SessionEngine } from '../engine/engine.js'
 import { adapterConfig, engineFor } from '../engine/kit.js'
 import type { Session } from '../session/session.js'
 import { mergedListHeader } from '../transport/commit.js'
@@ -20,7 +20,7 @@ export interface FastifySessionFields {
   /** This request's session, set by `fastifySession()`. */
   session: Session<RegisteredData>
   /** The engine, for `revokeSubject()` (sign a user out everywhere). */
-  sessions: Sessions<RegisteredData>
+  sessions: SessionEngine<RegisteredData>
 }
 
 /** Fastify's request, by the members the plugin uses. */
@@ -56,7 +56,7 @@ export type FastifySessionPlugin = (instance: FastifyInstanceLike, options: unkn
 
 interface Loaded {
   readonly session: Session<RegisteredData>
-  readonly sessions: Sessions<RegisteredData>
+  readonly sessions: SessionEngine<RegisteredData>
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { CsrfOptions } from '../engine/csrf.js'
-import type { Sessions } from '../engine/engine.js'
+import type { SessionEngine } from '../engine/engine.js'
 import { adapterConfig, csrfRefusal, engineFor } from '../engine/kit.js'
 import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
@@ -100,7 +100,7 @@ export interface NodeSessions<T extends SessionData<T> = Record<string, Json>, R
    */
   commit(session: Session<T>, res: NodeResponse): Promise<void>
   /** The engine of `req`, for `revokeSubject()` and the device list. */
-  engine(req: R): Sessions<T>
+  engine(req: R): SessionEngine<T>
 }
 
 /**
@@ -131,7 +131,7 @@ export function nodeSessions<T extends SessionData<T> = Record<string, Json>, R 
   const { checkCsrf } = adapterConfig('nodeSessions()', config)
   // Fixed options fail here, at start-up, never at a user's request.
   const engineOf = engineFor<T, R>(options)
-  const engines = new WeakMap<Session<T>, Sessions<T>>()
+  const engines = new WeakMap<Session<T>, SessionEngine<T>>()
   return {
     async load(req) {
       const engine = engineOf(req)

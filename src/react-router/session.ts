@@ -1,6 +1,6 @@
 import type { CommittedCookie } from '../cookie/serialize.js'
 import type { FlashSessionData, Session as RouterSession, SessionData as RouterSessionData } from 'react-router'
-import type { Sessions } from '../engine/engine.js'
+import type { SessionEngine } from '../engine/engine.js'
 import type { Json } from '../session/envelope.js'
 import type { LoginOptions, Session } from '../session/session.js'
 
@@ -60,13 +60,13 @@ export class RouterSessionState<Data, FlashData> implements SealedSession<Data, 
   /** The storage that loaded it: a session is committed only by its own storage. */
   readonly owner: object
   /** The engine that loaded it, which commits it. */
-  readonly engine: Sessions
+  readonly engine: SessionEngine
   /** Signed out in this request (`destroySession()` or `logout()`): commit expires the cookie. */
   signedOut: boolean = false
   /** Legacy cookies (`migrate`) a commitSession() could not carry next to ours: the middleware sends their removal. */
   legacyRemovals: readonly CommittedCookie[] = []
 
-  constructor(sealed: Session, owner: object, engine: Sessions) {
+  constructor(sealed: Session, owner: object, engine: SessionEngine) {
     this.sealed = sealed
     this.owner = owner
     this.engine = engine

@@ -8,7 +8,7 @@ import {
   type SessionData as RouterSessionData,
   type SessionStorage,
 } from 'react-router'
-import { createSessions, type Sessions } from '../engine/engine.js'
+import { createSessions, type SessionEngine } from '../engine/engine.js'
 import { engineFor } from '../engine/kit.js'
 import { ConfigurationError } from '../errors.js'
 import type { CookieSessionOptions, SessionOptions } from '../session/options.js'
@@ -172,7 +172,7 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
 }
 
 /** The engine for these options, refusing what one Cookie header in, one Set-Cookie out cannot carry. */
-function createEngine(options: SessionOptions): Sessions {
+function createEngine(options: SessionOptions): SessionEngine {
   if (typeof options === 'object' && options !== null) {
     if (options.bearer !== undefined) {
       throw new ConfigurationError('createSealedSessionStorage() keeps the session in a cookie: the bearer transport needs createSessions()')

@@ -1,5 +1,5 @@
 import type { Handle, RequestEvent } from '@sveltejs/kit'
-import type { Sessions } from '../engine/engine.js'
+import type { SessionEngine } from '../engine/engine.js'
 import { SessionTooLargeError } from '../errors.js'
 import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
@@ -19,7 +19,7 @@ export interface SessionLocals<T extends SessionData<T> = Record<string, Json>> 
   /** This request's session (`locals.session`): read it, change it, sign in and out. */
   session: Session<T>
   /** The engine, for `revokeSubject()` (sign a user out everywhere). */
-  sessions: Sessions<T>
+  sessions: SessionEngine<T>
 }
 
 /**

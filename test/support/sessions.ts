@@ -1,4 +1,4 @@
-import { createSessions, type Json, type SessionEvent, type SessionOptions, type Sessions } from '../../src/index.js'
+import { createSessions, type Json, type SessionEvent, type SessionOptions, type SessionEngine } from '../../src/index.js'
 import { withOptions, type OptionsPatch } from './options.js'
 
 /** Fixed test secrets: 43 characters, as generateSecret() makes them. */
@@ -22,7 +22,7 @@ export class Clock {
 }
 
 export interface Harness<T extends { [K in keyof T]?: Json }> {
-  sessions: Sessions<T>
+  sessions: SessionEngine<T>
   clock: Clock
   events: SessionEvent[]
 }
