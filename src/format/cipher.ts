@@ -54,7 +54,7 @@ let available: NativeCrypto | undefined
  * The native cipher, or `undefined` where there is none (or it is slower, on workerd). Probed
  * once per isolate, and only trusted after a known-answer test: a fixed key, IV, header and
  * plaintext must give the ciphertext and tag Web Crypto gives (checked in
- * test/core/cipher.test.ts), a changed tag must be refused, and zeroing the bytes a key was
+ * test/format/cipher.test.ts), a changed tag must be refused, and zeroing the bytes a key was
  * made from must not change the key (the key ring zeroes them).
  */
 export function nativeCrypto(): NativeCrypto | undefined {

@@ -27,6 +27,6 @@ export default defineConfig({
     pool: 'vmThreads',
     execArgv: ['--experimental-vm-modules'],
     setupFiles: ['test/edge/setup.ts'],
-    include: ['test/edge/**/*.test.ts', 'test/core/**/*.test.ts', 'test/hono/**/*.test.ts', 'test/stores/**/*.test.ts'],
+    include: ['test/edge/**/*.test.ts', 'test/{core,cookie,engine,format,keys,session}/**/*.test.ts', 'test/hono/**/*.test.ts', 'test/stores/**/*.test.ts'],
   },
 })
