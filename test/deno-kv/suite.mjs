@@ -24,6 +24,7 @@ import { DenoKvContentionError, denoKvRevocations } from '../../src/deno-kv.ts'
 import { baseOf } from '../../src/stores/deno-kv.ts'
 import { cookieHeader } from '../support/jar.mjs'
 import { encodeKey } from './key.mjs'
+import { withOptions } from '../support/options.ts'
 import { assert, createSuite, deepEqual, equal, finish } from '../support/runner.mjs'
 
 const SECRET = 'k3Jz0q2p9QmV8uYc1tXwE4rB7nL5sH6dF0gA2iK9oPz'
@@ -117,7 +118,7 @@ function denyOnly(store) {
 
 function engine(time, store, extra = {}) {
   const events = []
-  const sessions = createSessions({ secrets: SECRET, clock: { now: time.now, skew: SKEW }, revocation: { store, revalidateAfter: 0 }, onEvent: (e) => events.push(e), ...extra })
+  const sessions = createSessions(withOptions({ secrets: SECRET, clock: { now: time.now, skew: SKEW }, revocation: { store, revalidateAfter: 0 }, onEvent: (e) => events.push(e) }, extra))
   return { sessions, events }
 }
 
@@ -189,7 +190,7 @@ function gated(store, method) {
 test('revokes one session until its absolute expiry + skew, and its keys expire then', async () => {
   const time = clock()
   const b = backend(time)
-  const { sessions } = engine(time, denyOnly(b.store), { maxAge: 3600, idleTimeout: 3600 })
+  const { sessions } = engine(time, denyOnly(b.store), { lifetime: { maxAge: 3600, idleTimeout: 3600 } })
   const session = await sessions.load(await signIn(sessions))
   const cookie = cookieHeader(await sessions.commit(session))
   const id = session.id
@@ -313,7 +314,7 @@ test('counts a store that hangs as failing after revocationTimeout, for checks a
   const time = clock()
   const fault = faulty(denyOnly(backend(time).store))
   // 50 ms, not the conformance suite's 5: a real KV read on a busy machine may take longer.
-  const { sessions, events } = engine(time, fault.store, { revocationTimeout: 50 })
+  const { sessions, events } = engine(time, fault.store, { revocation: { timeout: 50 } })
   const cookie = await signIn(sessions)
   fault.mode = 'hang'
   equal((await sessions.load(cookie)).subject, undefined, 'subject while hanging')
@@ -326,7 +327,7 @@ test('counts a store that hangs as failing after revocationTimeout, for checks a
 test('deny list: one KV call per check (a getMany of the head and the id), none between checks, none for anonymous sessions; a write is a read and a commit', async () => {
   const time = clock()
   const b = backend(time)
-  const { sessions } = engine(time, denyOnly(b.store), { revalidateAfter: 60 })
+  const { sessions } = engine(time, denyOnly(b.store), { revocation: { revalidateAfter: 60 } })
   const anonymous = await sessions.load(null)
   anonymous.set('cart', ['x'])
   const visitor = cookieHeader(await sessions.commit(anonymous))
@@ -487,7 +488,7 @@ test('gives up after `attempts` commits that lost their atomic check, with DenoK
 // ------------------------------------------------------------------ sessions of a user (the directory)
 
 const device = (label) => ({ 'user-agent': label })
-const labelled = { sessionLabel: (headers) => headers.get('user-agent') ?? undefined }
+const labelled = { revocation: { label: (headers) => headers.get('user-agent') ?? undefined } }
 
 test("lists a user's sessions with their labels, the current one marked, handles never the raw ids", async () => {
   const time = clock()
@@ -509,7 +510,7 @@ test("lists a user's sessions with their labels, the current one marked, handles
 
 test('signs out one device by handle: refused at its next check, the other still in', async () => {
   const time = clock()
-  const { sessions } = engine(time, backend(time).store, { revalidateAfter: 60 })
+  const { sessions } = engine(time, backend(time).store, { revocation: { revalidateAfter: 60 } })
   const phone = await signInAs(sessions, 'ada')
   const laptop = await signInAs(sessions, 'ada')
   const target = (await sessions.listSessions(await sessions.load(laptop.cookie))).find((s) => !s.current)
@@ -536,7 +537,7 @@ test('signs out every other device, keeping this one', async () => {
 test('maxSessions 2: the oldest is signed out, and three sign-ins racing leave exactly two', async () => {
   const time = clock()
   const b = backend(time)
-  const { sessions, events } = engine(time, b.store, { maxSessions: 2 })
+  const { sessions, events } = engine(time, b.store, { revocation: { maxSessions: 2 } })
   const first = await signInAs(sessions, 'ada')
   time.advance(1)
   const second = await signInAs(sessions, 'ada')
@@ -554,7 +555,7 @@ test('maxSessions 2: the oldest is signed out, and three sign-ins racing leave e
 
 test("maxSessionsPolicy 'refuse': the third sign-in throws SessionLimitError and signs nobody out; racing, exactly two get in", async () => {
   const time = clock()
-  const { sessions } = engine(time, backend(time).store, { maxSessions: 2, maxSessionsPolicy: 'refuse' })
+  const { sessions } = engine(time, backend(time).store, { revocation: { maxSessions: 2, atLimit: 'refuse' } })
   const first = await signInAs(sessions, 'ada')
   time.advance(1)
   const second = await signInAs(sessions, 'ada')
@@ -576,7 +577,7 @@ test("maxSessionsPolicy 'refuse': the third sign-in throws SessionLimitError and
 test('a check of a listed session is one getMany (its entry and the counter); "last seen" is written at most once a minute, not waited for', async () => {
   const time = clock()
   const b = backend(time)
-  const { sessions } = engine(time, b.store, { revalidateAfter: 60 })
+  const { sessions } = engine(time, b.store, { revocation: { revalidateAfter: 60 } })
   let { cookie } = await signInAs(sessions, 'ada')
   equal((await sessions.listSessions('ada'))[0].lastSeenAt, undefined, 'never seen')
   time.advance(61)
@@ -615,7 +616,7 @@ test('keeps a regenerated session listed under its new id, dated at its sign-in;
 test('forgets a recorded session by itself once it has expired: read as gone at once, Deno KV deletes it then', async () => {
   const time = clock()
   const b = backend(time)
-  const { sessions } = engine(time, b.store, { maxAge: 3600, idleTimeout: 3600 })
+  const { sessions } = engine(time, b.store, { lifetime: { maxAge: 3600, idleTimeout: 3600 } })
   const { id } = await signInAs(sessions, 'ada')
   const base = await baseOf(b.prefix, 'ada')
   near(storedExpiry([...base, 's', id]), time.seconds + 3600 + SKEW, "Deno KV's expiry of the entry")
@@ -629,7 +630,7 @@ test('forgets a recorded session by itself once it has expired: read as gone at 
 // Issue 19, item 1: a cookie signed out must not mint itself a fresh id.
 test('regenerate() of a device signed out by id (not yet checked) throws SessionRevokedError and clears it; maxSessions 1 keeps one', async () => {
   const time = clock()
-  const { sessions } = engine(time, backend(time).store, { revalidateAfter: 60, maxSessions: 1 })
+  const { sessions } = engine(time, backend(time).store, { revocation: { revalidateAfter: 60, maxSessions: 1 } })
   const laptop = await signInAs(sessions, 'ada')
   time.advance(1)
   const phone = await signInAs(sessions, 'ada') // maxSessions 1: the laptop is signed out
@@ -646,7 +647,7 @@ test('regenerate() of a device signed out by id (not yet checked) throws Session
 
 test('regenerate() of a device signed out by handle, or of a copy of a cookie that logged out, throws SessionRevokedError', async () => {
   const time = clock()
-  const { sessions } = engine(time, backend(time).store, { revalidateAfter: 60 })
+  const { sessions } = engine(time, backend(time).store, { revocation: { revalidateAfter: 60 } })
   const tablet = await signInAs(sessions, 'bob')
   const desk = await signInAs(sessions, 'bob')
   const handle = (await sessions.listSessions(await sessions.load(desk.cookie))).find((s) => !s.current).handle
@@ -659,7 +660,7 @@ test('regenerate() of a device signed out by handle, or of a copy of a cookie th
 
 test('regenerate() outside a directory asks the deny list whatever revalidateAfter says', async () => {
   const time = clock()
-  const { sessions } = engine(time, denyOnly(backend(time).store), { revalidateAfter: 3600 })
+  const { sessions } = engine(time, denyOnly(backend(time).store), { revocation: { revalidateAfter: 3600 } })
   const cookie = await signIn(sessions)
   await (await sessions.load(cookie)).logout()
   const copy = await sessions.load(cookie)
@@ -748,7 +749,7 @@ test('a login() the store answered too late changes nothing: not listed, nobody 
   const time = clock()
   const b = backend(time)
   const gate = gated(b.store, 'record')
-  const { sessions } = engine(time, gate.store, { maxSessions: 1, revocationTimeout: 20 })
+  const { sessions } = engine(time, gate.store, { revocation: { maxSessions: 1, timeout: 20 } })
   const session = await sessions.load(null)
   const started = Date.now()
   await rejects(session.login('ada'), RevocationUnavailableError, 'login()')
@@ -762,8 +763,8 @@ test('a confirm the store answered too late evicts nobody; the commit threw, no 
   const time = clock()
   const b = backend(time)
   const gate = gated(b.store, 'confirm')
-  const { sessions } = engine(time, gate.store, { maxSessions: 1, revocationTimeout: 20 })
-  const direct = engine(time, b.store, { maxSessions: 1 }).sessions
+  const { sessions } = engine(time, gate.store, { revocation: { maxSessions: 1, timeout: 20 } })
+  const direct = engine(time, b.store, { revocation: { maxSessions: 1 } }).sessions
   const laptop = await signInAs(direct, 'ada')
   const session = await sessions.load(null)
   await session.login('ada')
@@ -778,7 +779,7 @@ test('a regenerate() the store answered too late changes nothing: the old id sta
   const time = clock()
   const b = backend(time)
   const gate = gated(b.store, 'rename')
-  const { sessions } = engine(time, gate.store, { revocationTimeout: 20 })
+  const { sessions } = engine(time, gate.store, { revocation: { timeout: 20 } })
   const direct = engine(time, b.store).sessions
   const laptop = await signInAs(direct, 'ada')
   const session = await sessions.load(laptop.cookie)
@@ -825,7 +826,7 @@ test('the deadline is checked before every commit, retries included: a write tha
 test('a sign-in whose response never went out (handler threw, session too large) signs nobody out and is forgotten', async () => {
   const time = clock()
   const b = backend(time)
-  const { sessions } = engine(time, b.store, { maxSessions: 1 })
+  const { sessions } = engine(time, b.store, { revocation: { maxSessions: 1 } })
   const laptop = await signInAs(sessions, 'ada')
   const thrown = await sessions.load(null)
   await thrown.login('ada') // the handler throws after this: no commit
@@ -844,7 +845,7 @@ test('a sign-in whose response never went out (handler threw, session too large)
 
 test("'refuse' counts a pending sign-in until it is confirmed or forgotten after PENDING_SECONDS", async () => {
   const time = clock()
-  const { sessions } = engine(time, backend(time).store, { maxSessions: 1, maxSessionsPolicy: 'refuse' })
+  const { sessions } = engine(time, backend(time).store, { revocation: { maxSessions: 1, atLimit: 'refuse' } })
   await (await sessions.load(null)).login('ada') // never committed
   await rejects(signInAs(sessions, 'ada'), SessionLimitError, 'a second sign-in while the first is pending')
   time.advance(PENDING_SECONDS)
@@ -983,7 +984,7 @@ test('refuses subjects that are not well-formed Unicode, so "bob\\uD800" never r
 // Issue 19, item 10: the order of sign-ins is the store's, not a not-before date.
 test('five sign-ins 1 s apart right after a sign-out everywhere, maxSessions 2: the two newest stay, listed newest first at their real times', async () => {
   const time = clock()
-  const { sessions } = engine(time, backend(time).store, { maxSessions: 2 })
+  const { sessions } = engine(time, backend(time).store, { revocation: { maxSessions: 2 } })
   await signInAs(sessions, 'ada')
   await sessions.revokeSubject('ada')
   const times = []
@@ -1000,7 +1001,7 @@ test('five sign-ins 1 s apart right after a sign-out everywhere, maxSessions 2: 
 
 test('orders sign-ins within one second by when they happened, not by id', async () => {
   const time = clock()
-  const { sessions } = engine(time, backend(time).store, { maxSessions: 3 })
+  const { sessions } = engine(time, backend(time).store, { revocation: { maxSessions: 3 } })
   const devices = []
   for (let i = 0; i < 6; i++) devices.push(await signInAs(sessions, 'ada'))
   const alive = await Promise.all(devices.map(async (d) => (await sessions.load(d.cookie)).subject === 'ada'))
@@ -1024,7 +1025,7 @@ test('revokeOtherSessions() of a session that loaded signed out because the stor
 test('the directory keys: [...prefix, true, subject, "s"] the counter, [..., "s", id] an entry, each with its expiry', async () => {
   const time = clock()
   const b = backend(time)
-  const { sessions } = engine(time, b.store, { ...labelled, maxAge: 3600, idleTimeout: 3600 })
+  const { sessions } = engine(time, b.store, { revocation: { ...labelled.revocation }, lifetime: { maxAge: 3600, idleTimeout: 3600 } })
   const { id } = await signInAs(sessions, 'user-7', device('Phone'))
   const base = [...b.prefix, true, 'user-7']
   const entry = (await kv.get([...base, 's', id])).value
