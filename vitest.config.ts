@@ -17,6 +17,7 @@ const alias = {
   'sealed-session/sveltekit': src('sveltekit/index.ts'),
   'sealed-session/astro': src('astro/index.ts'),
   'sealed-session/node': src('node/index.ts'),
+  'sealed-session/elysia': src('elysia/index.ts'),
   'sealed-session/migrate/iron-session': src('migrate/iron-session.ts'),
   'sealed-session/migrate/auth-js': src('migrate/auth-js.ts'),
   'sealed-session/migrate/react-router': src('migrate/react-router.ts'),
@@ -33,7 +34,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'node',
-          include: ['test/core/**/*.test.ts', 'test/hono/**/*.test.ts', 'test/stores/**/*.test.ts', 'test/security/**/*.test.ts', 'test/jwe/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/migrate/**/*.test.ts'],
+          include: ['test/core/**/*.test.ts', 'test/hono/**/*.test.ts', 'test/stores/**/*.test.ts', 'test/security/**/*.test.ts', 'test/jwe/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/migrate/**/*.test.ts', 'test/elysia/**/*.test.ts'],
           environment: 'node',
         },
       },
