@@ -1,4 +1,4 @@
-import { Elysia, status } from 'elysia'
+import { Elysia, status, StatusMap } from 'elysia'
 import type { CsrfOptions } from '../engine/csrf.js'
 import type { Sessions } from '../engine/engine.js'
 import { adapterConfig, engineFor, lowerSameSite } from '../engine/kit.js'
@@ -80,9 +80,9 @@ let plugins = 0
  * beside your own `cookie.x.value = …`) and the cache headers into `set.headers`; for a
  * `Response` (`redirect()` makes one) onto its own headers (through `set` when they are
  * immutable). `Cache-Control: no-store` is merged and `Vary: Cookie` added, only when the
- * cookie changes. A handler that throws, or returns `status(…)` of 500 or more, leaves the
- * session as it was (no half-finished sign-in is sent); a thrown 4xx (`status(401)`, a
- * validation error) still commits, through `onError`. A session that no longer fits its
+ * cookie changes. A handler that throws an `Error`, or answers 500 or more (`status(503)`,
+ * `set.status`), leaves the session as it was (no half-finished sign-in is sent); a
+ * thrown 4xx (`status(401)`, a validation error) still commits, through `onError`. A session that no longer fits its
  * cookie throws `SessionTooLargeError` into Elysia's error handling (500 with its message,
  * or your `onError`), and the browser keeps its previous cookie.
  *
@@ -91,7 +91,7 @@ let plugins = 0
  *
  * @example
  * ```ts
- * import { Elysia, status } from 'elysia'
+ * import { Elysia, status, StatusMap } from 'elysia'
  * import { sealedSession } from 'sealed-session/elysia'
  *
  * const app = new Elysia()
@@ -109,11 +109,11 @@ export function sealedSession<T extends SessionData<T> = Record<string, Json>>(o
   const loaded = new WeakMap<Request, Loaded<T>>()
 
   /** Seals the session once per request and writes the commit; the value to answer with. */
-  async function commit(request: Request, set: ElysiaSet, value: unknown): Promise<void> {
+  async function commit(request: Request, set: ElysiaSet, value: unknown, thrown: boolean): Promise<void> {
     const state = loaded.get(request)
     // Once per request: the error of a failed commit comes back through onError.
     loaded.delete(request)
-    if (state === undefined || statusOf(value, set) >= 500) return
+    if (state === undefined || statusOf(value, set, thrown) >= 500) return
     const result = await state.sessions.commit(state.session)
     if (result.headers.length === 0) return
     if (value instanceof Response) {
@@ -147,20 +147,28 @@ export function sealedSession<T extends SessionData<T> = Record<string, Json>>(o
       return { session: state.session, sessions: state.sessions }
     })
     .onAfterHandle({ as: 'global' }, async function commitSession({ request, set, responseValue }) {
-      await commit(request, set, responseValue)
+      await commit(request, set, responseValue, false)
     })
     .onError({ as: 'global' }, async function commitOnError({ request, set, error }) {
-      await commit(request, set, error)
+      await commit(request, set, error, true)
     })
 }
 
-/** The status a response will have: a Response's, `status(…)`'s, an Elysia error's, else `set.status`. */
-function statusOf(value: unknown, set: ElysiaSet): number {
+/**
+ * The status the response will have: a Response's, `status(…)`'s, an Elysia error's
+ * `status`, else `set.status` (a number or a name from Elysia's StatusMap). Anything else
+ * thrown is a 500.
+ */
+function statusOf(value: unknown, set: ElysiaSet, thrown: boolean): number {
   if (value instanceof Response) return value.status
   if (value instanceof Error) return 'status' in value && typeof value.status === 'number' ? value.status : 500
   if (typeof value === 'object' && value !== null && 'code' in value && typeof value.code === 'number' && 'response' in value) return value.code
-  return typeof set.status === 'number' ? set.status : 200
+  if (thrown) return 500
+  if (typeof set.status === 'number') return set.status
+  return set.status === undefined ? 200 : (statusNumbers.get(set.status) ?? 500)
 }
+
+const statusNumbers: ReadonlyMap<string, number> = new Map(Object.entries(StatusMap))
 
 /**
  * Writes a commit the Elysia way: the cookies into its jar (`set.cookie`), which Elysia

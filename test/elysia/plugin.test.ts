@@ -25,6 +25,19 @@ function appWith() {
       session.set('step', 5)
       return status(503, 'down')
     })
+    .get('/named', ({ session, set }) => {
+      session.set('step', 6)
+      set.status = 'Service Unavailable'
+      return 'down'
+    })
+    .get('/thrown-string', ({ session }) => {
+      session.set('step', 7)
+      throw 'not an Error'
+    })
+    .get('/refused', ({ session }) => {
+      session.set('step', 8)
+      throw status(401, 'Sign in first')
+    })
     .get('/read', ({ session }) => session.get('step') ?? 0)
 }
 
@@ -55,11 +68,52 @@ describe('sealed-session/elysia', () => {
   })
 
   it('leaves the session as it was when the handler throws or answers 5xx', async () => {
-    for (const path of ['/fail', '/teapot']) {
+    for (const path of ['/fail', '/teapot', '/named', '/thrown-string']) {
       const response = await get(appWith(), path)
       expect(response.status, path).toBeGreaterThanOrEqual(500)
       expect(response.headers.getSetCookie(), path).toEqual([])
     }
+  })
+
+  it("commits a thrown 4xx through onError, also when the app's own onError answers it", async () => {
+    const plain = await get(appWith(), '/refused')
+    expect(plain.status).toBe(401)
+    expect(plain.headers.getSetCookie()).toHaveLength(1)
+    expect(plain.headers.get('cache-control')).toBe('no-store')
+    const custom = appWith().onError(({ code }) => (code === 401 ? new Response('custom', { status: 401 }) : undefined))
+    const answered = await get(custom, '/refused')
+    expect(await answered.text()).toBe('custom')
+    expect(answered.headers.getSetCookie()).toHaveLength(1)
+  })
+
+  it('checks CSRF before Elysia parses the body: the form field counts, the handler still gets the whole form', async () => {
+    const app = new Elysia()
+      .use(sealedSession<Data>({ secrets }, { csrf: true }))
+      .get('/token', ({ session }) => session.csrfToken())
+      .post('/form', ({ body }) => body)
+    const jar = new CookieJar()
+    const token = await (await get(app, '/token', jar)).text()
+    const post = (form: Record<string, string>) =>
+      app.handle(new Request('http://localhost/form', { method: 'POST', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) }))
+    const accepted = await post({ _csrf: token, note: 'hello' })
+    expect(accepted.status).toBe(200)
+    expect(await accepted.json()).toEqual({ _csrf: token, note: 'hello' })
+    const refused = await post({ note: 'hello' })
+    expect(refused.status).toBe(403)
+    expect(await refused.text()).toBe('Invalid or missing CSRF token')
+    expect(refused.headers.get('cache-control')).toBe('no-store')
+    expect(refused.headers.getSetCookie()).toEqual([])
+  })
+
+  it('takes the options as a function of the Request', async () => {
+    const app = new Elysia()
+      .use(sealedSession<Data>((request) => ({ secrets, cookie: { name: request.headers.has('x-beta') ? '__Host-beta' : '__Host-session' } })))
+      .get('/', ({ session }) => {
+        session.set('step', 1)
+        return 'ok'
+      })
+    const beta = await app.handle(new Request('http://localhost/', { headers: { 'x-beta': '1' } }))
+    expect(beta.headers.getSetCookie()[0]).toMatch(/^__Host-beta=/)
   })
 
   it('reads the committed session back, and loads once when the plugin is used twice', async () => {
