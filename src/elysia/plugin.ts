@@ -108,7 +108,7 @@ export function sealedSession<T extends SessionData<T> = Record<string, Json>>(o
   const engineOf = engineFor<T, Request>(options)
   const loaded = new WeakMap<Request, Loaded<T>>()
 
-  /** Seals the session once per request and writes the commit; the value to answer with. */
+  /** Seals the session once per request and writes the commit onto `value` (a Response) or `set`. */
   async function commit(request: Request, set: ElysiaSet, value: unknown, thrown: boolean): Promise<void> {
     const state = loaded.get(request)
     // Once per request: the error of a failed commit comes back through onError.
