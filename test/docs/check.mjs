@@ -31,7 +31,7 @@ const project = tempProject('sealed-session-docs-')
 const tally = createTally({ label: ' ' })
 try {
   installPackedPackage(project)
-  linkFromRoot(project, ['hono', 'jose', 'next', 'react', 'react-dom', 'react-router', '@react-router/dev', '@types/react', '@sveltejs/kit', '@sveltejs/adapter-node', 'svelte', 'astro', 'vite', 'redis', 'ioredis', '@cloudflare/workers-types', 'express', '@types/express', 'fastify'])
+  linkFromRoot(project, ['hono', 'jose', 'next', 'react', 'react-dom', 'react-router', '@react-router/dev', '@types/react', '@sveltejs/kit', '@sveltejs/adapter-node', 'svelte', 'astro', 'vite', 'redis', 'ioredis', '@cloudflare/workers-types', 'express', '@types/express', 'fastify', 'elysia'])
   const blocks = []
   let partial = 0
   for (const file of files) {
