@@ -1,6 +1,6 @@
 import { Elysia, status, StatusMap } from 'elysia'
 import type { CsrfOptions } from '../engine/csrf.js'
-import type { Sessions } from '../engine/engine.js'
+import type { SessionEngine } from '../engine/engine.js'
 import { adapterConfig, engineFor, lowerSameSite } from '../engine/kit.js'
 import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
@@ -14,7 +14,7 @@ export type SessionContext<T extends SessionData<T> = Record<string, Json>> = {
   /** This request's session: read it, change it, sign in and out. */
   session: Session<T>
   /** The engine, for `revokeSubject()` (sign a user out everywhere). */
-  sessions: Sessions<T>
+  sessions: SessionEngine<T>
 }
 
 /**
@@ -63,7 +63,7 @@ interface ElysiaSet {
 
 interface Loaded<T extends SessionData<T>> {
   readonly session: Session<T>
-  readonly sessions: Sessions<T>
+  readonly sessions: SessionEngine<T>
 }
 
 // Each call is its own plugin: Elysia deduplicates a plugin by name and seed, so one

@@ -3,7 +3,7 @@
 // every handler, sub-app and hook, with no cast in user code.
 import { Elysia } from 'elysia'
 import { sealedSession, type SessionPlugin } from 'sealed-session/elysia'
-import type { Session, Sessions } from 'sealed-session'
+import type { Session, SessionEngine } from 'sealed-session'
 
 type Data = { cart: string[]; visits: number }
 const secrets = 'a-test-secret-of-at-least-32-characters-0123456789'
@@ -13,7 +13,7 @@ export const app = new Elysia()
   .use(plugin)
   .get('/', ({ session, sessions }) => {
     const typed: Session<Data> = session
-    const engine: Sessions<Data> = sessions
+    const engine: SessionEngine<Data> = sessions
     const cart: string[] | undefined = session.get('cart')
     // @ts-expect-error a number is not the cart's type
     session.set('cart', 5)
