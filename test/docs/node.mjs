@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CookieJar } from '../support/jar.mjs'
+import { httpClient as client } from '../support/jar.mjs'
 import { cleanUp, freePort, start, waitForHttp } from '../support/processes.mjs'
 import { assert, createSuite, deepEqual, equal, finish } from '../support/runner.mjs'
 import { installPackedPackage, linkFromRoot, ROOT, tempProject } from './project.mjs'
@@ -57,29 +57,6 @@ function assemble(dir) {
   if (tsc.status !== 0) throw new Error(`${line} failed:\n${tsc.stdout}${tsc.stderr}`)
   const runs = text.split('\n').filter((l) => /^SESSION_SECRETS=\S+ node dist\/\w+\.js/.test(l))
   if (runs.length === 0) throw new Error(`${pagePath(PAGE)} has no "SESSION_SECRETS=… node dist/….js" line`)
-}
-
-/** A client with a cookie jar; `request()` sends the jar, and a form, JSON or the CSRF header. */
-function client(origin) {
-  const jar = new CookieJar()
-  return {
-    jar,
-    async request(path, { method = 'GET', form, json, token } = {}) {
-      const headers = {}
-      if (jar.size > 0) headers.cookie = jar.header()
-      if (token !== undefined) headers['x-csrf-token'] = token
-      let body
-      if (form !== undefined) body = new URLSearchParams(form)
-      if (json !== undefined) {
-        headers['content-type'] = 'application/json'
-        body = JSON.stringify(json)
-      }
-      const response = await fetch(`${origin}${path}`, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(10_000) })
-      const setCookie = response.headers.getSetCookie()
-      jar.update(setCookie)
-      return { status: response.status, headers: response.headers, setCookie, text: await response.text() }
-    },
-  }
 }
 
 function setsSession(response, what) {

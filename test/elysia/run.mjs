@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CookieJar } from '../support/jar.mjs'
+import { httpClient } from '../support/jar.mjs'
 import { cleanUp, freePort, start, waitForHttp } from '../support/processes.mjs'
 import { assert, createSuite, deepEqual, equal, finish } from '../support/runner.mjs'
 import { ROOT } from '../docs/project.mjs'
@@ -37,22 +37,7 @@ const bun = await import('node:child_process').then(({ execFileSync }) => execFi
 const elysia = JSON.parse(readFileSync(join(ROOT, 'node_modules/elysia/package.json'), 'utf8')).version
 console.log(`[elysia] Elysia ${elysia} on Bun ${bun}, ${origin}`)
 
-const jar = new CookieJar()
-async function request(path, { method = 'GET', form, json, token } = {}) {
-  const headers = {}
-  if (jar.size > 0) headers.cookie = jar.header()
-  if (token !== undefined) headers['x-csrf-token'] = token
-  let body
-  if (form !== undefined) body = new URLSearchParams(form)
-  if (json !== undefined) {
-    headers['content-type'] = 'application/json'
-    body = JSON.stringify(json)
-  }
-  const response = await fetch(`${origin}${path}`, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(10_000) })
-  const setCookie = response.headers.getSetCookie()
-  jar.update(setCookie)
-  return { status: response.status, headers: response.headers, setCookie, text: await response.text() }
-}
+const { jar, request } = httpClient(origin)
 const sessionCookies = (response) => response.setCookie.filter((line) => line.startsWith('__Host-session='))
 const csrfOf = (html) => html.match(/name="_csrf" value="([^"]+)"/)?.[1]
 function cacheHeaders(response) {

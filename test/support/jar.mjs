@@ -88,3 +88,26 @@ export function tokenOf(source) {
   const semi = first.indexOf(';')
   return first.slice(first.indexOf('=') + 1, semi === -1 ? undefined : semi)
 }
+
+/** A client with a cookie jar; `request()` sends the jar, and a form, JSON or the CSRF header. */
+export function httpClient(origin) {
+  const jar = new CookieJar()
+  return {
+    jar,
+    async request(path, { method = 'GET', form, json, token } = {}) {
+      const headers = {}
+      if (jar.size > 0) headers.cookie = jar.header()
+      if (token !== undefined) headers['x-csrf-token'] = token
+      let body
+      if (form !== undefined) body = new URLSearchParams(form)
+      if (json !== undefined) {
+        headers['content-type'] = 'application/json'
+        body = JSON.stringify(json)
+      }
+      const response = await fetch(`${origin}${path}`, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(10_000) })
+      const setCookie = response.headers.getSetCookie()
+      jar.update(setCookie)
+      return { status: response.status, headers: response.headers, setCookie, text: await response.text() }
+    },
+  }
+}
