@@ -16,6 +16,7 @@ import type { HeaderReader } from '../transport/transport.js'
 import { isShippedFormat, v1Format, type FormatFactory } from './format.js'
 import type { SessionEvent } from './events.js'
 import { resolveMigrate, type LegacyReader, type LegacyReaderSpec } from './legacy.js'
+import { resolveOverflow, type OverflowOptions, type ResolvedOverflow } from './overflow.js'
 import { MAX_SESSIONS_PER_SUBJECT, type RevocationStore, type SessionDirectory } from './revocation.js'
 
 /** Warn at 80% of the limit: room for a few more values before `too-large`. */
@@ -149,6 +150,17 @@ export interface SessionOptions {
    * for no warning (docs/SIZE.md). @default 0.8
    */
   readonly sizeWarning?: number | false
+  /**
+   * Keep a session too large for its cookie in a data store: its sealed data under its
+   * session id, and a sealed reference in the cookie; below the budget it stays fully in
+   * the cookie (docs/OVERFLOW.md). @default none: a session past the limit throws `SessionTooLargeError`
+   *
+   * @example
+   * ```ts
+   * overflow: { store: memorySessionData() }
+   * ```
+   */
+  readonly overflow?: OverflowOptions
 }
 
 export type { HeaderReader }
@@ -181,6 +193,7 @@ export interface ResolvedOptions {
   readonly sessionLabel: SessionOptions['sessionLabel']
   readonly migrate: readonly LegacyReaderSpec[]
   readonly sizeWarning: number | false
+  readonly overflow: ResolvedOverflow | undefined
 }
 
 /** Every key of `SessionOptions`, checked against the interface at compile time. */
@@ -211,6 +224,7 @@ const SESSION_KEYS = Object.keys({
   sessionLabel: true,
   migrate: true,
   sizeWarning: true,
+  overflow: true,
 } satisfies Record<keyof SessionOptions, true>)
 
 const COOKIE_ATTRIBUTE = 'cookie attributes go under `cookie: { … }`'
@@ -325,6 +339,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     sessionLabel,
     migrate: resolveMigrate(options.migrate, cookie.name, transport),
     sizeWarning: sizeWarningOf(options.sizeWarning),
+    overflow: resolveOverflow(options.overflow),
   }
 }
 
