@@ -166,6 +166,8 @@ export class OverflowUnavailableError extends SessionError {
  * Why an incoming token was refused. Reasons read from the cleartext header before
  * decryption (`version`, `unknown-key`, `stale-epoch`, `expired`) are hints about
  * unauthenticated bytes; only `decrypt` means the authentication tag was checked.
+ * `overflow`: the cookie refers to data in the `overflow` store that is gone or is not
+ * the copy it names (docs/OVERFLOW.md).
  */
 export type InvalidReason =
   | 'malformed'
@@ -177,5 +179,4 @@ export type InvalidReason =
   | 'payload'
   | 'duplicate'
   | 'too-long'
-  /** The cookie refers to data in the `overflow` store that is gone or is not the copy it names. */
   | 'overflow'
