@@ -6,13 +6,14 @@
  */
 import { Hono } from 'hono'
 import { session } from 'sealed-session/hono'
-import { durableObjectRevocations, type SessionRevocations } from 'sealed-session/durable-object'
+import { durableObjectRevocations, type SessionData, type SessionRevocations } from 'sealed-session/durable-object'
 
-export { SessionRevocations } from 'sealed-session/durable-object'
+export { SessionData, SessionRevocations } from 'sealed-session/durable-object'
 
 export type Bindings = {
   SESSION_SECRETS: string
   REVOCATION_OBJECTS: DurableObjectNamespace<SessionRevocations>
+  DATA_OBJECTS: DurableObjectNamespace<SessionData>
 }
 
 export default new Hono<{ Bindings: Bindings }>()
