@@ -12,7 +12,12 @@ import {
   type SessionEvent,
   type SessionOptions,
 } from 'sealed-session'
+import { jweFormat } from 'sealed-session/jwe'
 import { Clock, cookieHeader, SECRET_A, SECRET_B } from '../support/index.js'
+import { v1Format } from '../../src/session/format.js'
+import { normalizeSecrets } from '../../src/keys/secrets.js'
+import { makeCodec, sealString } from '../../src/keys/codec.js'
+import type { SessionRecord } from '../../src/session/envelope.js'
 import { bigData } from './overflow-conformance.js'
 
 /**
@@ -109,6 +114,81 @@ describe('overflow: the store cannot swap, forge or replay data', () => {
     const gone = await sessions.load(a.cookie)
     expect(gone.isNew).toBe(true)
     expect((await sessions.commit(gone)).setCookie.join()).toMatch(/Max-Age=0/)
+  })
+})
+
+describe('overflow: hostile references', () => {
+  /** A cookie sealed with the test secret around a record of our choosing: what only a key holder could make. */
+  async function forged(clock: Clock, record: Record<string, unknown>): Promise<string> {
+    const format = v1Format({ secrets: normalizeSecrets(SECRET_A), purpose: '__Host-session', epochSeconds: 3600, maxAgeLimit: 604800, clockSkew: 30 })
+    const now = clock.seconds
+    const base = { id: 'AAAAAAAAAAAAAAAAAAAAAA', createdAt: now, absoluteExpiry: now + 3600, lastSealed: now, data: {} }
+    return `__Host-session=${await format.seal({ ...base, ...record } as unknown as SessionRecord, now + 3600, now)}`
+  }
+
+  it('refuses a reference of the wrong shape as a bad payload, and one naming a copy that is not there as overflow, never throwing', async () => {
+    const store = memorySessionData()
+    const { sessions, events, clock } = setup(store)
+    for (const stored of [{ version: 0, digest: 'A'.repeat(43) }, { version: 1, digest: 'short' }, { version: 1.5, digest: 'A'.repeat(43) }]) {
+      const loaded = await sessions.load(await forged(clock, { stored }))
+      expect(loaded.isNew).toBe(true)
+    }
+    expect(events.filter((e) => e.type === 'invalid' && e.reason === 'payload')).toHaveLength(3)
+    const missing = await sessions.load(await forged(clock, { stored: { version: 7, digest: 'A'.repeat(43) } }))
+    expect(missing.isNew).toBe(true)
+    expect(events).toContainEqual({ type: 'invalid', reason: 'overflow' })
+  })
+
+  it("never serves data a reference's cookie carries itself: the store's copy replaces it", async () => {
+    const store = memorySessionData()
+    const { sessions, clock } = setup(store)
+    const a = await stored(sessions)
+    const copy = (await store.get(a.id))!
+    // A reference cookie carrying data of its own, naming the real copy by its digest.
+    const digest = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(copy.blob))).toString('base64url')
+    const cookie = await forged(clock, { id: a.id, data: { injected: true }, stored: { version: 1, digest } })
+    const loaded = await sessions.load(cookie)
+    expect(loaded.get('injected')).toBeUndefined()
+    expect(loaded.get('profile') === bigData().profile).toBe(true)
+  })
+})
+
+describe('overflow: the blob names its session and version', () => {
+  it('refuses a blob sealed under the right keys for another id or version, even when the cookie names its digest', async () => {
+    const store = memorySessionData()
+    const { sessions, events, clock } = setup(store)
+    const codec = makeCodec(normalizeSecrets(SECRET_A), 'overflow:__Host-session', 3600, 604800, 30, 'auto', false)
+    const format = v1Format({ secrets: normalizeSecrets(SECRET_A), purpose: '__Host-session', epochSeconds: 3600, maxAgeLimit: 604800, clockSkew: 30 })
+    const now = clock.seconds
+    const id = 'BBBBBBBBBBBBBBBBBBBBBB'
+    for (const [i, v] of [['CCCCCCCCCCCCCCCCCCCCCC', 1], [id, 2]] as const) {
+      const blob = await sealString(codec, new TextEncoder().encode(JSON.stringify({ i, v, d: { stolen: true } })), now + 3600, now)
+      await store.delete(id)
+      await store.put(id, { version: 1, blob }, { expected: 0, expiresAt: 2 ** 31 })
+      const digest = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(blob))).toString('base64url')
+      const record = { id, createdAt: now, absoluteExpiry: now + 3600, lastSealed: now, data: {}, stored: { version: 1, digest } }
+      const cookie = `__Host-session=${await format.seal(record as SessionRecord, now + 3600, now)}`
+      const loaded = await sessions.load(cookie)
+      expect(loaded.isNew).toBe(true)
+      expect(loaded.get('stolen')).toBeUndefined()
+    }
+    expect(events.filter((e) => e.type === 'invalid' && e.reason === 'overflow')).toHaveLength(2)
+  })
+})
+
+describe('overflow: formats and transports', () => {
+  it('works with the JWE format and with the bearer transport (its own purpose)', async () => {
+    for (const extra of [{ format: jweFormat() }, { transport: 'bearer' as const }]) {
+      const store = memorySessionData()
+      const { sessions } = setup(store, extra)
+      const session = await sessions.load(null)
+      session.set('profile', bigData().profile)
+      const commit = await sessions.commit(session)
+      expect((await store.get(session.id))?.version).toBe(1)
+      const source = commit.token === undefined ? cookieHeader(commit) : new Headers({ authorization: `Bearer ${commit.token}` })
+      expect((commit.token ?? cookieHeader(commit)).length).toBeLessThan(1000)
+      expect((await sessions.load(source)).get('profile') === bigData().profile).toBe(true)
+    }
   })
 })
 
