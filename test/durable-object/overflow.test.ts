@@ -1,9 +1,10 @@
-import { env } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { expect, it } from 'vitest'
 import { LateWriteError } from 'sealed-session'
 import { durableObjectSessionData } from 'sealed-session/durable-object'
 import { objectName } from '../../src/stores/durable-object.js'
+import { CookieJar } from '../support/index.js'
 import { overflowConformance } from '../stores/overflow-conformance.js'
 
 let stores = 0
@@ -45,4 +46,19 @@ it('lets exactly one of many writes racing from the same version win (the object
   const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.put('id', { version: 2, blob: `w${i}` }, { expected: 1, expiresAt })))
   expect(results.filter(Boolean)).toHaveLength(1)
   expect((await store.get('id'))?.blob).toBe(`w${results.indexOf(true)}`)
+})
+
+it('carries a 64 KB session through the Worker with a cookie under 4 KB; after logout a copy of the cookie reads nothing', async () => {
+  const worker = exports.default
+  const jar = new CookieJar()
+  await worker.fetch('http://w/login/ada', { method: 'POST' }).then((r) => jar.update(r))
+  const filled = await worker.fetch('http://w/fill/64', { method: 'POST', headers: { cookie: jar.header() } })
+  jar.update(filled)
+  const line = filled.headers.getSetCookie()[0]!
+  expect(new TextEncoder().encode(line.split(';')[0]!).length).toBeLessThan(4096)
+  const copy = jar.header()
+  expect(await (await worker.fetch('http://w/size', { headers: { cookie: jar.header() } })).text()).toBe(String(64 * 1024))
+  expect(await (await worker.fetch('http://w/', { headers: { cookie: jar.header() } })).text()).toBe('ada')
+  jar.update(await worker.fetch('http://w/logout', { method: 'POST', headers: { cookie: jar.header() } }))
+  expect(await (await worker.fetch('http://w/size', { headers: { cookie: copy } })).text()).toBe('0')
 })
