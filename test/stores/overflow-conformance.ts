@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createSessions, OverflowConflictError, type SessionDataStore, type SessionEvent, type StoredWrite } from 'sealed-session'
-import { Clock, cookieHeader, SECRET_A } from '../support/index.js'
+import { Hono } from 'hono'
+import { session } from 'sealed-session/hono'
+import { Clock, CookieJar, cookieHeader, SECRET_A } from '../support/index.js'
 
 export interface DataBackend {
   readonly store: SessionDataStore
@@ -71,6 +73,30 @@ export function overflowConformance(name: string, backend: (clock: Clock) => Dat
       cookie = cookieHeader(await sessions.commit(third), cookie)
       expect(cookie).toBe('')
       expect(await b.store.get(first.id)).toBeUndefined()
+    })
+
+    it('carries a 64 KB session through a Hono app (app.request) with a cookie under 4 KB', async () => {
+      const { clock, b } = await setup()
+      const app = new Hono()
+        .use(session<{ items: string[] }>({ secrets: SECRET_A, now: clock.now, overflow: { store: b.store } }))
+        .post('/fill', (c) => {
+          c.get('session').set('items', bigData().items)
+          return c.text('ok')
+        })
+        .get('/count', (c) => c.text(String(c.get('session').get('items')?.length ?? 0)))
+        .post('/logout', async (c) => {
+          await c.get('session').logout()
+          return c.text('ok')
+        })
+      const jar = new CookieJar()
+      const filled = await app.request('/fill', { method: 'POST' })
+      jar.update(filled)
+      expect(new TextEncoder().encode(jar.header()).length).toBeLessThan(4096)
+      expect(await (await app.request('/count', { headers: { cookie: jar.header() } })).text()).toBe('512')
+      const copy = jar.header()
+      jar.update(await app.request('/logout', { method: 'POST', headers: { cookie: jar.header() } }))
+      expect(jar.header()).toBe('')
+      expect(await (await app.request('/count', { headers: { cookie: copy } })).text()).toBe('0')
     })
 
     it('keeps a session under the budget fully in the cookie, and takes it back from the store when it shrinks', async () => {
