@@ -101,7 +101,10 @@ export async function sealSession<T extends SessionData<T>>(engine: OverflowEngi
   if (options.overflow === undefined || codec === undefined) return format.seal(record, expiresAt, now)
   const held = session.storedCopy
   const same = held !== undefined && held.id === session.id ? held : undefined
-  if (same !== undefined && !session.dirty) return format.seal(referring(record, same), expiresAt, now)
+  if (same !== undefined && !session.dirty) {
+    session.nextCopy = same
+    return format.seal(referring(record, same), expiresAt, now)
+  }
   const full = await format.seal(record, expiresAt, now)
   const { size, limit } = transport.measure(full)
   if (size <= Math.min(options.overflow.budget ?? limit, limit)) {

@@ -296,6 +296,19 @@ describe('overflow: bounds and revocation', () => {
     expect(await store.get(a.id)).toBeUndefined()
   })
 
+  it('commits the same session twice in one request: a refresh, then a change, each from the version the client holds', async () => {
+    const store = memorySessionData()
+    const { sessions, clock } = setup(store)
+    const a = await stored(sessions)
+    clock.advance(86400 / 4 + 1)
+    const loaded = await sessions.load(a.cookie)
+    let cookie = cookieHeader(await sessions.commit(loaded), a.cookie)
+    loaded.set('more', 'after the refresh')
+    cookie = cookieHeader(await sessions.commit(loaded), cookie)
+    expect((await store.get(a.id))?.version).toBe(2)
+    expect((await sessions.load(cookie)).get('more')).toBe('after the refresh')
+  })
+
   it('re-seals a refresh without writing to the store', async () => {
     let puts = 0
     const real = memorySessionData()
