@@ -309,6 +309,21 @@ describe('overflow: bounds and revocation', () => {
     expect((await sessions.load(cookie)).get('more')).toBe('after the refresh')
   })
 
+  it('keeps flash values of a stored session in the store, read once', async () => {
+    const store = memorySessionData()
+    const { sessions } = setup(store)
+    const a = await stored(sessions)
+    const first = await sessions.load(a.cookie)
+    first.flash('notice', 'saved')
+    let cookie = cookieHeader(await sessions.commit(first), a.cookie)
+    expect(cookie).not.toContain('saved')
+    const second = await sessions.load(cookie)
+    expect(second.getFlash('notice')).toBe('saved')
+    cookie = cookieHeader(await sessions.commit(second), cookie)
+    expect((await sessions.load(cookie)).getFlash('notice')).toBeUndefined()
+    expect((await store.get(a.id))?.version).toBe(3)
+  })
+
   it('re-seals a refresh without writing to the store', async () => {
     let puts = 0
     const real = memorySessionData()
