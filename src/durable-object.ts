@@ -1,6 +1,6 @@
 /**
  * `sealed-session/durable-object`: the revocation store and session directory, and the
- * session data store (`overflow`: `durableObjectSessionData()`, class `SessionData`), on
+ * session data store (`overflow`: `durableObjectSessionData()`, class `SessionOverflow`), on
  * Cloudflare Durable Objects (one object per subject, SQLite storage, strongly
  * consistent), and the Durable Object class the Worker exports for it. Its interface,
  * `RevocationStore`, is exported from `sealed-session`.
@@ -20,4 +20,4 @@ export {
   type SessionDataNamespace,
   type SessionDataStub,
 } from './stores/durable-object-data.js'
-export { SessionData } from './stores/durable-object-data-class.js'
+export { SessionOverflow } from './stores/durable-object-data-class.js'

@@ -19,10 +19,10 @@ const SCHEMA = 'CREATE TABLE IF NOT EXISTS copy (one INTEGER PRIMARY KEY CHECK (
  * @example
  * ```ts
  * // src/index.ts, the Worker's entry module
- * export { SessionData } from 'sealed-session/durable-object'
+ * export { SessionOverflow } from 'sealed-session/durable-object'
  * ```
  */
-export class SessionData extends DurableObject<unknown> {
+export class SessionOverflow extends DurableObject<unknown> {
   /** Whether this instance knows its table exists (created by a write, dropped with the storage). */
   #table = false
 
@@ -78,5 +78,5 @@ export class SessionData extends DurableObject<unknown> {
 }
 
 function check(ok: boolean, name: string): void {
-  if (!ok) throw new TypeError(`SessionData: invalid ${name}`)
+  if (!ok) throw new TypeError(`SessionOverflow: invalid ${name}`)
 }

@@ -5,7 +5,7 @@ import { LateWriteError } from '../session/revocation.js'
 import type { SessionDataStore, StoredSession } from '../session/overflow.js'
 import { LATE_WRITE, objectName } from './durable-object.js'
 
-/** The calls this store makes on one `SessionData` object (RPC). `DurableObjectStub<SessionData>` fits it. */
+/** The calls this store makes on one `SessionOverflow` object (RPC). `DurableObjectStub<SessionOverflow>` fits it. */
 export interface SessionDataStub {
   /** The stored copy, unless none or expired. */
   get(): Promise<StoredSession | undefined>
@@ -15,7 +15,7 @@ export interface SessionDataStub {
   delete(expected?: number): Promise<boolean>
 }
 
-/** The part of a Durable Object namespace binding this store uses: a Worker's `DurableObjectNamespace<SessionData>` fits it. */
+/** The part of a Durable Object namespace binding this store uses: a Worker's `DurableObjectNamespace<SessionOverflow>` fits it. */
 export interface SessionDataNamespace<Id = unknown> {
   /** The id of the object named `name`. */
   idFromName(name: string): Id
@@ -32,7 +32,7 @@ export interface DurableObjectSessionDataOptions {
 }
 
 /**
- * Session data (`overflow`) in Durable Objects: one `SessionData` object per session id,
+ * Session data (`overflow`) in Durable Objects: one `SessionOverflow` object per session id,
  * strongly consistent, each write an atomic compare-and-set on the version, refused when
  * it reaches the object after the engine's deadline; an alarm deletes the copy at the
  * session's expiry. The Worker exports the class and binds it (wrangler.toml):
@@ -40,17 +40,17 @@ export interface DurableObjectSessionDataOptions {
  * ```toml
  * [[durable_objects.bindings]]
  * name = "SESSION_DATA"
- * class_name = "SessionData"
+ * class_name = "SessionOverflow"
  *
  * [[migrations]]
  * tag = "v2"
- * new_sqlite_classes = ["SessionData"]
+ * new_sqlite_classes = ["SessionOverflow"]
  * ```
  *
  * @example
  * ```ts
  * import { durableObjectSessionData } from 'sealed-session/durable-object'
- * export { SessionData } from 'sealed-session/durable-object'
+ * export { SessionOverflow } from 'sealed-session/durable-object'
  *
  * app.use(session((c) => ({
  *   secrets: c.env.SESSION_SECRETS,

@@ -7,14 +7,14 @@
  */
 import { Hono } from 'hono'
 import { session } from 'sealed-session/hono'
-import { durableObjectRevocations, durableObjectSessionData, type SessionData, type SessionRevocations } from 'sealed-session/durable-object'
+import { durableObjectRevocations, durableObjectSessionData, type SessionOverflow, type SessionRevocations } from 'sealed-session/durable-object'
 
-export { SessionData, SessionRevocations } from 'sealed-session/durable-object'
+export { SessionOverflow, SessionRevocations } from 'sealed-session/durable-object'
 
 export type Bindings = {
   SESSION_SECRETS: string
   REVOCATION_OBJECTS: DurableObjectNamespace<SessionRevocations>
-  DATA_OBJECTS: DurableObjectNamespace<SessionData>
+  DATA_OBJECTS: DurableObjectNamespace<SessionOverflow>
 }
 
 export default new Hono<{ Bindings: Bindings }>()
@@ -22,7 +22,7 @@ export default new Hono<{ Bindings: Bindings }>()
     session<{ profile: string }, { Bindings: Bindings }>((c) => ({
       secrets: c.env.SESSION_SECRETS,
       revocations: durableObjectRevocations(c.env.REVOCATION_OBJECTS),
-      // Sessions past the cookie limit keep their data in a SessionData object (/fill).
+      // Sessions past the cookie limit keep their data in a SessionOverflow object (/fill).
       overflow: { store: durableObjectSessionData(c.env.DATA_OBJECTS) },
       revalidateAfter: 0,
       // A test's own limit, per request (the options are read for each request).

@@ -34,7 +34,7 @@ function copyOf(d) {
   return async () => (await (await fetch(`${server.url}/`, { headers: { cookie: header } })).text())
 }
 
-suite.test('a 64 KB session over HTTP: its data in a SessionData object, a cookie under 4 KB; after logout a copy of the cookie reads nothing', async () => {
+suite.test('a 64 KB session over HTTP: its data in a SessionOverflow object, a cookie under 4 KB; after logout a copy of the cookie reads nothing', async () => {
   const phone = device()
   await phone.send('POST', '/login/ada')
   await phone.send('POST', '/fill/64')
