@@ -1,5 +1,6 @@
 import { OverflowConflictError, OverflowTooLargeError, OverflowUnavailableError } from '../errors.js'
 import { encodeBase64url } from '../format/base64url.js'
+import { DEFAULT_EPOCH_SECONDS } from '../limits.js'
 import { makeCodec, openString, sealString, type Codec } from '../keys/codec.js'
 import { deleteStored, readStored, writeStored } from '../session/control.js'
 import { timingSafeEqual } from '../session/csrf.js'
@@ -32,11 +33,15 @@ export interface OverflowEngine {
  * The codec of stored blobs: the session secrets under the purpose `overflow:<purpose>`.
  * ':' cannot appear in a cookie name (RFC 6265 token), so a blob never opens as a cookie,
  * nor a cookie as a blob (nor as a `seal()` value, whose purposes start with `value:`).
- * Blobs are never kept in the token cache: they are large and read once per request.
+ * Blobs are never kept in the token cache: they are large and read once per request. Keys
+ * are per epoch of the default length (3600 s), keeping each under NIST SP 800-38D's 2^32
+ * random-IV seals as the cookie's do.
  */
 export function storedCodec(options: ResolvedOptions, purpose: string): Codec | undefined {
   if (options.overflow === undefined) return undefined
-  return makeCodec(options.secrets, `overflow:${purpose}`, options.epochSeconds, options.maxAgeLimit, options.clockSkew, options.cipher, false)
+  // The default epoch length and cipher path, whatever the cookie's format sets: blobs have
+  // their own purpose, hence their own keys, and depend on no format option.
+  return makeCodec(options.secrets, `overflow:${purpose}`, DEFAULT_EPOCH_SECONDS, options.maxAgeLimit, options.clockSkew, 'auto', false)
 }
 
 /** A record whose data is in the store, filled in; or why not. */
