@@ -1,7 +1,8 @@
 /**
  * `sealed-session/deno-kv`: the revocation store on Deno KV (`Deno.openKv()`, locally or on
  * Deno Deploy), strongly consistent and atomic, with a session directory (a user's
- * devices, `maxSessions`). Its interface, `RevocationStore`, is exported from `sealed-session`.
+ * devices, `maxSessions`), and the session data store (`overflow`: `denoKvSessionData()`).
+ * Their interfaces, `RevocationStore` and `SessionDataStore`, are exported from `sealed-session`.
  * @packageDocumentation
  */
 export {
@@ -15,3 +16,4 @@ export {
   type DenoKvListedEntry,
   type DenoKvRevocationsOptions,
 } from './stores/deno-kv.js'
+export { denoKvSessionData, DENO_KV_MAX_BLOB, type DenoKvSessionDataOptions } from './stores/deno-kv-data.js'

@@ -116,9 +116,58 @@ export class SessionRevokedError extends SessionError {
 }
 
 /**
+ * A session too large even for the `overflow` store: its sealed data would pass
+ * `MAX_STORED_CHARS` (1 MiB), the bound on what one session can make a store hold. A
+ * `SessionTooLargeError` too (same `size` and `limit`, in characters), thrown by `commit()`
+ * before anything is stored or any header produced.
+ */
+export class OverflowTooLargeError extends SessionTooLargeError {
+  /** The stable code of this class: compare `error.code` with it. */
+  static override readonly code: string = 'ERR_SESSION_OVERFLOW_TOO_LARGE'
+  /** Always 'ERR_SESSION_OVERFLOW_TOO_LARGE'. */
+  override readonly code: string = 'ERR_SESSION_OVERFLOW_TOO_LARGE'
+
+  /**
+   * Creates the error with a message naming the sizes.
+   * @param cookieName - the session's cookie; `size` - characters the sealed data needs; `limit` - the most stored.
+   */
+  constructor(cookieName: string, size: number, limit: number) {
+    super(cookieName, size, limit, '')
+    this.message = `Session "${cookieName}" needs ${size} characters of sealed data but the overflow store keeps at most ${limit} per session; store less in the session.`
+  }
+}
+
+/**
+ * `commit()` of a session whose data lives in the `overflow` store lost a race: another
+ * request wrote a newer copy since this one loaded (compare-and-set on the version). Nothing
+ * was stored and no header produced; the other request's write stands. Load the session
+ * again and repeat the change, or tell the user to retry.
+ */
+export class OverflowConflictError extends SessionError {
+  /** The stable code of this class: compare `error.code` with it. */
+  static override readonly code: string = 'ERR_SESSION_OVERFLOW_CONFLICT'
+  /** Always 'ERR_SESSION_OVERFLOW_CONFLICT'. */
+  override readonly code: string = 'ERR_SESSION_OVERFLOW_CONFLICT'
+}
+
+/**
+ * The `overflow` store could not store a session's data at `commit()`: it failed or did
+ * not answer within `revocationTimeout` (a late write changes nothing). The store's error
+ * is the `cause`; no header was produced, so the client keeps the session it had.
+ */
+export class OverflowUnavailableError extends SessionError {
+  /** The stable code of this class: compare `error.code` with it. */
+  static override readonly code: string = 'ERR_SESSION_OVERFLOW_UNAVAILABLE'
+  /** Always 'ERR_SESSION_OVERFLOW_UNAVAILABLE'. */
+  override readonly code: string = 'ERR_SESSION_OVERFLOW_UNAVAILABLE'
+}
+
+/**
  * Why an incoming token was refused. Reasons read from the cleartext header before
  * decryption (`version`, `unknown-key`, `stale-epoch`, `expired`) are hints about
  * unauthenticated bytes; only `decrypt` means the authentication tag was checked.
+ * `overflow`: the cookie refers to data in the `overflow` store that is gone or is not
+ * the copy it names (docs/OVERFLOW.md).
  */
 export type InvalidReason =
   | 'malformed'
@@ -130,3 +179,4 @@ export type InvalidReason =
   | 'payload'
   | 'duplicate'
   | 'too-long'
+  | 'overflow'

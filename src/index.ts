@@ -2,8 +2,8 @@
  * `sealed-session`: a web session in one AES-256-GCM sealed cookie. `createSessions()`
  * is the engine; `seal()`/`unseal()` seal any other value with the same secrets.
  * Adapters live in `sealed-session/hono`, `/next`, `/react-router`, `/sveltekit` and
- * `/astro`; revocation stores in `/memory`, `/kv`, `/durable-object`, `/redis` and
- * `/deno-kv`; the JWE format in `sealed-session/jwe`.
+ * `/astro`; revocation stores and session data stores (`overflow`) in `/memory`, `/kv`,
+ * `/durable-object`, `/redis` and `/deno-kv`; the JWE format in `sealed-session/jwe`.
  * @packageDocumentation
  */
 export { createSessions, type CookieSource, type SessionEngine, type SessionInfo } from './engine/engine.js'
@@ -38,6 +38,8 @@ export type {
   ListedSession,
 } from './session/revocation.js'
 export { MAX_SESSIONS_PER_SUBJECT, PENDING_SECONDS, LateWriteError } from './session/revocation.js'
+export type { SessionDataStore, StoredSession, StoredWrite, StoredDelete, OverflowOptions } from './session/overflow.js'
+export { MAX_STORED_CHARS } from './session/overflow.js'
 export type { Json } from './session/envelope.js'
 export type { CookieOptions } from './cookie/options.js'
 export { applyCommit, type SessionCommit } from './transport/commit.js'
@@ -52,5 +54,8 @@ export {
   RevocationUnavailableError,
   SessionLimitError,
   SessionRevokedError,
+  OverflowTooLargeError,
+  OverflowConflictError,
+  OverflowUnavailableError,
   type InvalidReason,
 } from './errors.js'

@@ -18,6 +18,7 @@ import { listSessions, revokeOtherSessions, revokeSession, type SessionInfo } fr
 import { SessionTooLargeError } from '../errors.js'
 import { migrateLegacy, sentLegacyCookies } from './migrate.js'
 import { warnSize } from './size.js'
+import { dropStored, openStored, readError, sealSession, settleStored, storedCodec, type OverflowEngine } from './overflow.js'
 
 export type { CookieSource, SessionInfo }
 
@@ -60,8 +61,8 @@ export interface SessionEngine<T extends SessionData<T> = Record<string, Json>> 
   readonly cookieName: string
 }
 
-/** One configuration, resolved once: its options, where tokens travel, and how they are sealed. */
-interface Engine {
+/** One configuration, resolved once: its options, where tokens travel, and how they are sealed (and stored data, with `overflow`). */
+interface Engine extends OverflowEngine {
   readonly options: ResolvedOptions
   readonly transport: Transport
   readonly format: SessionFormat
@@ -94,7 +95,7 @@ export function createSessions<T extends SessionData<T> = Record<string, Json>>(
     maxAgeLimit: resolved.maxAgeLimit,
     clockSkew: resolved.clockSkew,
   })
-  const engine: Engine = { options: resolved, transport, format }
+  const engine: Engine = { options: resolved, transport, format, codec: storedCodec(resolved, transport.purpose) }
   return {
     cookieName: resolved.cookie.name,
     load: (source) => load<T>(engine, source),
@@ -129,7 +130,38 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
     }
     return session
   }
-  const { record } = accepted
+  const status = await checkRevocation(options, accepted.record, now)
+  if (status === 'revoked' || status === 'unavailable') {
+    await emitHashed(options.onEvent, accepted.record.id, (sessionIdHash) =>
+      status === 'revoked' ? { type: 'revoked', sessionIdHash } : { type: 'revocation-error', sessionIdHash, operation: 'check', revocationFailure: options.revocationFailure },
+    )
+    if (status === 'revoked') {
+      await dropStored(options, accepted.record)
+      return fresh()
+    }
+  }
+  // Fail closed: signed out for this request, the cookie kept for the next one, and
+  // logout() still revokes the session (and removes the stored data) the client holds.
+  const closed = (): SessionState<T> => {
+    const held = fresh([])
+    held.holdForRevocation(accepted.record)
+    held.storedCopy = accepted.record.stored === undefined ? undefined : { id: accepted.record.id, ...accepted.record.stored }
+    held.keepCookie = true
+    return held
+  }
+  if (status === 'unavailable' && options.revocationFailure === 'closed') return closed()
+  // With `overflow`, a cookie that names stored data is filled from the store (docs/OVERFLOW.md).
+  const filled = await openStored(engine, accepted.record, now)
+  if (!filled.ok) {
+    if (filled.reason === 'unavailable') await readError(options, accepted.record.id)
+    if (filled.reason === 'stale') await emitHashed(options.onEvent, accepted.record.id, (sessionIdHash) => ({ type: 'overflow-stale', sessionIdHash }))
+    // A stale copy of the cookie, or a request racing a write, never sees other data nor
+    // clears the newer cookie; a store that cannot answer fails closed (no data to serve).
+    if (filled.reason === 'unavailable' || filled.reason === 'stale') return closed()
+    emit(options.onEvent, { type: 'invalid', reason: 'overflow' })
+    return fresh()
+  }
+  const { record } = filled
   const session = new SessionState<T>(options, now, incoming.names, record, accepted.keyId)
   session.requestHeaders = headers
   if (options.migrate.length > 0) session.legacyCookies = sentLegacyCookies(options, headers)
@@ -137,23 +169,11 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
     session.binding = binding.digest
     session.resealDue = true
   }
-  const status = await checkRevocation(options, record, now)
   if (status === 'valid') {
     session.checkedAt = now
     session.resealDue = true
   }
-  if (status === 'valid' || status === 'not-due') return session
-  await emitHashed(options.onEvent, record.id, (sessionIdHash) =>
-    status === 'revoked' ? { type: 'revoked', sessionIdHash } : { type: 'revocation-error', sessionIdHash, operation: 'check', revocationFailure: options.revocationFailure },
-  )
-  if (status === 'unavailable' && options.revocationFailure === 'open') return session
-  if (status === 'revoked') return fresh()
-  // Fail closed: signed out for this request, the cookie kept for the next one, and
-  // logout() still revokes the session the client holds.
-  const closed = fresh([])
-  closed.holdForRevocation(record)
-  closed.keepCookie = true
-  return closed
+  return session
 }
 
 /** A token the session policy accepts, or a refusal (already reported as an event). */
@@ -208,7 +228,8 @@ function bindingMatches(sealed: string | undefined, binding: Binding | undefined
 
 const encoder = new TextEncoder()
 
-async function commit<T extends SessionData<T>>({ options, transport, format }: Engine, session: Session<T>): Promise<SessionCommit> {
+async function commit<T extends SessionData<T>>(engine: Engine, session: Session<T>): Promise<SessionCommit> {
+  const { options, transport } = engine
   if (!(session instanceof SessionState)) {
     throw new TypeError('commit() takes a session returned by load() of the same createSessions()')
   }
@@ -219,7 +240,7 @@ async function commit<T extends SessionData<T>>({ options, transport, format }: 
   const rotated = session.loadedKeyId !== undefined && session.loadedKeyId !== newest
   const due = !session.isNew && !session.destroyed && (rotated || session.resealDue || now - session.lastSealed >= options.refreshAfter)
   const expiresAt = Math.min(session.absoluteExpiry, now + session.idleTimeout)
-  const token = (session.dirty || due) && expiresAt > now ? await format.seal(session.record(now), expiresAt, now) : undefined
+  const token = (session.dirty || due) && expiresAt > now ? await sealSession(engine, session, now, expiresAt) : undefined
   let result: SessionCommit
   try {
     result = transport.write({ token, maxAge: expiresAt - now, destroyed: session.destroyed, names: session.cookieNames, current: session.cookiesCurrent })
@@ -244,6 +265,7 @@ async function commit<T extends SessionData<T>>({ options, transport, format }: 
     await confirmSignIn(options, session.subject, session.id)
     session.confirmDue = false
   }
+  if (options.overflow !== undefined) await settleStored(options, session, token !== undefined)
   await emitCommitted(options, session, token !== undefined, rotated ? newest : undefined)
   if (token !== undefined) session.lastSealed = now
   if (result.cookies.length > 0) {

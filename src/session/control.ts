@@ -1,8 +1,9 @@
-import { ConfigurationError, RevocationUnavailableError, SessionLimitError } from '../errors.js'
+import { ConfigurationError, OverflowUnavailableError, RevocationUnavailableError, SessionLimitError } from '../errors.js'
 import type { HeaderReader } from '../transport/transport.js'
 import type { SessionRecord } from './envelope.js'
 import { emitHashed } from './events.js'
 import type { ResolvedOptions } from './options.js'
+import { isStoredSession, type StoredSession } from './overflow.js'
 import type { ListedSession, RevocationQuery, RevokedSession, SessionDirectory, SessionEntry } from './revocation.js'
 
 /**
@@ -10,6 +11,7 @@ import type { ListedSession, RevocationQuery, RevokedSession, SessionDirectory, 
  * bounded by `revocation.timeout`, each failure turned into what its caller promises (a
  * status for a check, `RevocationUnavailableError` for a call the caller cannot do
  * without). The session and the engine say what happened; this module asks the store.
+ * The `overflow` data store's calls live here too, under the same timeout.
  */
 
 /** What the store said about a session: nothing asked (not due), still valid, revoked, or no answer. */
@@ -169,6 +171,48 @@ export async function listedSessions(options: ResolvedOptions, method: string, s
 /** Signs out these listed sessions of `subject` in one store operation; how many were listed. */
 export async function revokeListed(options: ResolvedOptions, method: string, subject: string, ids: readonly string[]): Promise<number> {
   return required(directoryOf(options, method).revoke(subject, ids), options.revocationTimeout, 'The revocation store could not sign the session out. Try again.')
+}
+
+/**
+ * The `overflow` store's copy under `sessionId`: undefined when there is none or the store
+ * returned something that is not a copy (garbage counts as missing, never throws);
+ * 'unavailable' when the store failed or did not answer within `revocationTimeout`.
+ */
+export async function readStored(options: ResolvedOptions, sessionId: string): Promise<StoredSession | undefined | 'unavailable'> {
+  const overflow = options.overflow
+  if (overflow === undefined) return undefined
+  const store = overflow.store
+  try {
+    const stored: unknown = await withTimeout(store.get(sessionId), overflow.timeout)
+    return isStoredSession(stored) ? stored : undefined
+  } catch {
+    return 'unavailable'
+  }
+}
+
+/**
+ * Stores a copy if the store's version is `expected` (compare-and-set): false when a newer
+ * write won. `OverflowUnavailableError` when the store fails or is late; a store that gets
+ * the write after the deadline changes nothing, so a timed-out write never lands unnoticed.
+ */
+export async function writeStored(options: ResolvedOptions, sessionId: string, stored: StoredSession, expected: number, expiresAt: number): Promise<boolean> {
+  const { store, timeout } = options.overflow!
+  try {
+    return (await withTimeout(store.put(sessionId, stored, { expected, expiresAt, deadline: Date.now() + timeout }), timeout)) === true
+  } catch (cause) {
+    throw new OverflowUnavailableError('The session data store could not store the session. Try again.', { cause })
+  }
+}
+
+/** Removes the copy under `sessionId` (only version `expected`, when given): false when another version is there; 'unavailable' when the store fails or is late. */
+export async function deleteStored(options: ResolvedOptions, sessionId: string, expected?: number): Promise<boolean | 'unavailable'> {
+  const overflow = options.overflow
+  if (overflow === undefined) return true
+  try {
+    return (await withTimeout(overflow.store.delete(sessionId, expected === undefined ? undefined : { expected }), overflow.timeout)) === true
+  } catch {
+    return 'unavailable'
+  }
 }
 
 /**

@@ -35,6 +35,20 @@ export interface SessionRecord {
    * sessions (an allow list) rather than the deny list. Sealed, so a client cannot drop it.
    */
   readonly listed?: true
+  /**
+   * The session's data is in the `overflow` store: this names the one stored copy the
+   * cookie may read (its version and the SHA-256 of the sealed blob). `data` and
+   * `flashes` are then empty in the token and filled from the store on load.
+   */
+  readonly stored?: StoredReference
+}
+
+/** The copy of a session's data in the `overflow` store that a cookie refers to. */
+export interface StoredReference {
+  /** The stored copy's version. */
+  readonly version: number
+  /** SHA-256 of the stored blob (its ASCII characters), base64url without padding: 43 characters. */
+  readonly digest: string
 }
 
 /**
@@ -66,6 +80,8 @@ export interface Envelope {
   readonly k?: string
   /** `SessionRecord.listed`: 1 when set. */
   readonly l?: 1
+  /** `SessionRecord.stored`: [version, digest]. */
+  readonly o?: readonly [number, string]
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -86,6 +102,7 @@ export function toEnvelope(record: SessionRecord): Envelope {
   if (record.binding !== undefined) out.b = record.binding
   if (record.csrfSecret !== undefined) out.k = record.csrfSecret
   if (record.listed === true) out.l = 1
+  if (record.stored !== undefined) out.o = [record.stored.version, record.stored.digest]
   return out
 }
 
@@ -110,7 +127,7 @@ export function decodeEnvelope(bytes: Uint8Array<ArrayBuffer>): SessionRecord | 
  */
 export function recordOf(value: unknown): SessionRecord | undefined {
   if (!isRecord(value)) return undefined
-  const { i, c, x, a, t, s, r, d, f, b, k, l } = value
+  const { i, c, x, a, t, s, r, d, f, b, k, l, o } = value
   if (typeof i !== 'string' || !ID.test(i)) return undefined
   if (!isTime(c) || !isTime(x) || !isTime(a)) return undefined
   if (t !== undefined && !isTime(t)) return undefined
@@ -120,6 +137,7 @@ export function recordOf(value: unknown): SessionRecord | undefined {
   if (k !== undefined && (typeof k !== 'string' || !ID.test(k))) return undefined
   if (!isRecord(d) || (f !== undefined && !isRecord(f))) return undefined
   if (l !== undefined && (l !== 1 || s === undefined)) return undefined
+  if (o !== undefined && !isReference(o)) return undefined
   const record: Mutable<SessionRecord> = { id: i, createdAt: c, absoluteExpiry: x, lastSealed: a, data: d as SessionRecord['data'] }
   if (t !== undefined) record.idleTimeout = t
   if (s !== undefined) record.subject = s
@@ -128,7 +146,14 @@ export function recordOf(value: unknown): SessionRecord | undefined {
   if (b !== undefined) record.binding = b
   if (k !== undefined) record.csrfSecret = k
   if (l === 1) record.listed = true
+  if (o !== undefined) record.stored = { version: o[0], digest: o[1] }
   return record
+}
+
+const DIGEST = /^[A-Za-z0-9_-]{43}$/
+
+function isReference(value: unknown): value is readonly [number, string] {
+  return Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && value[0] >= 1 && typeof value[1] === 'string' && DIGEST.test(value[1])
 }
 
 /**
@@ -168,9 +193,9 @@ const MAX_SHARED_DEPTH = 64
  * the bytes it holds; `undefined` (and nothing frozen) when it is too deeply nested to share.
  */
 export function freezeRecord(record: SessionRecord): number | undefined {
-  // The record's own fields: one object of at most 12 slots, whose hidden class every
+  // The record's own fields: one object of at most 13 slots, whose hidden class every
   // record shares (recordOf builds them all alike); then its strings, data and flashes.
-  let bytes = OBJECT_BYTES + 12 * SLOT_BYTES
+  let bytes = OBJECT_BYTES + 13 * SLOT_BYTES
   const keys = new Set<string>()
   for (const value of Object.values(record) as Json[]) {
     const size = sizeOf(value, 1, keys)

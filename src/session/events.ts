@@ -43,6 +43,20 @@ export type SessionEvent =
    * `lifetime.maxAgeLimit` plus `clock.skew` from the moment it stopped sealing.
    */
   | { readonly type: 'old-secret'; readonly reader?: LegacyReaderName; readonly keyId: number | string }
+  /**
+   * `overflow`: the cookie names an older (or newer) version of its stored data than the
+   * store holds — a copy of the cookie from before a later write, or a request that raced
+   * one. Signed out for this request only; the cookie is kept (docs/OVERFLOW.md).
+   */
+  | { readonly type: 'overflow-stale'; readonly sessionIdHash: string }
+  /** `overflow`: a commit lost the compare-and-set to a newer write and threw `OverflowConflictError`; nothing was stored. */
+  | { readonly type: 'overflow-conflict'; readonly sessionIdHash: string }
+  /**
+   * `overflow`: the data store failed or did not answer within `revocationTimeout`. A read
+   * signs the request out (the cookie kept); a write throws `OverflowUnavailableError`; a
+   * delete is left to the store's expiry.
+   */
+  | { readonly type: 'overflow-error'; readonly sessionIdHash: string; readonly operation: 'read' | 'write' | 'delete' }
   | {
       readonly type: 'revocation-error'
       readonly sessionIdHash: string

@@ -16,6 +16,7 @@ import type { HeaderReader } from '../transport/transport.js'
 import { factoryOf, v1, type FormatFactory, type TokenFormat } from './format.js'
 import type { SessionEvent } from './events.js'
 import { resolveMigrate, type LegacyReader, type LegacyReaderSpec } from './legacy.js'
+import { resolveOverflow, type OverflowOptions, type ResolvedOverflow } from './overflow.js'
 import { MAX_SESSIONS_PER_SUBJECT, type RevocationStore, type SessionDirectory } from './revocation.js'
 
 /** Warn at 80% of the limit: room for a few more values before `too-large`. */
@@ -156,6 +157,17 @@ export interface CommonSessionOptions {
    * ```
    */
   readonly migrate?: readonly LegacyReader[]
+  /**
+   * Keep a session too large for its cookie in a data store: its sealed data under its
+   * session id, and a sealed reference in the cookie; below the budget it stays fully in
+   * the cookie (docs/OVERFLOW.md). @default none: a session past the limit throws `SessionTooLargeError`
+   *
+   * @example
+   * ```ts
+   * overflow: { store: memorySessionData() }
+   * ```
+   */
+  readonly overflow?: OverflowOptions
 }
 
 /** The cookie transport (the default): `cookie` sets the cookie's name and attributes. */
@@ -177,7 +189,7 @@ export interface BearerSessionOptions extends CommonSessionOptions {
 /**
  * Options of `createSessions()` and of every adapter: `secrets`, then one object per part
  * it configures (`cookie` or `bearer`, `format`, `lifetime`, `clock`, `revocation`,
- * `binding`), events and migration. Every object refuses keys it does not know.
+ * `binding`), events, migration and `overflow`. Every object refuses keys it does not know.
  */
 export type SessionOptions = CookieSessionOptions | BearerSessionOptions
 
@@ -208,6 +220,7 @@ export interface ResolvedOptions {
   readonly sessionLabel: RevocationOptions['label']
   readonly migrate: readonly LegacyReaderSpec[]
   readonly sizeWarning: number | false
+  readonly overflow: ResolvedOverflow | undefined
 }
 
 /** Every top-level key of `SessionOptions`, checked against the interfaces at compile time. */
@@ -223,6 +236,7 @@ const SESSION_KEYS = Object.keys({
   onEvent: true,
   sizeWarning: true,
   migrate: true,
+  overflow: true,
 } satisfies Record<keyof CookieSessionOptions | keyof BearerSessionOptions, true>)
 
 const LIFETIME_KEYS = Object.keys({ maxAge: true, idleTimeout: true, maxAgeLimit: true, refreshAfter: true } satisfies Record<keyof LifetimeOptions, true>)
@@ -339,6 +353,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     tokenHeader,
     migrate: resolveMigrate(options.migrate, cookie.name, transport),
     sizeWarning: sizeWarningOf(options.sizeWarning),
+    overflow: resolveOverflow(options.overflow),
   }
 }
 

@@ -130,6 +130,13 @@ export function newSessionId(): string {
   return encodeBase64url(crypto.getRandomValues(new Uint8Array(16)))
 }
 
+/** The copy of a session's data in the `overflow` store that a cookie refers to, and under which id. */
+export interface StoredCopy {
+  readonly id: string
+  readonly version: number
+  readonly digest: string
+}
+
 /** The engine's view of a session: every field the commit needs. Not exported publicly. */
 export class SessionState<T extends SessionData<T>> implements Session<T> {
   id: string
@@ -168,6 +175,10 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   keepCookie = false
   /** The request's headers, for `revocation.label` hook at `login()`. */
   requestHeaders: HeaderReader | undefined
+  /** The stored copy (`overflow`) the client's cookie refers to: the commit replaces, keeps or removes it. */
+  storedCopy: StoredCopy | undefined
+  /** The copy this commit stored, until the commit settles. */
+  nextCopy: StoredCopy | undefined
   /** Legacy cookies this session was migrated from (`migrate`): the commit expires them. */
   legacyCookies: readonly CommittedCookie[] = []
   readonly #options: ResolvedOptions
@@ -189,6 +200,7 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     this.binding = record?.binding
     this.csrfSecret = record?.csrfSecret
     this.listed = record?.listed === true
+    this.storedCopy = record?.stored === undefined ? undefined : { id: record.id, ...record.stored }
     // Copies with null prototypes: keys like "__proto__" stay plain data (no prototype pollution).
     this.values = Object.assign(Object.create(null), record?.data)
     this.flashes = record?.flashes === undefined ? undefined : Object.assign(Object.create(null), record.flashes)

@@ -410,14 +410,14 @@ function deadlineArg(deadline: number | undefined): string {
 }
 
 /** A script's integer reply (a number, or a numeric string from some clients); nil is undefined. */
-function integer(reply: unknown): number | undefined {
+export function integer(reply: unknown): number | undefined {
   if (reply === null || reply === undefined) return undefined
   const value = typeof reply === 'string' && /^-?\d+$/.test(reply) ? Number(reply) : reply
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError('unexpected reply from Redis')
   return value
 }
 
-function array(reply: unknown): unknown[] {
+export function array(reply: unknown): unknown[] {
   if (!Array.isArray(reply)) throw new TypeError('unexpected reply from Redis')
   return reply
 }

@@ -6,6 +6,7 @@
 //    and that the check is real: an object without `atomic()` is refused.
 // 2. test/deno-kv/suite.mjs on Deno with `--unstable-kv`, against a KV file in a temp dir
 //    that only it may write; the dir is removed afterwards (and checked gone).
+// 3. test/deno-kv/overflow.mjs (the overflow data store) the same way, on its own KV file.
 //
 // Deno comes from the npm package `deno` (node_modules/.bin). Ends with `N passed, M failed`.
 import { existsSync, rmSync, writeFileSync } from 'node:fs'
@@ -62,6 +63,22 @@ for (const [name, source] of Object.entries(snippets)) {
     console.log(`[deno-kv] suite: ${result.summary.passed} passed in ${Math.round(result.ms)} ms (Deno start included)`)
   }
   tally.check('the suite wrote its KV file in the temp dir', existsSync(join(dir, 'kv.sqlite3')), `no ${join(dir, 'kv.sqlite3')}`)
+}
+
+// ------------------------------------------------------------------ 3. the overflow data store, on real Deno
+
+{
+  const args = ['run', '--unstable-kv', '--no-lock', '--config', join(ROOT, 'deno.json'), '--allow-read', `--allow-write=${dir}`, 'test/deno-kv/overflow.mjs', join(dir, 'overflow.sqlite3')]
+  const result = await run(deno, args, { cwd: ROOT, env, timeoutMs: 120_000, onLine: (line) => {
+    if (!/^\d+ passed, \d+ failed$/.test(line.trim())) console.log(line)
+  } })
+  tally.passed += result.summary?.passed ?? 0
+  tally.failed += result.summary?.failed ?? 0
+  if (result.code !== 0 && (result.summary === undefined || result.summary.failed === 0)) {
+    tally.fail(`test/deno-kv/overflow.mjs exited with ${result.timedOut ? 'a timeout' : `code ${result.code}`}`, result.lines.slice(-30).join('\n'))
+  } else if (result.summary !== undefined) {
+    console.log(`[deno-kv] overflow: ${result.summary.passed} passed in ${Math.round(result.ms)} ms (Deno start included)`)
+  }
 }
 
 rmSync(dir, { recursive: true, force: true })

@@ -34,6 +34,18 @@ function copyOf(d) {
   return async () => (await (await fetch(`${server.url}/`, { headers: { cookie: header } })).text())
 }
 
+suite.test('a 64 KB session over HTTP: its data in a SessionOverflow object, a cookie under 4 KB; after logout a copy of the cookie reads nothing', async () => {
+  const phone = device()
+  await phone.send('POST', '/login/ada')
+  await phone.send('POST', '/fill/64')
+  const cookie = phone.jar.header()
+  equal(new TextEncoder().encode(cookie).length < 4096, true, `cookie of ${new TextEncoder().encode(cookie).length} bytes under 4096`)
+  equal((await phone.send('GET', '/size')).text, String(64 * 1024), 'the data read back')
+  const stolen = copyOf(phone)
+  await phone.send('POST', '/logout')
+  equal(await stolen(), 'anonymous', 'a copy of the cookie after logout')
+})
+
 suite.test('a signed-out session is refused at its next request, copies included; the user’s other device stays', async () => {
   const phone = device()
   const laptop = device()

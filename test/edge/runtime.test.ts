@@ -19,6 +19,7 @@ const ALLOWED_PACKAGES: Record<string, RegExp> = {
   'src/astro/': /^astro(:middleware)?$/,
   // The Durable Object class is its own entry point, loaded only by a Worker that exports it.
   'src/stores/durable-object-class.ts': /^cloudflare:workers$/,
+  'src/stores/durable-object-data-class.ts': /^cloudflare:workers$/,
 }
 
 function code(text: string): string {

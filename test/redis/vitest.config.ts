@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: {
       'sealed-session/redis': src('redis.ts'),
+      'sealed-session/hono': src('hono/index.ts'),
       'sealed-session/memory': src('memory.ts'),
       'sealed-session': src('index.ts'),
     },
