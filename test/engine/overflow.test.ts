@@ -19,6 +19,7 @@ import { normalizeSecrets } from '../../src/keys/secrets.js'
 import { makeCodec, sealString } from '../../src/keys/codec.js'
 import type { SessionRecord } from '../../src/session/envelope.js'
 import { bigData } from '../stores/overflow-conformance.js'
+import { encodeBase64url } from '../../src/format/base64url.js'
 import { withOptions, type OptionsPatch } from '../support/options.js'
 
 /**
@@ -146,7 +147,7 @@ describe('overflow: hostile references', () => {
     const a = await stored(sessions)
     const copy = (await store.get(a.id))!
     // A reference cookie carrying data of its own, naming the real copy by its digest.
-    const digest = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(copy.blob))).toString('base64url')
+    const digest = encodeBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(copy.blob))))
     const cookie = await forged(clock, { id: a.id, data: { injected: true }, stored: { version: 1, digest } })
     const loaded = await sessions.load(cookie)
     expect(loaded.get('injected')).toBeUndefined()
@@ -166,7 +167,7 @@ describe('overflow: the blob names its session and version', () => {
       const blob = await sealString(codec, new TextEncoder().encode(JSON.stringify({ i, v, d: { stolen: true } })), now + 3600, now)
       await store.delete(id)
       await store.put(id, { version: 1, blob }, { expected: 0, expiresAt: 2 ** 31 })
-      const digest = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(blob))).toString('base64url')
+      const digest = encodeBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(blob))))
       const record = { id, createdAt: now, absoluteExpiry: now + 3600, lastSealed: now, data: {}, stored: { version: 1, digest } }
       const cookie = `__Host-session=${await format.seal(record as SessionRecord, now + 3600, now)}`
       const loaded = await sessions.load(cookie)
