@@ -96,6 +96,7 @@ export function createSessions<T extends SessionData<T> = Record<string, Json>>(
     clockSkew: resolved.clockSkew,
     cipher: resolved.cipher,
     tokenCache: resolved.tokenCache,
+    compress: resolved.compress,
   })
   const engine: Engine = { options: resolved, transport, format }
   return {

@@ -19,6 +19,8 @@ export interface FormatContext {
   readonly cipher?: 'auto' | 'webcrypto'
   /** The `tokenCache` option: bytes of the isolate's cache of opened tokens, or false. @default 1048576 */
   readonly tokenCache?: number | false
+  /** The `compress` option: deflate each session plaintext that shrinks by it (docs/FORMAT.md). @default false */
+  readonly compress?: boolean
 }
 
 /** What `SessionFormat.open()` returns: the record and the key id that opened it, or why not. */
@@ -60,7 +62,7 @@ const ENVELOPE: PayloadDecoder<SessionRecord> = { decode: decodeEnvelope, freeze
 
 /** The v1 token (docs/FORMAT.md): the default, and the smallest and fastest. */
 export const v1Format: FormatFactory = shippedFormat((context) => {
-  const codec = makeCodec(context.secrets, context.purpose, context.epochSeconds, context.maxAgeLimit, context.clockSkew, context.cipher, context.tokenCache)
+  const codec = makeCodec(context.secrets, context.purpose, context.epochSeconds, context.maxAgeLimit, context.clockSkew, context.cipher, context.tokenCache, context.compress)
   return {
     seal: (record, expiresAt, now) => sealString(codec, encodeEnvelope(record), expiresAt, now),
     open: (token, now) => {

@@ -107,6 +107,14 @@ export interface SessionOptions {
    */
   readonly tokenCache?: number | false
   /**
+   * Deflate the session before sealing it, per cookie and only when that makes it smaller
+   * (JSON sessions often shrink by half or more: BENCHMARKS.md). Cookies of either kind
+   * always open. Leave it off when a session holds a secret next to data an attacker can
+   * choose and the attacker can see the cookie's length: compression turns the length into
+   * a leak (CRIME, BREACH; docs/SECURITY.md, "Compression"). @default false
+   */
+  readonly compress?: boolean
+  /**
    * At most this many signed-in sessions per subject: `login()` signs out (revokes) the
    * oldest beyond it, atomically in the memory, Redis, Durable Object and Deno KV stores.
    * Needs a store with `sessions` (a session directory) (docs/REVOCATION.md, "Sessions of a user"). @default no limit
@@ -176,6 +184,7 @@ export interface ResolvedOptions {
   readonly tokenHeader: string
   readonly cipher: 'auto' | 'webcrypto' | undefined
   readonly tokenCache: number | false | undefined
+  readonly compress: boolean
   readonly maxSessions: number | undefined
   readonly maxSessionsPolicy: 'evict-oldest' | 'refuse'
   readonly sessionLabel: SessionOptions['sessionLabel']
@@ -206,6 +215,7 @@ const SESSION_KEYS = Object.keys({
   format: true,
   cipher: true,
   tokenCache: true,
+  compress: true,
   maxSessions: true,
   maxSessionsPolicy: true,
   sessionLabel: true,
@@ -274,7 +284,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (!HTTP_TOKEN.test(tokenHeader)) throw new ConfigurationError(`tokenHeader ${JSON.stringify(tokenHeader)} is not a header name`)
   if (options.format !== undefined && options.format !== v1Format) {
     // These configure the v1 token only: with another format they would silently do nothing.
-    for (const key of ['cipher', 'tokenCache', 'epochSeconds'] as const) {
+    for (const key of ['cipher', 'tokenCache', 'epochSeconds', 'compress'] as const) {
       if (options[key] !== undefined) throw new ConfigurationError(`\`${key}\` configures the v1 token format; the format given (e.g. jweFormat()) does not use it: remove it`)
     }
   }
@@ -320,12 +330,19 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     tokenHeader,
     cipher: options.cipher,
     tokenCache: options.tokenCache,
+    compress: compressOf(options.compress),
     maxSessions,
     maxSessionsPolicy,
     sessionLabel,
     migrate: resolveMigrate(options.migrate, cookie.name, transport),
     sizeWarning: sizeWarningOf(options.sizeWarning),
   }
+}
+
+/** `compress`: a boolean, off unless asked for (docs/SECURITY.md, "Compression"). */
+function compressOf(compress: boolean | undefined): boolean {
+  if (compress !== undefined && typeof compress !== 'boolean') throw new ConfigurationError(`compress must be true or false, got ${JSON.stringify(compress)}`)
+  return compress === true
 }
 
 /** A share of the limit in (0, 1], or `false`. */

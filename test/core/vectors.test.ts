@@ -24,8 +24,11 @@ async function decodeFromSpec(token: string, secret: string, purpose: string, ep
   const ikm = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), 'HKDF', false, ['deriveBits'])
   const raw = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info }, ikm, 256)
   const key = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt'])
-  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.slice(10, 22), additionalData: header, tagLength: 128 }, key, bytes.slice(22))
-  return new TextDecoder().decode(plain)
+  const plain = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.slice(10, 22), additionalData: header, tagLength: 128 }, key, bytes.slice(22)))
+  if (plain[0] !== 0x00) return new TextDecoder().decode(plain)
+  // FORMAT.md, "Compressed plaintext": 0x00, then raw DEFLATE (RFC 1951) of the payload.
+  const inflated = new Blob([plain.slice(1)]).stream().pipeThrough(new DecompressionStream('deflate-raw'))
+  return new TextDecoder().decode(await new Response(inflated).arrayBuffer())
 }
 
 /** FNV-1a key id, as docs/FORMAT.md §Key ids states it. */
@@ -58,6 +61,14 @@ describe('test vectors (test/vectors/v1.json)', () => {
       expect(cookie.isNew, v.description).toBe(bearer)
       expect(header.isNew, v.description).toBe(!bearer)
     }
+  })
+
+  it('has a compressed vector, shorter than its JSON would make it uncompressed', async () => {
+    const v = file.vectors.find((v) => 'compressed' in v && v.compressed)!
+    const codec = makeCodec(v.secrets, v.purpose, v.epochSeconds, v.window, v.clockSkew)
+    // The token is shorter than the JSON it carries would make it uncompressed (IV, tag, header: 38 bytes).
+    expect(Math.ceil(((38 + v.plaintext.length) * 4) / 3)).toBeGreaterThan(v.token.length)
+    expect((await openString(codec, v.token, v.now)).ok).toBe(true)
   })
 
   for (const v of file.vectors) {

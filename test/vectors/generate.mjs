@@ -53,7 +53,15 @@ const vectors = [
     s.set('scope', 'read')
     await s.login('app-7')
   }),
+  // Added with compression (appended to the committed file, the others unchanged).
+  await session(
+    'compressed (compress: true): a 20-line cart; the plaintext is 0x00 || raw DEFLATE of the JSON',
+    { secrets: A, compress: true },
+    (s) => s.set('cart', Array.from({ length: 20 }, (_, i) => ({ sku: `SKU-${1000 + i}`, quantity: 1 + (i % 3) }))),
+  ),
 ]
+// The compressed vector's `plaintext` is the inflated JSON.
+vectors.at(-1).compressed = true
 // Vector 3 is opened with both secrets.
 vectors[2].secrets = [{ id: deriveKeyId(A), secret: A }, ...vectors[2].secrets]
 // Session plaintexts hold a random id: read them back at the sealing time.
