@@ -1,5 +1,5 @@
 /**
- * Chunk sets that cannot mix (docs/FORMAT.md, "Cookies"). A token too large for one cookie
+ * Chunk sets that cannot mix (docs/FORMAT.md, "Chunk sets"). A token too large for one cookie
  * is split over `NAME.0` … `NAME.{n-1}`, and every chunk's value starts with the same
  * 9-character prefix:
  *

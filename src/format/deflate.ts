@@ -12,7 +12,8 @@
  * - the runtime's synchronous zlib, reached at run time through
  *   `process.getBuiltinModule('node:zlib')` (Node ≥ 20.16, Bun, Deno), as the native cipher
  *   is (src/format/cipher.ts): a stream costs a zlib instance and several promise turns,
- *   measured at 0.4–1.1 ms per token on Node against tens of µs for the synchronous call (BENCHMARKS.md);
+ *   measured at 0.4–1.1 ms per token on Node against tens of µs for the synchronous call
+ *   (BENCHMARKS.md, "Compression");
  * - `CompressionStream('deflate-raw')` / `DecompressionStream` (Compression Streams, a Web
  *   Platform API) everywhere else: Workers and anything without `getBuiltinModule`.
  */

@@ -1,7 +1,7 @@
 import { ConfigurationError, type InvalidReason } from '../errors.js'
 import { decodeBase64url, encodeBase64url } from '../format/base64url.js'
 import { nativeCrypto, type CipherOption, type CipherPath, type NativeCrypto } from '../format/cipher.js'
-import { packPlaintext, unpackPlaintext } from '../format/deflate.js'
+import { DEFLATE_MARKER, packPlaintext, unpackPlaintext } from '../format/deflate.js'
 import { openToken, openTokenNative, parseToken, sealToken, sealTokenNative, type TokenHeader } from '../format/token.js'
 import { MAX_PLAINTEXT_BYTES } from '../limits.js'
 import { epochKey, nativeEpochKey } from './ring.js'
@@ -209,8 +209,10 @@ async function decrypt(codec: Codec, token: string, now: number): Promise<Opened
   decryptions++
   // Authenticated, so the marker is the sealer's; inflated at most once per token: the cache
   // below keeps the inflated plaintext. Invalid or too large once inflated: no session.
-  plaintext = await unpackPlaintext(plaintext, MAX_PLAINTEXT_BYTES)
-  if (plaintext === undefined) return { ok: false, reason: 'payload' }
+  if (plaintext[0] === DEFLATE_MARKER) {
+    plaintext = await unpackPlaintext(plaintext, MAX_PLAINTEXT_BYTES)
+    if (plaintext === undefined) return { ok: false, reason: 'payload' }
+  }
   if (codec.tokenCache) {
     rememberToken(token, { secret: secret.secret, purpose: codec.purpose, epochSeconds: codec.epochSeconds, header, plaintext }, now)
   }

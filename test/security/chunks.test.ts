@@ -21,6 +21,36 @@ function setup(): { sessions: Sessions<Data>; events: SessionEvent[] } {
   return { sessions, events }
 }
 
+/**
+ * The reader of docs/FORMAT.md "Chunk sets", written from the page alone: the token the jar
+ * holds for `NAME`, or undefined when it is refused. (Plain-cookie and 0.1 cases aside.)
+ */
+function tokenFromSpec(jar: CookieJar, maxChunks = 4): string | undefined {
+  const chunks = Array.from({ length: maxChunks }, (_, i) => jar.get(`${NAME}.${i}`))
+  if (jar.has(NAME)) return chunks.some((c) => c !== undefined) ? undefined : jar.get(NAME)
+  const room = 4096 - NAME.length - 2 - 9
+  const first = chunks[0]
+  if (first === undefined) return undefined
+  const n = Number(first[0])
+  if (!(n >= 2 && n <= maxChunks)) return undefined
+  const prefix = first.slice(0, 9)
+  let token = ''
+  for (let i = 0; i < n; i++) {
+    const value = chunks[i]
+    if (value === undefined || value.slice(0, 9) !== prefix) return undefined
+    const part = value.slice(9)
+    if (i < n - 1 ? part.length !== room : part.length < 1 || part.length > room) return undefined
+    token += part
+  }
+  return token.slice(16, 24) === prefix.slice(1) ? token : undefined
+}
+
+/** The token a response's cookies carry. */
+function tokenOfLines(lines: readonly string[]): string {
+  const set = [...setBy(lines)]
+  return set.length === 1 ? set[0]![1] : set.map(([, value]) => value.slice(9)).join('')
+}
+
 /** Every order of `a` and `b` that keeps each list's own order (a browser applies one response's lines in order). */
 function* interleavings<T>(a: readonly T[], b: readonly T[]): Generator<T[]> {
   if (a.length === 0 || b.length === 0) {
@@ -74,6 +104,10 @@ describe('chunk sets that cannot mix', () => {
             expect([valueA, valueB, undefined], label).toContain(v)
             if (v === undefined) expect(session.isNew, label).toBe(true)
             outcomes[v === valueA ? 'a' : v === valueB ? 'b' : 'none']++
+            // An independent reader following docs/FORMAT.md agrees on every jar.
+            const spec = tokenFromSpec(jar)
+            expect(spec === tokenOfLines(linesA) ? valueA : spec === tokenOfLines(linesB) ? valueB : undefined, label).toBe(v)
+            if (spec !== undefined) expect([tokenOfLines(linesA), tokenOfLines(linesB)], label).toContain(spec)
             // A complete set is read whatever stale chunks lie beside it (the plain cookie
             // next to chunks is a duplicate: nobody can tell which is newer, so neither).
             const duplicate = jar.has(NAME) && jar.names().some((name) => name !== NAME)
