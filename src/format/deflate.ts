@@ -15,8 +15,12 @@
  *   measured at 0.4–1.1 ms per token on Node against tens of µs for the synchronous call
  *   (BENCHMARKS.md, "Compression");
  * - `CompressionStream('deflate-raw')` / `DecompressionStream` (Compression Streams, a Web
- *   Platform API) everywhere else: Workers and anything without `getBuiltinModule`.
+ *   Platform API) everywhere else: Workers and anything without `getBuiltinModule`;
+ * - where neither exists (the edge runtime sandbox of Next.js middleware), seals stay
+ *   uncompressed and opening uses the bounded JavaScript decoder of src/format/inflate.ts,
+ *   so a cookie compressed by another server still opens.
  */
+import { inflateRaw } from './inflate.js'
 
 /** The first plaintext byte of a compressed payload. */
 export const DEFLATE_MARKER = 0x00
@@ -32,6 +36,7 @@ export async function packPlaintext(payload: Uint8Array<ArrayBuffer>, limit: num
   // below 16 bytes the marker and DEFLATE's block header leave nothing to gain.
   if (payload.length > limit || payload.length < 16) return payload
   if (zlib !== null) return packed(payload, zlib.deflateRawSync(payload))
+  if (typeof CompressionStream !== 'function') return payload
   const stream = new CompressionStream('deflate-raw')
   const writer = stream.writable.getWriter()
   void writer.write(payload).catch(ignore)
@@ -63,6 +68,7 @@ export async function unpackPlaintext(plaintext: Uint8Array<ArrayBuffer>, limit:
       // Copied: a Buffer may be a view into a larger pooled allocation the token cache would keep.
       return new Uint8Array(zlib.inflateRawSync(plaintext.subarray(1), { maxOutputLength: limit }))
     }
+    if (typeof DecompressionStream !== 'function') return inflateRaw(plaintext.subarray(1), limit)
     const stream = new DecompressionStream('deflate-raw')
     const writer = stream.writable.getWriter()
     void writer.write(plaintext.subarray(1)).catch(ignore)

@@ -41,6 +41,20 @@ describe('the edge runtime sandbox', () => {
     const again = await sessions.load(setCookie[0]!.split(';')[0]!)
     expect(again.get('cart')).toEqual(['apple'])
   })
+
+  it('with neither node:zlib nor Compression Streams, seals uncompressed and opens compressed cookies with the JavaScript decoder', async () => {
+    expect(typeof (globalThis as { DecompressionStream?: unknown }).DecompressionStream).toBe('undefined')
+    const cart = Array.from({ length: 30 }, (_, i) => `sku-${1000 + i}`)
+    const sizes: number[] = []
+    for (const compress of [false, true]) {
+      const sessions = createSessions<{ cart: string[] }>({ secrets: SECRET_A, compress })
+      const session = await sessions.load(new Request('https://example.com/'))
+      session.set('cart', cart)
+      const { setCookie } = await sessions.commit(session)
+      sizes.push(setCookie[0]!.split(';')[0]!.length)
+    }
+    expect(sizes[1]).toBe(sizes[0])
+  })
 })
 
 describe('src/ imports no Node-only module and uses no Node global', () => {
