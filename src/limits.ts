@@ -19,6 +19,12 @@ export const MAX_CHUNKS = 4
 export const MAX_BEARER_BYTES = 8192
 /** The longest token string any opener looks at; longer input is refused unread. */
 export const MAX_TOKEN_CHARS: number = 64 * 1024
+/**
+ * The most bytes a compressed v1 plaintext may inflate to: the size of the longest token
+ * any opener reads, so compression never lets a token carry (or a hostile one make the
+ * server hold) more than an uncompressed one could.
+ */
+export const MAX_PLAINTEXT_BYTES: number = MAX_TOKEN_CHARS
 /** NIST SP 800-38D §8.3: at most 2^32 random-IV seals per key; at 10^6 seals/s that is 4294 s. */
 export const MAX_EPOCH_SECONDS: number = Math.floor(2 ** 32 / 1_000_000)
 export const MIN_EPOCH_SECONDS = 60

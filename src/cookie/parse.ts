@@ -1,5 +1,6 @@
 import type { InvalidReason } from '../errors.js'
 import { MAX_COOKIE_BYTES } from '../limits.js'
+import { joinChunkSet } from './chunks.js'
 import type { ResolvedCookie } from './options.js'
 
 /** What the Cookie header holds under our name(s). */
@@ -14,6 +15,11 @@ export interface IncomingCookies {
    * 1 + maxChunks names, whatever the header holds).
    */
   readonly names: readonly string[]
+  /**
+   * Set when the token is good but the cookies should be written again even if the session
+   * does not change: stale chunks past the set to expire, or chunks in 0.1's layout.
+   */
+  readonly rewrite?: true
 }
 
 /**
@@ -26,8 +32,11 @@ export interface IncomingCookies {
  * sibling domain, OWASP WSTG-SESS-03): none of them is trusted, reason `duplicate`.
  * Chunk names beyond `maxChunks` are not ours and are ignored: expiring every `NAME.N`
  * a client invents would let a small request buy hundreds of Set-Cookie lines.
+ *
+ * `layout`: 'sets' reads our chunks as generation-bound sets (src/cookie/chunks.ts);
+ * 'joined' (another library's cookies, for `migrate`) joins every chunk from 0 in order.
  */
-export function readCookies(header: string, cookie: Pick<ResolvedCookie, 'name' | 'maxChunks'>): IncomingCookies {
+export function readCookies(header: string, cookie: Pick<ResolvedCookie, 'name' | 'maxChunks'>, layout: 'sets' | 'joined' = 'joined'): IncomingCookies {
   const { name, maxChunks } = cookie
   const chunked = maxChunks > 1
   let main: string | undefined
@@ -73,11 +82,17 @@ export function readCookies(header: string, cookie: Pick<ResolvedCookie, 'name' 
   if (main !== undefined) {
     return name.length + main.length > MAX_COOKIE_BYTES ? { names, reason: 'too-long' } : { names, token: main }
   }
+  for (const part of chunks) {
+    if (part !== undefined && name.length + 2 + part.length > MAX_COOKIE_BYTES) return { names, reason: 'too-long' }
+  }
+  if (layout === 'sets') {
+    const set = joinChunkSet(name, chunks)
+    if (!set.ok) return { names, reason: 'malformed' }
+    return set.rewrite ? { names, token: set.token, rewrite: true } : { names, token: set.token }
+  }
   let token = ''
-  for (let i = 0; i < chunks.length; i++) {
-    const part = chunks[i]
+  for (const part of chunks) {
     if (part === undefined) return { names, reason: 'malformed' }
-    if (name.length + 2 + part.length > MAX_COOKIE_BYTES) return { names, reason: 'too-long' }
     token += part
   }
   return { names, token }

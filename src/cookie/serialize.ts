@@ -1,5 +1,6 @@
 import { SessionTooLargeError } from '../errors.js'
 import { MAX_CHUNKS, MAX_COOKIE_BYTES } from '../limits.js'
+import { CHUNK_PREFIX_LENGTH, chunkPrefix, chunkRoom } from './chunks.js'
 import type { ResolvedCookie } from './options.js'
 
 /**
@@ -84,26 +85,27 @@ export function cookieSize(cookie: ResolvedCookie, token: string): { readonly si
   const limit = cookie.maxChunks * MAX_COOKIE_BYTES
   if (cookie.name.length + token.length <= MAX_COOKIE_BYTES) return { size: cookie.name.length + token.length, limit }
   const name = chunkName(cookie, 0).length
-  return { size: token.length + Math.ceil(token.length / (MAX_COOKIE_BYTES - name)) * name, limit }
+  return { size: token.length + Math.ceil(token.length / chunkRoom(cookie.name)) * (name + CHUNK_PREFIX_LENGTH), limit }
 }
 
 /**
  * Lays a token out over cookies: the plain name when it fits, else `name.0`…`name.k`
- * when chunking is allowed. Throws `SessionTooLargeError` before producing anything a
- * browser would drop.
+ * when chunking is allowed, each value behind the set's prefix (src/cookie/chunks.ts).
+ * Throws `SessionTooLargeError` before producing anything a browser would drop.
  */
 export function layOut(cookie: ResolvedCookie, token: string): readonly (readonly [string, string])[] {
   if (cookie.name.length + token.length <= MAX_COOKIE_BYTES) return [[cookie.name, token]]
   if (cookie.maxChunks > 1) {
     // Every chunk name has the same length while the index stays one digit (cap 4).
-    const room = MAX_COOKIE_BYTES - chunkName(cookie, 0).length
+    const room = chunkRoom(cookie.name)
     const count = Math.ceil(token.length / room)
     if (count <= cookie.maxChunks) {
+      const prefix = chunkPrefix(count, token)
       const out: (readonly [string, string])[] = []
-      for (let i = 0; i < count; i++) out.push([chunkName(cookie, i), token.slice(i * room, (i + 1) * room)])
+      for (let i = 0; i < count; i++) out.push([chunkName(cookie, i), prefix + token.slice(i * room, (i + 1) * room)])
       return out
     }
-    const needed = token.length + count * chunkName(cookie, 0).length
+    const needed = token.length + count * (chunkName(cookie, 0).length + CHUNK_PREFIX_LENGTH)
     throw new SessionTooLargeError(
       cookie.name,
       needed,
@@ -111,7 +113,7 @@ export function layOut(cookie: ResolvedCookie, token: string): readonly (readonl
       `Even ${cookie.maxChunks} chunks are not enough: store less in the session.`,
     )
   }
-  const chunks = Math.ceil(token.length / (MAX_COOKIE_BYTES - chunkName(cookie, 0).length))
+  const chunks = Math.ceil(token.length / chunkRoom(cookie.name))
   throw new SessionTooLargeError(
     cookie.name,
     cookie.name.length + token.length,

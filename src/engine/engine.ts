@@ -164,6 +164,8 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
   const { record } = filled
   const session = new SessionState<T>(options, now, incoming.names, record, accepted.keyId)
   session.requestHeaders = headers
+  // Chunks of an earlier, longer write (or 0.1's layout): re-sealed, so the response expires them.
+  if (incoming.rewrite === true) session.resealDue = true
   if (options.migrate.length > 0) session.legacyCookies = sentLegacyCookies(options, headers)
   if (binding?.digest !== undefined && (record.binding === undefined || !accepted.bound)) {
     session.binding = binding.digest

@@ -1,7 +1,9 @@
 import { ConfigurationError, type InvalidReason } from '../errors.js'
 import { decodeBase64url, encodeBase64url } from '../format/base64url.js'
 import { nativeCrypto, type CipherOption, type CipherPath, type NativeCrypto } from '../format/cipher.js'
+import { DEFLATE_MARKER, packPlaintext, unpackPlaintext } from '../format/deflate.js'
 import { openToken, openTokenNative, parseToken, sealToken, sealTokenNative, type TokenHeader } from '../format/token.js'
+import { MAX_PLAINTEXT_BYTES } from '../limits.js'
 import { epochKey, nativeEpochKey } from './ring.js'
 import { DEFAULT_TOKEN_CACHE_BYTES, forgetToken, rememberDecoded, rememberToken, reserveTokenCache, reusedToken, type ReusedToken } from './reuse.js'
 import type { NormalizedSecret } from './secrets.js'
@@ -27,6 +29,8 @@ export interface Codec {
   readonly native: NativeCrypto | undefined
   /** Whether this codec reads and fills the isolate's cache of opened tokens (src/keys/reuse.ts). */
   readonly tokenCache: boolean
+  /** Whether seals deflate the plaintext when that shrinks it (docs/FORMAT.md). Opening always reads both forms. */
+  readonly compress: boolean
 }
 
 export type Opened =
@@ -61,6 +65,7 @@ export function makeCodec(
   clockSkew: number,
   cipher: CipherOption = 'auto',
   tokenCache: number | false = DEFAULT_TOKEN_CACHE_BYTES,
+  compress = false,
 ): Codec {
   if (cipher !== 'auto' && cipher !== 'webcrypto') {
     throw new ConfigurationError(`cipher must be 'auto' or 'webcrypto', got ${JSON.stringify(cipher)}`)
@@ -81,6 +86,7 @@ export function makeCodec(
     cipher: native === undefined ? 'webcrypto' : 'native',
     native,
     tokenCache: tokenCache !== false && tokenCache > 0,
+    compress: compress === true,
   }
 }
 
@@ -91,6 +97,7 @@ export async function sealString(
   expiresAt: number,
   now: number,
 ): Promise<string> {
+  if (codec.compress) plaintext = await packPlaintext(plaintext, MAX_PLAINTEXT_BYTES)
   const secret = codec.secrets[0]!
   const epoch = Math.floor(now / codec.epochSeconds)
   const { native } = codec
@@ -200,6 +207,12 @@ async function decrypt(codec: Codec, token: string, now: number): Promise<Opened
   }
   if (plaintext === undefined) return { ok: false, reason: 'decrypt' }
   decryptions++
+  // Authenticated, so the marker is the sealer's; inflated at most once per token: the cache
+  // below keeps the inflated plaintext. Invalid or too large once inflated: no session.
+  if (plaintext[0] === DEFLATE_MARKER) {
+    plaintext = await unpackPlaintext(plaintext, MAX_PLAINTEXT_BYTES)
+    if (plaintext === undefined) return { ok: false, reason: 'payload' }
+  }
   if (codec.tokenCache) {
     rememberToken(token, { secret: secret.secret, purpose: codec.purpose, epochSeconds: codec.epochSeconds, header, plaintext }, now)
   }

@@ -76,9 +76,17 @@ export interface V1Options {
   readonly tokenCache?: number | false
   /** Length of a key epoch in seconds; each epoch has its own AES key (60 to 4294, NIST SP 800-38D). @default 3600 */
   readonly epochSeconds?: number
+  /**
+   * Deflate each session plaintext that shrinks by it, before encryption (docs/FORMAT.md,
+   * "Compressed plaintext"). Off by default: the cookie's length then depends on how well
+   * the data compresses, a side channel when an attacker can place data next to a secret in
+   * the session (CRIME/BREACH; docs/SECURITY.md says when not to enable it). Readers open
+   * both forms, so turning it on or off signs nobody out. @default false
+   */
+  readonly compress?: boolean
 }
 
-const V1_KEYS = Object.keys({ cipher: true, tokenCache: true, epochSeconds: true } satisfies Record<keyof V1Options, true>)
+const V1_KEYS = Object.keys({ cipher: true, tokenCache: true, epochSeconds: true, compress: true } satisfies Record<keyof V1Options, true>)
 
 /** The v1 session payload: decoded records the token cache keeps (objects frozen, handed out as copies). */
 const ENVELOPE: PayloadDecoder<SessionRecord> = { decode: decodeEnvelope, freeze: freezeRecord }
@@ -89,19 +97,20 @@ const ENVELOPE: PayloadDecoder<SessionRecord> = { decode: decodeEnvelope, freeze
  *
  * @example
  * ```ts
- * createSessions({ secrets, format: v1({ cipher: 'webcrypto' }) })
+ * createSessions({ secrets, format: v1({ compress: true }) })
  * ```
  */
 export function v1(options: V1Options = {}): TokenFormat {
   checkOptions('v1()', options, V1_KEYS)
   const epochSeconds = epochSecondsOf(options.epochSeconds)
-  const { cipher = 'auto', tokenCache } = options
+  const { cipher = 'auto', tokenCache, compress = false } = options
+  if (typeof compress !== 'boolean') throw new ConfigurationError(`v1(): compress must be true or false, got ${JSON.stringify(compress)}`)
   if (cipher !== 'auto' && cipher !== 'webcrypto') throw new ConfigurationError(`v1(): cipher must be 'auto' or 'webcrypto', got ${JSON.stringify(cipher)}`)
   if (tokenCache !== undefined && tokenCache !== false && !(Number.isSafeInteger(tokenCache) && tokenCache >= 0)) {
     throw new ConfigurationError(`v1(): tokenCache must be a number of bytes or false, got ${JSON.stringify(tokenCache)}`)
   }
   return shippedFormat('v1', (context) => {
-    const codec = makeCodec(context.secrets, context.purpose, epochSeconds, context.maxAgeLimit, context.clockSkew, cipher, tokenCache)
+    const codec = makeCodec(context.secrets, context.purpose, epochSeconds, context.maxAgeLimit, context.clockSkew, cipher, tokenCache, compress)
     return {
       seal: (record, expiresAt, now) => sealString(codec, encodeEnvelope(record), expiresAt, now),
       open: (token, now) => {

@@ -283,6 +283,7 @@ const SESSION_HINTS: Readonly<Record<string, string>> = {
   epochSeconds: 'write `format: v1({ epochSeconds })`',
   cipher: 'write `format: v1({ cipher })`',
   tokenCache: 'write `format: v1({ tokenCache })`',
+  compress: 'write `format: v1({ compress: true })` (docs/SECURITY.md says when not to)',
   revocations: moved('revocation', 'store'),
   revalidateAfter: moved('revocation', 'store, revalidateAfter'),
   revocationTimeout: moved('revocation', 'store, timeout'),

@@ -8,7 +8,7 @@ import type { Transport } from './transport.js'
 export function cookieTransport(cookie: ResolvedCookie): Transport {
   return {
     purpose: cookie.name,
-    read: (headers) => readCookies(headers.get('cookie') ?? '', cookie),
+    read: (headers) => readCookies(headers.get('cookie') ?? '', cookie, 'sets'),
     write({ token, maxAge, destroyed, names, current }) {
       const cookies: CommittedCookie[] = []
       if (token !== undefined) for (const [name, value] of layOut(cookie, token)) cookies.push(cookieOf(cookie, name, value, maxAge))

@@ -15,6 +15,8 @@ export interface Incoming {
   readonly reason?: InvalidReason
   /** Cookie names of ours the client holds (always empty for headers), so stale ones can be removed. */
   readonly names: readonly string[]
+  /** The token is good, but its cookies should be written again: stale chunks to expire, or 0.1's chunk layout. */
+  readonly rewrite?: true
 }
 
 /** What the engine asks a transport to send. */

@@ -194,6 +194,37 @@ check('throws SessionTooLargeError from commit before producing any header; chun
   equal((await chunked.sessions.load(browserCookie(commit))).get('blob').length, 5000, 'read back from chunks')
 })
 
+check('compress: a compressible session seals smaller, opens (also with compress off and from the cache), and a deflate bomb is refused', async () => {
+  const time = clock()
+  const cart = Array.from({ length: 40 }, (_, i) => ({ sku: `SKU-${1000 + i}`, name: `Organic apple juice ${i}`, quantity: 1 + (i % 3) }))
+  const sizes = {}
+  let packed
+  for (const compress of [false, true]) {
+    const e = engine({ clock: time, format: v1({ compress }), cookie: { maxChunks: 4 } })
+    const s = await e.sessions.load(null)
+    s.set('cart', cart)
+    const cookie = browserCookie(await e.sessions.commit(s))
+    sizes[compress] = cookie.length
+    if (compress) packed = cookie
+  }
+  assert(sizes.true * 3 < sizes.false, `compressed ${sizes.true} vs ${sizes.false} characters`)
+  const off = engine({ clock: time })
+  deepEqual((await off.sessions.load(packed)).get('cart'), cart, 'opens with compress off')
+  const before = tokenDecryptions()
+  deepEqual((await off.sessions.load(packed)).get('cart'), cart, 'opens again from the cache')
+  equal(tokenDecryptions(), before, 'no decryption (nor inflation) for a cookie seen before')
+  // 0x00 || deflate-raw(2 MB), sealed with valid keys: refused without inflating it all.
+  const big = new TextEncoder().encode(`{"d":{"x":"${'a'.repeat(2 * 1024 * 1024)}"}}`)
+  const deflated = new Uint8Array(await new Response(new Blob([big]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer())
+  const bomb = new Uint8Array(1 + deflated.length)
+  bomb.set(deflated, 1)
+  const now = Math.floor(time.now() / 1000)
+  const token = await sealString(makeCodec(normalizeSecrets(SECRET_A), '__Host-session', HOUR, 7 * 24 * HOUR, 30, 'auto', false), bomb, now + HOUR, now)
+  const refused = engine({ clock: time })
+  equal((await refused.sessions.load(`__Host-session=${token}`)).isNew, true, 'bomb refused')
+  deepEqual(refused.events, [{ type: 'invalid', reason: 'payload' }], 'a generic invalid token')
+})
+
 check('opens the fixed v1 vectors (test/vectors/v1.json) on both cipher paths', async () => {
   for (const cipher of ['auto', 'webcrypto']) for (const v of vectors.vectors) {
     const now = () => v.now * 1000

@@ -72,8 +72,12 @@ describe('the 4096-byte limit', () => {
     const parts = layOut(chunked, token)
     expect(parts.map(([n]) => n)).toEqual(['__Host-session.0', '__Host-session.1', '__Host-session.2'])
     for (const [name, value] of parts) expect(name.length + value.length).toBeLessThanOrEqual(4096)
-    expect(parts.map(([, v]) => v).join('')).toBe(token)
-    expect(() => layOut(chunked, 'b'.repeat(3 * 4080 + 1))).toThrowError(/Even 3 chunks are not enough/)
+    // Each value: the count and the token's generation (characters 16–23), then its part.
+    const prefix = `3${token.slice(16, 24)}`
+    for (const [, value] of parts) expect(value.startsWith(prefix)).toBe(true)
+    expect(parts.map(([, v]) => v.slice(prefix.length)).join('')).toBe(token)
+    expect(() => layOut(chunked, 'b'.repeat(3 * 4071))).not.toThrow()
+    expect(() => layOut(chunked, 'b'.repeat(3 * 4071 + 1))).toThrowError(/Even 3 chunks are not enough/)
   })
 })
 

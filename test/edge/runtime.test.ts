@@ -1,7 +1,7 @@
 /// <reference types="vite/client" />
 // Vite's own typing of import.meta.glob (the static glob import vitest bundles at transform time).
 import { describe, expect, it } from 'vitest'
-import { createSessions } from 'sealed-session'
+import { createSessions, v1 } from 'sealed-session'
 import { SECRET_A } from '../support/index.js'
 import { NODE_ONLY } from './setup.js'
 
@@ -42,6 +42,20 @@ describe('the edge runtime sandbox', () => {
     const { setCookie } = await sessions.commit(first)
     const again = await sessions.load(setCookie[0]!.split(';')[0]!)
     expect(again.get('cart')).toEqual(['apple'])
+  })
+
+  it('with neither node:zlib nor Compression Streams, seals uncompressed and opens compressed cookies with the JavaScript decoder', async () => {
+    expect(typeof (globalThis as { DecompressionStream?: unknown }).DecompressionStream).toBe('undefined')
+    const cart = Array.from({ length: 30 }, (_, i) => `sku-${1000 + i}`)
+    const sizes: number[] = []
+    for (const compress of [false, true]) {
+      const sessions = createSessions<{ cart: string[] }>({ secrets: SECRET_A, format: v1({ compress }) })
+      const session = await sessions.load(new Request('https://example.com/'))
+      session.set('cart', cart)
+      const { setCookie } = await sessions.commit(session)
+      sizes.push(setCookie[0]!.split(';')[0]!.length)
+    }
+    expect(sizes[1]).toBe(sizes[0])
   })
 })
 

@@ -1,7 +1,7 @@
 // Regenerates test/vectors/v1.json from the built package (npm run build first):
 //   node test/vectors/generate.mjs > test/vectors/v1.json
 // Vectors are fixed once committed; regenerate only when the format version changes.
-import { createSessions, seal } from '../../dist/index.js'
+import { createSessions, seal, v1 } from '../../dist/index.js'
 import { deriveKeyId } from '../../dist/keys/secrets.js'
 import { makeCodec, openString } from '../../dist/keys/codec.js'
 
@@ -11,21 +11,21 @@ const NOW = 1_798_761_600 // 2027-01-01T00:00:00Z
 const clock = () => NOW * 1000
 
 async function session(description, config, build, check = {}) {
-  const sessions = createSessions({ ...config, now: clock })
+  const sessions = createSessions({ ...config, clock: { now: clock } })
   const s = await sessions.load('')
   await build(s)
   const commit = await sessions.commit(s)
   const line = commit.setCookie[0]
-  const token = config.transport === 'bearer' ? commit.token : line.slice(line.indexOf('=') + 1, line.indexOf(';'))
+  const token = config.bearer !== undefined ? commit.token : line.slice(line.indexOf('=') + 1, line.indexOf(';'))
   const secrets = (typeof config.secrets === 'string' ? [config.secrets] : config.secrets).map((e) =>
     typeof e === 'string' ? { id: deriveKeyId(e), secret: e } : e,
   )
   return {
     description,
     secrets,
-    purpose: (config.transport === 'bearer' ? 'bearer:' : '') + (config.cookie?.name ?? '__Host-session'),
+    purpose: (config.bearer !== undefined ? 'bearer:' : '') + (config.cookie?.name ?? '__Host-session'),
     epochSeconds: 3600,
-    window: config.maxAgeLimit ?? Math.max(config.maxAge ?? 604800, config.idleTimeout ?? 86400),
+    window: config.lifetime?.maxAgeLimit ?? Math.max(config.lifetime?.maxAge ?? 604800, config.lifetime?.idleTimeout ?? 86400),
     clockSkew: 30,
     sealedAt: NOW,
     now: check.now ?? NOW,
@@ -49,11 +49,19 @@ const vectors = [
     expect: 'expired',
   }),
   // Added in 0.2.0 (appended to the committed file, the others unchanged).
-  await session('bearer transport: purpose "bearer:__Host-session" (never opens as the cookie)', { secrets: A, bearer: {  } }, async (s) => {
+  await session('bearer transport: purpose "bearer:__Host-session" (never opens as the cookie)', { secrets: A, bearer: {} }, async (s) => {
     s.set('scope', 'read')
     await s.login('app-7')
   }),
+  // Added with compression (appended to the committed file, the others unchanged).
+  await session(
+    'compressed (compress: true): a 20-line cart; the plaintext is 0x00 || raw DEFLATE of the JSON',
+    { secrets: A, format: v1({ compress: true }) },
+    (s) => s.set('cart', Array.from({ length: 20 }, (_, i) => ({ sku: `SKU-${1000 + i}`, quantity: 1 + (i % 3) }))),
+  ),
 ]
+// The compressed vector's `plaintext` is the inflated JSON.
+vectors.at(-1).compressed = true
 // Vector 3 is opened with both secrets.
 vectors[2].secrets = [{ id: deriveKeyId(A), secret: A }, ...vectors[2].secrets]
 // Session plaintexts hold a random id: read them back at the sealing time.
