@@ -1,12 +1,13 @@
 import type { CsrfOptions } from '../engine/csrf.js'
 import type { SessionEngine } from '../engine/engine.js'
 import { adapterConfig, csrfRefusal, engineFor } from '../engine/kit.js'
+import { writeCommit, type NodeResponse } from '../engine/node-response.js'
 import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
-import { mergedListHeader, type SessionCommit } from '../transport/commit.js'
 
 export type { CsrfOptions }
+export { writeCommit, type NodeResponse }
 
 // Node's request and response, by the members used here: `IncomingMessage` and
 // `ServerResponse` (and Express's and Fastify's raw ones) fit, and the public types need no
@@ -20,18 +21,6 @@ export interface NodeRequest {
   readonly url?: string | undefined
   /** The request headers, lower-case names (Node's `req.headers`): Cookie, and what the CSRF check and `binding` read. */
   readonly headers: { readonly [name: string]: string | readonly string[] | undefined }
-}
-
-/** What is written on a Node response (`http.ServerResponse`, Express's `res`). */
-export interface NodeResponse {
-  /** True once the headers went out: no cookie can be set after that. */
-  readonly headersSent: boolean
-  /** The status to send: 500 or more leaves the session as it was (Express). */
-  statusCode: number
-  /** A header set so far (Set-Cookie, Cache-Control, Vary are merged with it). */
-  getHeader(name: string): number | string | readonly string[] | undefined
-  /** Sets a header before it goes out. */
-  setHeader(name: string, value: number | string | readonly string[]): unknown
 }
 
 /** Options, or a function of the request computing them (secrets read per request). */
@@ -57,31 +46,6 @@ export function headersOf(req: NodeRequest): { get(name: string): string | null 
       if (value === undefined) return null
       return typeof value === 'string' ? value : value.join(name.toLowerCase() === 'cookie' ? '; ' : ', ')
     },
-  }
-}
-
-/**
- * Writes a commit onto a Node response, as `applyCommit()` does on `Headers`: each
- * Set-Cookie is added after the application's own, `no-store` is merged into
- * Cache-Control and `Cookie` into Vary. Nothing is written for an empty commit.
- * Throws when the headers were already sent (a cookie can no longer be set).
- */
-export function writeCommit(res: NodeResponse, commit: SessionCommit): void {
-  if (commit.headers.length === 0) return
-  if (res.headersSent) throw new Error('sealed-session: the response headers were already sent, so the session cookie cannot be set; commit the session before writing the body')
-  if (commit.setCookie.length > 0) {
-    const current = res.getHeader('set-cookie')
-    const before = current === undefined ? [] : typeof current === 'object' ? current : [String(current)]
-    res.setHeader('Set-Cookie', [...before, ...commit.setCookie])
-  }
-  for (const [name, value] of commit.headers) {
-    if (name === 'Cache-Control' || name === 'Vary') {
-      const current = res.getHeader(name)
-      const merged = mergedListHeader(name, current === undefined ? undefined : typeof current === 'object' ? current.join(', ') : String(current), value)
-      if (merged !== undefined) res.setHeader(name, merged)
-    } else {
-      res.setHeader(name, value)
-    }
   }
 }
 

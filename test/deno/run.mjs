@@ -47,6 +47,7 @@ const THIRD_PARTY_TYPES = {
   'src/next/': ['NextFetchEvent', 'NextRequest'],
   'src/sveltekit/': ['Handle', 'RequestEvent'],
   'src/astro/': ['APIContext', 'MiddlewareHandler'],
+  'src/h3/': ['EventHandler', 'EventHandlerRequest', 'H3Event'],
   'src/elysia/': ['Elysia'],
   'src/react-router/': ['CookieParseOptions', 'CookieSerializeOptions', 'MiddlewareFunction', 'RouterContext', 'Session', 'SessionData', 'SessionStorage'],
 }

@@ -19,6 +19,8 @@ import { createSealedSessionStorage } from '@sealed-session/sealed-session/react
 import { nextSessions } from '@sealed-session/sealed-session/next'
 import { sessionHandle } from '@sealed-session/sealed-session/sveltekit'
 import { sessionMiddleware } from '@sealed-session/sealed-session/astro'
+import { commitSealedSession, sealedSession, useSealedSession } from '@sealed-session/sealed-session/h3'
+import { createApp, defineEventHandler, toWebHandler } from 'h3'
 import { cookieHeader } from '../support/jar.mjs'
 import { assert, createSuite, deepEqual, equal, finish } from '../support/runner.mjs'
 
@@ -169,6 +171,21 @@ check('astro: the middleware signs in and sets the cookie on the response', asyn
   })
   const setCookie = response.headers.get('set-cookie') ?? ''
   assert(setCookie.startsWith('__Host-session='), `Set-Cookie ${setCookie.slice(0, 20)}…`)
+  equal((await createSessions({ secrets: SECRET }).load(setCookie.split(';')[0])).subject, 'user-1', 'subject read back')
+})
+
+check('h3: the middleware signs in on a POST and the response hook sets the cookie (h3 from npm, toWebHandler)', async () => {
+  const app = createApp({ onBeforeResponse: commitSealedSession })
+  app.use(sealedSession({ secrets: SECRET }))
+  app.use('/login', defineEventHandler(async (event) => {
+    await useSealedSession(event).login('user-1')
+    return 'ok'
+  }))
+  const response = await toWebHandler(app)(new Request('https://example.com/login', { method: 'POST' }))
+  equal(response.status, 200, 'status')
+  const setCookie = response.headers.get('set-cookie') ?? ''
+  assert(setCookie.startsWith('__Host-session='), `Set-Cookie ${setCookie.slice(0, 20)}…`)
+  equal(response.headers.get('cache-control'), 'no-store', 'Cache-Control')
   equal((await createSessions({ secrets: SECRET }).load(setCookie.split(';')[0])).subject, 'user-1', 'subject read back')
 })
 

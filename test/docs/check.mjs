@@ -31,7 +31,7 @@ const project = tempProject('sealed-session-docs-')
 const tally = createTally({ label: ' ' })
 try {
   installPackedPackage(project)
-  linkFromRoot(project, ['hono', 'jose', 'next', 'react', 'react-dom', 'react-router', '@react-router/dev', '@types/react', '@sveltejs/kit', '@sveltejs/adapter-node', 'svelte', 'astro', 'vite', 'redis', 'ioredis', '@cloudflare/workers-types', 'express', '@types/express', 'fastify', 'elysia'])
+  linkFromRoot(project, ['hono', 'jose', 'next', 'react', 'react-dom', 'react-router', '@react-router/dev', '@types/react', '@sveltejs/kit', '@sveltejs/adapter-node', 'svelte', 'astro', 'vite', 'redis', 'ioredis', '@cloudflare/workers-types', 'express', '@types/express', 'fastify', 'elysia', 'h3', 'nitropack', 'nuxt'])
   const blocks = []
   let partial = 0
   for (const file of files) {
@@ -68,7 +68,12 @@ try {
       "declare module '$env/dynamic/private' { export const env: Record<string, string | undefined> }\n" +
       // The runtime globals the Deno and Bun pages use, as Deno's and Bun's types declare them.
       'declare namespace Deno { const env: { get(name: string): string | undefined }; function serve(options: { hostname?: string; port?: number }, handler: (request: Request) => Response | Promise<Response>): unknown }\n' +
-      'declare var Bun: { env: Record<string, string | undefined>; serve(options: { hostname?: string; port?: number; fetch(request: Request): Response | Promise<Response> }): unknown }\n',
+      'declare var Bun: { env: Record<string, string | undefined>; serve(options: { hostname?: string; port?: number; fetch(request: Request): Response | Promise<Response> }): unknown }\n' +
+      // Nuxt's auto-imports, as its generated .nuxt/types/nitro-imports.d.ts and imports.d.ts declare them.
+      ['defineEventHandler', 'readBody', 'createError', 'sendRedirect'].map((name) => `declare const ${name}: typeof import('h3').${name}\n`).join('') +
+      ['useRuntimeConfig', 'defineNitroPlugin'].map((name) => `declare const ${name}: typeof import('nitropack/runtime').${name}\n`).join('') +
+      ['defineNuxtPlugin', 'useRequestEvent', 'useState'].map((name) => `declare const ${name}: typeof import('nuxt/app').${name}\n`).join('') +
+      "declare const defineNuxtConfig: typeof import('nuxt/config').defineNuxtConfig\n",
   )
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { codeBlocks, ROOT } from './project.mjs'
 
-const FILE_COMMENT = /^(?:---\n)?(?:\/\/|#|<!--)\s*((?:[\w@()[\]$+.-]+\/)*[\w@()[\]$+.-]+\.(?:ts|tsx|js|mjs|json|jsonc|toml|svelte|astro)|\.dev\.vars)\b/
+const FILE_COMMENT = /^(?:---\n)?(?:\/\/|#|<!--)\s*((?:[\w@()[\]$+.-]+\/)*[\w@()[\]$+.-]+\.(?:ts|tsx|js|mjs|json|jsonc|toml|svelte|astro|vue)|\.dev\.vars)\b/
 
 /** The page's path from the repository root, e.g. `docs/frameworks/next.md`. */
 export function pagePath(name) {

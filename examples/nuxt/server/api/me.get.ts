@@ -1,0 +1,6 @@
+import { useSealedSession } from 'sealed-session/h3'
+
+export default defineEventHandler((event) => {
+  const session = useSealedSession(event)
+  return { subject: session.subject ?? null, visits: session.get('visits') ?? 0, csrf: session.csrfToken() }
+})
