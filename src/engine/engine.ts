@@ -1,4 +1,3 @@
-import { ConfigurationError } from '../errors.js'
 import { nowSeconds } from '../limits.js'
 import type { Json, SessionRecord } from '../session/envelope.js'
 import { emit, emitHashed } from '../session/events.js'
@@ -9,7 +8,6 @@ import { checkSubject } from '../session/session.js'
 import { SessionState, type Session, type SessionData } from '../session/session.js'
 import { bearerTransport } from '../transport/bearer.js'
 import { cookieCommit, NOTHING, type SessionCommit } from '../transport/commit.js'
-import { isRemoval } from '../cookie/serialize.js'
 import { cookieTransport } from '../transport/cookie.js'
 import type { Incoming, Transport } from '../transport/transport.js'
 import { bindingOf, headersOf, type Binding, type CookieSource } from './request.js'
@@ -113,12 +111,7 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
   const headers = headersOf(source)
   const incoming: Incoming = transport.read(headers)
   const binding = await bindingOf(options, headers)
-  const fresh = (names = incoming.names): SessionState<T> => {
-    const session = new SessionState<T>(options, now, names)
-    session.binding = binding?.digest
-    session.requestHeaders = headers
-    return session
-  }
+  const fresh = (cookieNames = incoming.names): SessionState<T> => new SessionState<T>(options, now, { cookieNames, headers, binding: binding?.digest })
   const accepted = await accept(engine, incoming, binding, now)
   if (!accepted.ok) {
     const session = fresh()
@@ -126,7 +119,7 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
     // ours exists (even expired or signed out), an old cookie never brings a session back.
     if (options.migrate.length > 0) {
       if (incoming.names.length === 0) await migrateLegacy(options, headers, session, options.now())
-      else session.legacyCookies = sentLegacyCookies(options, headers)
+      else session.loaded({ legacyCookies: sentLegacyCookies(options, headers) })
     }
     return session
   }
@@ -144,9 +137,7 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
   // logout() still revokes the session (and removes the stored data) the client holds.
   const closed = (): SessionState<T> => {
     const held = fresh([])
-    held.holdForRevocation(accepted.record)
-    held.storedCopy = accepted.record.stored === undefined ? undefined : { id: accepted.record.id, ...accepted.record.stored }
-    held.keepCookie = true
+    held.keepClientSession(accepted.record)
     return held
   }
   if (status === 'unavailable' && options.revocationFailure === 'closed') return closed()
@@ -162,19 +153,15 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
     return fresh()
   }
   const { record } = filled
-  const session = new SessionState<T>(options, now, incoming.names, record, accepted.keyId)
-  session.requestHeaders = headers
-  // Chunks of an earlier, longer write (or 0.1's layout): re-sealed, so the response expires them.
-  if (incoming.rewrite === true) session.resealDue = true
-  if (options.migrate.length > 0) session.legacyCookies = sentLegacyCookies(options, headers)
-  if (binding?.digest !== undefined && (record.binding === undefined || !accepted.bound)) {
-    session.binding = binding.digest
-    session.resealDue = true
-  }
-  if (status === 'valid') {
-    session.checkedAt = now
-    session.resealDue = true
-  }
+  const session = new SessionState<T>(options, now, { cookieNames: incoming.names, headers, record, keyId: accepted.keyId })
+  session.loaded({
+    // Soft binding, or a session sealed before binding was configured: bound to this value now.
+    rebind: binding?.digest !== undefined && (record.binding === undefined || !accepted.bound) ? binding.digest : undefined,
+    checkedAt: status === 'valid' ? now : undefined,
+    // Chunks of an earlier, longer write (or 0.1's layout): re-sealed, so the response expires them.
+    rewrite: incoming.rewrite === true,
+    ...(options.migrate.length > 0 ? { legacyCookies: sentLegacyCookies(options, headers) } : {}),
+  })
   return session
 }
 
@@ -235,17 +222,17 @@ async function commit<T extends SessionData<T>>(engine: Engine, session: Session
   if (!(session instanceof SessionState)) {
     throw new TypeError('commit() takes a session returned by load() of the same createSessions()')
   }
-  // Signed out only because the store failed: the client keeps its cookie (see load()).
-  if (session.keepCookie) return settled(session, NOTHING)
   const now = nowSeconds(options.now)
-  const newest = options.secrets[0]!.id
-  const rotated = session.loadedKeyId !== undefined && session.loadedKeyId !== newest
-  const due = !session.isNew && !session.destroyed && (rotated || session.resealDue || now - session.lastSealed >= options.refreshAfter)
-  const expiresAt = Math.min(session.absoluteExpiry, now + session.idleTimeout)
-  const token = (session.dirty || due) && expiresAt > now ? await sealSession(engine, session, now, expiresAt) : undefined
+  const plan = session.plan(now, options.secrets[0]!.id)
+  // Signed out only because the store failed: the client keeps its cookie (see load()).
+  if (plan.keep) {
+    session.committed(undefined, [])
+    return NOTHING
+  }
+  const token = plan.seal ? await sealSession(engine, session, now, plan.expiresAt) : undefined
   let result: SessionCommit
   try {
-    result = transport.write({ token, maxAge: expiresAt - now, destroyed: session.destroyed, names: session.cookieNames, current: session.cookiesCurrent })
+    result = transport.write({ token, maxAge: plan.expiresAt - now, destroyed: session.destroyed, names: session.cookieNames, current: session.cookiesCurrent })
   } catch (error) {
     if (error instanceof SessionTooLargeError) {
       await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type: 'too-large', sessionIdHash, size: error.size, limit: error.limit }))
@@ -257,40 +244,19 @@ async function commit<T extends SessionData<T>>(engine: Engine, session: Session
     await warnSize(options, session.id, session.data, size, limit)
   }
   // Migrated from a legacy cookie: expire it on the same response, whatever else happened.
-  if (session.legacyCookies.length > 0) {
-    result = cookieCommit([...result.cookies, ...session.legacyCookies])
-    session.legacyCookies = []
-  }
+  const legacy = session.takeLegacyCookies()
+  if (legacy.length > 0) result = cookieCommit([...result.cookies, ...legacy])
   // A sign-in of this request is listed now that its cookie is about to go out (and
   // maxSessions signs out the oldest), never before: see confirmSignIn().
-  if (session.confirmDue && token !== undefined && session.subject !== undefined) {
-    await confirmSignIn(options, session.subject, session.id)
-    session.confirmDue = false
-  }
+  if (session.confirmDue && token !== undefined && session.subject !== undefined) await confirmSignIn(options, session.subject, session.id)
   if (options.overflow !== undefined) await settleStored(options, session, token !== undefined)
-  await emitCommitted(options, session, token !== undefined, rotated ? newest : undefined)
-  if (token !== undefined) session.lastSealed = now
-  if (result.cookies.length > 0) {
-    session.cookieNames = result.cookies.filter((cookie) => !isRemoval(cookie)).map((cookie) => cookie.name)
-    session.cookiesCurrent = true
+  const type = session.commitEvent(token !== undefined, plan)
+  if (type !== undefined) {
+    await emitHashed(options.onEvent, session.id, (sessionIdHash) =>
+      type === 'rotated' ? { type, sessionIdHash, fromKeyId: session.loadedKeyId!, toKeyId: options.secrets[0]!.id } : { type, sessionIdHash },
+    )
   }
-  return settled(session, result)
-}
-
-/** What a commit did, as an event: created, rotated (to `rotatedTo`), refreshed, destroyed, or nothing. */
-async function emitCommitted<T extends SessionData<T>>(options: ResolvedOptions, session: SessionState<T>, sealed: boolean, rotatedTo: number | undefined): Promise<void> {
-  const type = !sealed ? (session.destroyed ? 'destroyed' : undefined) : session.isNew || session.destroyed ? 'created' : rotatedTo !== undefined ? 'rotated' : session.dirty ? undefined : 'refreshed'
-  if (type === undefined) return
-  await emitHashed(options.onEvent, session.id, (sessionIdHash) =>
-    type === 'rotated' ? { type, sessionIdHash, fromKeyId: session.loadedKeyId!, toKeyId: rotatedTo! } : { type, sessionIdHash },
-  )
-}
-
-/** The session is now as the client will hold it: nothing left to send. */
-function settled<T extends SessionData<T>>(session: SessionState<T>, result: SessionCommit): SessionCommit {
-  session.dirty = false
-  session.destroyed = false
-  session.resealDue = false
+  session.committed(token === undefined ? undefined : now, result.cookies)
   return result
 }
 

@@ -37,9 +37,7 @@ export async function migrateLegacy<T extends SessionData<T>>(options: ResolvedO
         return false
       }
     }
-    for (const [key, value] of Object.entries(mapped.data)) if (value !== undefined) session.values[key] = value
-    session.dirty = true
-    session.legacyCookies = read.cookies.map((cookie) => expiredLegacyCookie(options, cookie))
+    session.migrated(mapped.data, read.cookies.map((cookie) => expiredLegacyCookie(options, cookie)))
     await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type: 'legacy-migrated', reader: spec.reader, sessionIdHash }))
     return true
   }

@@ -6,7 +6,7 @@ import type { ResolvedOptions } from './options.js'
 import { notBeforeOf, recordSignIn, renameSignedIn, revokeIssued, type IssuedSession } from './control.js'
 import { SessionRevokedError } from '../errors.js'
 import type { HeaderReader } from '../transport/transport.js'
-import type { CommittedCookie } from '../cookie/serialize.js'
+import { isRemoval, type CommittedCookie } from '../cookie/serialize.js'
 
 /** What a session may hold: an object type whose values are JSON. */
 export type SessionData<T> = { [K in keyof T]?: Json }
@@ -137,26 +137,60 @@ export interface StoredCopy {
   readonly digest: string
 }
 
-/** The engine's view of a session: every field the commit needs. Not exported publicly. */
-export class SessionState<T extends SessionData<T>> implements Session<T> {
-  id: string
-  subject: string | undefined
-  readonly isNew: boolean
-  created: number
-  absoluteExpiry: number
-  lastSealed: number
-  idle: number | undefined
-  checkedAt: number | undefined
-  binding: string | undefined
-  csrfSecret: string | undefined
-  values: Record<string, Json>
+/** What `load()` found: the cookie names sent, and the record the token held with the key that opened it. */
+export interface LoadedFrom {
+  /** Cookie names of ours in the request. */
+  readonly cookieNames: readonly string[]
+  /** The request's headers (for `revocation.label` at `login()`). */
+  readonly headers: HeaderReader
+  /** A new session's binding (the digest of this request's value). */
+  readonly binding?: string | undefined
+  readonly record?: SessionRecord
+  readonly keyId?: number
+}
+
+/** A session record as the session holds it while a request changes it: `SessionRecord`'s fields, each present. */
+type MutableRecord = { -readonly [K in Exclude<keyof SessionRecord, 'stored' | 'data' | 'flashes'>]-?: SessionRecord[K] | (undefined extends SessionRecord[K] ? undefined : never) } & {
+  data: Record<string, Json>
   flashes: Record<string, Json> | undefined
+}
+
+/** What a commit should do: keep the client's cookie, or write, sealing a token expiring at `expiresAt` when `seal`. */
+export type CommitPlan =
+  | { readonly keep: true }
+  | { readonly keep: false; readonly seal: boolean; readonly expiresAt: number; readonly rotated: boolean }
+
+const KEEP: CommitPlan = Object.freeze({ keep: true })
+
+/**
+ * The engine's view of a session, and its state machine: `load()` tells it what it found
+ * (`constructor`, `loaded()`, `keepClientSession()`, `migrated()`), `commit()` asks it what
+ * to do (`plan()`, `commitEvent()`) and tells it what happened (`committed()`). Not exported publicly.
+ */
+export class SessionState<T extends SessionData<T>> implements Session<T> {
+  /**
+   * The session record, in the one shape the format seals (`SessionRecord`): what the
+   * session is; the fields below are what this request does with it.
+   */
+  #r: MutableRecord
+  readonly isNew: boolean
+
+  get id(): string {
+    return this.#r.id
+  }
+
+  get subject(): string | undefined {
+    return this.#r.subject
+  }
+
+  /** Signed in through the store's session directory (sealed in the token): checked against it. */
+  get listed(): boolean {
+    return this.#r.listed === true
+  }
   /** Key id that sealed the incoming token; undefined for a new session. */
   readonly loadedKeyId: number | undefined
   /** The signed-in session the client holds, until revoked: the only one worth revoking. */
   #issued: IssuedSession | undefined
-  /** Signed in through the store's session directory (sealed in the token): checked against it. */
-  listed: boolean
   /** Signed in during this request and recorded as pending: the commit confirms it. */
   confirmDue = false
   /** Cookie names of ours in the request (or last written). */
@@ -183,27 +217,108 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   legacyCookies: readonly CommittedCookie[] = []
   readonly #options: ResolvedOptions
 
-  constructor(options: ResolvedOptions, now: number, cookieNames: readonly string[], record?: SessionRecord, keyId?: number) {
+  constructor(options: ResolvedOptions, now: number, found: LoadedFrom) {
+    const { cookieNames, record, keyId } = found
     this.#options = options
     this.cookieNames = cookieNames
     this.cookiesCurrent = record !== undefined
     this.loadedKeyId = keyId
+    this.requestHeaders = found.headers
     if (record !== undefined) this.holdForRevocation(record)
     this.isNew = record === undefined
-    this.id = record?.id ?? newSessionId()
-    this.subject = record?.subject
-    this.created = record?.createdAt ?? now
-    this.absoluteExpiry = record?.absoluteExpiry ?? now + options.maxAge
-    this.lastSealed = record?.lastSealed ?? now
-    this.idle = record?.idleTimeout
-    this.checkedAt = record?.checkedAt
-    this.binding = record?.binding
-    this.csrfSecret = record?.csrfSecret
-    this.listed = record?.listed === true
+    this.#r = {
+      id: record?.id ?? newSessionId(),
+      createdAt: record?.createdAt ?? now,
+      absoluteExpiry: record?.absoluteExpiry ?? now + options.maxAge,
+      lastSealed: record?.lastSealed ?? now,
+      // Copies with null prototypes: keys like "__proto__" stay plain data (no prototype pollution).
+      data: Object.assign(Object.create(null), record?.data),
+      idleTimeout: record?.idleTimeout,
+      subject: record?.subject,
+      checkedAt: record?.checkedAt,
+      binding: record?.binding ?? found.binding,
+      csrfSecret: record?.csrfSecret,
+      flashes: record?.flashes === undefined ? undefined : Object.assign(Object.create(null), record.flashes),
+      listed: record?.listed === true ? true : undefined,
+    }
     this.storedCopy = record?.stored === undefined ? undefined : { id: record.id, ...record.stored }
-    // Copies with null prototypes: keys like "__proto__" stay plain data (no prototype pollution).
-    this.values = Object.assign(Object.create(null), record?.data)
-    this.flashes = record?.flashes === undefined ? undefined : Object.assign(Object.create(null), record.flashes)
+  }
+
+  /**
+   * What load found beside the token, told to the session: the client's binding changed
+   * (soft binding re-binds it), the store just confirmed the session, or its chunks need a
+   * rewrite. Each is something the client cannot see, so the commit re-seals.
+   */
+  loaded(facts: { readonly rebind?: string | undefined; readonly checkedAt?: number | undefined; readonly rewrite?: boolean; readonly legacyCookies?: readonly CommittedCookie[] }): void {
+    if (facts.rebind !== undefined) this.#r.binding = facts.rebind
+    if (facts.checkedAt !== undefined) this.#r.checkedAt = facts.checkedAt
+    if (facts.rebind !== undefined || facts.checkedAt !== undefined || facts.rewrite === true) this.resealDue = true
+    if (facts.legacyCookies !== undefined) this.legacyCookies = facts.legacyCookies
+  }
+
+  /**
+   * Loaded signed out because the store failed: the client keeps its cookie (the commit
+   * sends nothing), and `logout()` still revokes, and removes the stored data of, the
+   * session it holds.
+   */
+  keepClientSession(record: SessionRecord): void {
+    this.holdForRevocation(record)
+    this.storedCopy = record.stored === undefined ? undefined : { id: record.id, ...record.stored }
+    this.keepCookie = true
+  }
+
+  /** Migrated from a legacy cookie: its data is ours now, and the commit expires the old cookies. */
+  migrated(data: Readonly<Record<string, Json | undefined>>, oldCookies: readonly CommittedCookie[]): void {
+    for (const [key, value] of Object.entries(data)) if (value !== undefined) this.#r.data[key] = value
+    this.dirty = true
+    this.legacyCookies = oldCookies
+  }
+
+  /**
+   * What the commit should do now: send nothing (the client keeps its cookie), or write
+   * the transport's cookies, sealing a token when the session changed or a re-seal is due
+   * (a rotated key, something the client cannot see, or `refreshAfter` passed), expiring
+   * at the earlier of its absolute and idle expiry.
+   */
+  plan(now: number, newestKeyId: number): CommitPlan {
+    if (this.keepCookie) return KEEP
+    const rotated = this.loadedKeyId !== undefined && this.loadedKeyId !== newestKeyId
+    const due = !this.isNew && !this.destroyed && (rotated || this.resealDue || now - this.#r.lastSealed >= this.#options.refreshAfter)
+    const expiresAt = Math.min(this.#r.absoluteExpiry, now + this.idleTimeout)
+    return { keep: false, seal: (this.dirty || due) && expiresAt > now, expiresAt, rotated }
+  }
+
+  /** The event a commit that did (`sealed`) or did not seal reports, if any. */
+  commitEvent(sealed: boolean, plan: CommitPlan): 'created' | 'rotated' | 'refreshed' | 'destroyed' | undefined {
+    if (!sealed) return this.destroyed ? 'destroyed' : undefined
+    if (this.isNew || this.destroyed) return 'created'
+    if (!plan.keep && plan.rotated) return 'rotated'
+    return this.dirty ? undefined : 'refreshed'
+  }
+
+  /** The commit's legacy cookies to expire, handed over once. */
+  takeLegacyCookies(): readonly CommittedCookie[] {
+    const cookies = this.legacyCookies
+    this.legacyCookies = []
+    return cookies
+  }
+
+  /**
+   * What the commit did: sealed at `sealedAt` (if it sealed) and sent `cookies`. The session
+   * is now as the client will hold it: nothing is left to send until it changes again.
+   */
+  committed(sealedAt: number | undefined, cookies: readonly CommittedCookie[]): void {
+    if (sealedAt !== undefined) {
+      this.#r.lastSealed = sealedAt
+      this.confirmDue = false
+    }
+    if (cookies.length > 0) {
+      this.cookieNames = cookies.filter((cookie) => !isRemoval(cookie)).map((cookie) => cookie.name)
+      this.cookiesCurrent = true
+    }
+    this.dirty = false
+    this.destroyed = false
+    this.resealDue = false
   }
 
   /**
@@ -220,40 +335,40 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   }
 
   get data(): Readonly<Partial<T>> {
-    return Object.freeze({ ...this.values }) as Readonly<Partial<T>>
+    return Object.freeze({ ...this.#r.data }) as Readonly<Partial<T>>
   }
 
   get createdAt(): Date {
-    return new Date(this.created * 1000)
+    return new Date(this.#r.createdAt * 1000)
   }
 
   get lastCheckedAt(): Date | undefined {
-    return this.subject === undefined || this.checkedAt === undefined ? undefined : new Date(this.checkedAt * 1000)
+    return this.#r.subject === undefined || this.#r.checkedAt === undefined ? undefined : new Date(this.#r.checkedAt * 1000)
   }
 
   get authenticatedAt(): Date | undefined {
-    return this.subject === undefined ? undefined : new Date(this.created * 1000)
+    return this.#r.subject === undefined ? undefined : new Date(this.#r.createdAt * 1000)
   }
 
   isFresh(maxAge: number): boolean {
     if (typeof maxAge !== 'number' || !(maxAge >= 0)) throw new RangeError(`isFresh(maxAge) needs a number of seconds, got ${String(maxAge)}`)
-    return this.subject !== undefined && this.#now() - this.created <= maxAge
+    return this.#r.subject !== undefined && this.#now() - this.#r.createdAt <= maxAge
   }
 
   get expiresAt(): Date {
-    return new Date(this.absoluteExpiry * 1000)
+    return new Date(this.#r.absoluteExpiry * 1000)
   }
 
   get idleExpiresAt(): Date {
-    return new Date((this.lastSealed + this.idleTimeout) * 1000)
+    return new Date((this.#r.lastSealed + this.idleTimeout) * 1000)
   }
 
   get idleTimeout(): number {
-    return this.idle ?? this.#options.idleTimeout
+    return this.#r.idleTimeout ?? this.#options.idleTimeout
   }
 
   get<K extends keyof T & string>(key: K): T[K] | undefined {
-    return Object.hasOwn(this.values, key) ? (this.values[key] as T[K]) : undefined
+    return Object.hasOwn(this.#r.data, key) ? (this.#r.data[key] as T[K]) : undefined
   }
 
   set<K extends keyof T & string>(key: K, value: T[K]): void {
@@ -261,13 +376,13 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
       this.delete(key)
       return
     }
-    this.values[key] = value as Json
+    this.#r.data[key] = value as Json
     this.dirty = true
   }
 
   delete(key: keyof T & string): void {
-    if (Object.hasOwn(this.values, key)) {
-      delete this.values[key]
+    if (Object.hasOwn(this.#r.data, key)) {
+      delete this.#r.data[key]
       this.dirty = true
     }
   }
@@ -277,15 +392,15 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   }
 
   flash(key: string, value: Json): void {
-    this.flashes ??= Object.create(null) as Record<string, Json>
-    this.flashes[key] = value
+    this.#r.flashes ??= Object.create(null) as Record<string, Json>
+    this.#r.flashes[key] = value
     this.dirty = true
   }
 
   getFlash(key: string): Json | undefined {
-    if (this.flashes === undefined || !Object.hasOwn(this.flashes, key)) return undefined
-    const value = this.flashes[key]
-    delete this.flashes[key]
+    if (this.#r.flashes === undefined || !Object.hasOwn(this.#r.flashes, key)) return undefined
+    const value = this.#r.flashes[key]
+    delete this.#r.flashes[key]
     this.dirty = true
     return value
   }
@@ -304,20 +419,20 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
     const id = newSessionId()
     // A store with a session directory records this one as pending (the commit confirms it).
     const listed = await recordSignIn(this.#options, { sessionId: id, subject, createdAt: now, expiresAt: now + maxAge + this.#options.clockSkew }, this.requestHeaders)
-    this.id = id
-    this.subject = subject
-    this.listed = listed
+    this.#r.id = id
+    this.#r.subject = subject
+    this.#r.listed = listed ? true : undefined
     this.confirmDue = listed
     // After a "sign out everywhere", a session outside a directory must count as created
     // after it, even within the clock skew the not-before time allows for (docs/REVOCATION.md).
     // A listed session needs no such date: the sign-out removed every listed session.
-    this.created = listed ? now : Math.max(now, await notBeforeOf(this.#options, subject))
-    this.absoluteExpiry = now + maxAge
-    this.idle = options.idleTimeout === undefined ? undefined : idle
+    this.#r.createdAt = listed ? now : Math.max(now, await notBeforeOf(this.#options, subject))
+    this.#r.absoluteExpiry = now + maxAge
+    this.#r.idleTimeout = options.idleTimeout === undefined ? undefined : idle
     // A session created now cannot be revoked yet: the first check is due after revalidateAfter.
-    this.checkedAt = now
+    this.#r.checkedAt = now
     // A new session gets a new CSRF secret too (OWASP CSRF cheat sheet: per-session tokens).
-    this.csrfSecret = undefined
+    this.#r.csrfSecret = undefined
     this.destroyed = false
     this.keepCookie = false
     this.dirty = true
@@ -326,15 +441,15 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   async regenerate(): Promise<void> {
     const id = newSessionId()
     // The session the client holds, or, signed in during this request, its pending entry.
-    const held = this.#issued ?? (this.confirmDue && this.subject !== undefined ? { sessionId: this.id, subject: this.subject, expiresAt: this.absoluteExpiry, listed: true } : undefined)
+    const held = this.#issued ?? (this.confirmDue && this.#r.subject !== undefined ? { sessionId: this.#r.id, subject: this.#r.subject, expiresAt: this.#r.absoluteExpiry, listed: true } : undefined)
     if (held !== undefined) {
       // Never a fresh id for a signed-out session: asked now, whatever revalidateAfter says.
-      if (!(await renameSignedIn(this.#options, held, this.created, id))) this.#refuse()
+      if (!(await renameSignedIn(this.#options, held, this.#r.createdAt, id))) this.#refuse()
       // Renamed in the directory; outside one, the old id joins the deny list.
       if (held.listed && this.#options.revocations?.sessions !== undefined) this.#issued = undefined
       else await this.#revokeCurrent()
     }
-    this.id = id
+    this.#r.id = id
     this.dirty = true
   }
 
@@ -354,17 +469,17 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
 
   destroy(): void {
     const now = this.#now()
-    this.id = newSessionId()
-    this.subject = undefined
-    this.created = now
-    this.absoluteExpiry = now + this.#options.maxAge
-    this.lastSealed = now
-    this.idle = undefined
-    this.checkedAt = undefined
-    this.values = Object.create(null) as Record<string, Json>
-    this.flashes = undefined
-    this.csrfSecret = undefined
-    this.listed = false
+    this.#r.id = newSessionId()
+    this.#r.subject = undefined
+    this.#r.createdAt = now
+    this.#r.absoluteExpiry = now + this.#options.maxAge
+    this.#r.lastSealed = now
+    this.#r.idleTimeout = undefined
+    this.#r.checkedAt = undefined
+    this.#r.data = Object.create(null) as Record<string, Json>
+    this.#r.flashes = undefined
+    this.#r.csrfSecret = undefined
+    this.#r.listed = undefined
     this.confirmDue = false
     this.destroyed = true
     this.keepCookie = false
@@ -372,33 +487,33 @@ export class SessionState<T extends SessionData<T>> implements Session<T> {
   }
 
   csrfToken(): string {
-    if (this.csrfSecret === undefined) {
-      this.csrfSecret = newCsrfSecret()
+    if (this.#r.csrfSecret === undefined) {
+      this.#r.csrfSecret = newCsrfSecret()
       this.dirty = true
     }
-    return maskCsrfToken(this.csrfSecret)
+    return maskCsrfToken(this.#r.csrfSecret)
   }
 
   verifyCsrf(token: unknown): boolean {
-    return verifyCsrfToken(this.csrfSecret, token)
+    return verifyCsrfToken(this.#r.csrfSecret, token)
   }
 
   /** The record to seal now. */
   record(now: number): SessionRecord {
     const record: { -readonly [K in keyof SessionRecord]: SessionRecord[K] } = {
-      id: this.id,
-      createdAt: this.created,
-      absoluteExpiry: this.absoluteExpiry,
+      id: this.#r.id,
+      createdAt: this.#r.createdAt,
+      absoluteExpiry: this.#r.absoluteExpiry,
       lastSealed: now,
-      data: this.values,
+      data: this.#r.data,
     }
-    if (this.idle !== undefined) record.idleTimeout = this.idle
-    if (this.subject !== undefined) record.subject = this.subject
-    if (this.checkedAt !== undefined) record.checkedAt = this.checkedAt
-    if (this.flashes !== undefined) record.flashes = this.flashes
-    if (this.binding !== undefined) record.binding = this.binding
-    if (this.csrfSecret !== undefined) record.csrfSecret = this.csrfSecret
-    if (this.listed && this.subject !== undefined) record.listed = true
+    if (this.#r.idleTimeout !== undefined) record.idleTimeout = this.#r.idleTimeout
+    if (this.#r.subject !== undefined) record.subject = this.#r.subject
+    if (this.#r.checkedAt !== undefined) record.checkedAt = this.#r.checkedAt
+    if (this.#r.flashes !== undefined) record.flashes = this.#r.flashes
+    if (this.#r.binding !== undefined) record.binding = this.#r.binding
+    if (this.#r.csrfSecret !== undefined) record.csrfSecret = this.#r.csrfSecret
+    if (this.#r.listed === true && this.#r.subject !== undefined) record.listed = true
     return record
   }
 

@@ -18,6 +18,7 @@ const ALLOWED_PACKAGES: Record<string, RegExp> = {
   'src/sveltekit/': /^@sveltejs\/kit$/,
   'src/astro/': /^astro(:middleware)?$/,
   'src/elysia/': /^elysia$/,
+  'src/h3/': /^h3$/,
   // The Durable Object class is its own entry point, loaded only by a Worker that exports it.
   'src/stores/durable-object-class.ts': /^cloudflare:workers$/,
   'src/stores/durable-object-data-class.ts': /^cloudflare:workers$/,
