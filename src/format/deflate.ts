@@ -23,6 +23,13 @@
 import { inflateRaw } from './inflate.js'
 
 /** The first plaintext byte of a compressed payload. */
+/**
+ * The platform's Compression Streams, looked up on `globalThis` when used: Next.js's edge
+ * build refuses a module that names them (its sandbox has neither), while workerd, Deno,
+ * Bun and Node have both.
+ */
+const platformStreams = globalThis as { readonly CompressionStream?: typeof CompressionStream; readonly DecompressionStream?: typeof DecompressionStream }
+
 export const DEFLATE_MARKER = 0x00
 
 /**
@@ -36,8 +43,9 @@ export async function packPlaintext(payload: Uint8Array<ArrayBuffer>, limit: num
   // below 16 bytes the marker and DEFLATE's block header leave nothing to gain.
   if (payload.length > limit || payload.length < 16) return payload
   if (zlib !== null) return packed(payload, zlib.deflateRawSync(payload))
-  if (typeof CompressionStream !== 'function') return payload
-  const stream = new CompressionStream('deflate-raw')
+  const { CompressionStream: Compress } = platformStreams
+  if (typeof Compress !== 'function') return payload
+  const stream = new Compress('deflate-raw')
   const writer = stream.writable.getWriter()
   void writer.write(payload).catch(ignore)
   void writer.close().catch(ignore)
@@ -68,8 +76,9 @@ export async function unpackPlaintext(plaintext: Uint8Array<ArrayBuffer>, limit:
       // Copied: a Buffer may be a view into a larger pooled allocation the token cache would keep.
       return new Uint8Array(zlib.inflateRawSync(plaintext.subarray(1), { maxOutputLength: limit }))
     }
-    if (typeof DecompressionStream !== 'function') return inflateRaw(plaintext.subarray(1), limit)
-    const stream = new DecompressionStream('deflate-raw')
+    const { DecompressionStream: Decompress } = platformStreams
+    if (typeof Decompress !== 'function') return inflateRaw(plaintext.subarray(1), limit)
+    const stream = new Decompress('deflate-raw')
     const writer = stream.writable.getWriter()
     void writer.write(plaintext.subarray(1)).catch(ignore)
     void writer.close().catch(ignore)
