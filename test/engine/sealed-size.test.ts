@@ -11,6 +11,7 @@ import {
   type SessionDataStore,
   type SessionOptions,
 } from '../../src/index.js'
+import { nativeZlib } from '../../src/format/deflate.js'
 import { SECRET_A } from '../support/index.js'
 import { bigData } from '../stores/overflow-conformance.js'
 
@@ -87,12 +88,14 @@ describe('sealedSize(), the test helper', () => {
   })
 })
 
+const canDeflate = nativeZlib() !== undefined || typeof CompressionStream === 'function'
+
 describe('sealedSize() with v1({ compress: true })', () => {
   /** 3,900 bytes of cart JSON: past one cookie uncompressed, about a third of it deflated. */
   const cart = { cart: Array.from({ length: 400 }, (_, i) => `sku-${i}`) }
   const compressed = { secrets: SECRET_A, format: v1({ compress: true }) }
 
-  it('measures the compressed cookie: data too large uncompressed fits', async () => {
+  it.skipIf(!canDeflate)('measures the compressed cookie: data too large uncompressed fits', async () => {
     expect(JSON.stringify(cart).length).toBe(3900)
     expect(await sealedSize(cart, { secrets: SECRET_A })).toMatchObject({ limit: 4096, fits: false })
     const measured = await sealedSize(cart, compressed)
@@ -100,14 +103,16 @@ describe('sealedSize() with v1({ compress: true })', () => {
     expect(measured.size).toBeLessThan(1400)
   })
 
+  // Where the runtime cannot deflate (the edge runtime sandbox), commit() seals uncompressed: so does sealedSize().
   it('reports the largest of 8 seals, as commit() sends them with the same session ids', async () => {
+    const half = { cart: cart.cart.slice(0, 200) }
     seededRandom(23)
-    const measured = await sealedSize(cart, compressed)
+    const measured = await sealedSize(half, compressed)
     // The same random values again: the same 8 session ids, committed for real.
     seededRandom(23)
     const sizes: number[] = []
-    for (let i = 0; i < 8; i++) sizes.push((await committed(compressed, cart)).size)
-    expect(new Set(sizes).size).toBeGreaterThan(1) // the size does vary with the id
+    for (let i = 0; i < 8; i++) sizes.push((await committed(compressed, half)).size)
+    if (canDeflate) expect(new Set(sizes).size).toBeGreaterThan(1) // the size does vary with the id
     expect(measured).toEqual({ size: Math.max(...sizes), limit: 4096, fits: true })
   })
 })
