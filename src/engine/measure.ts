@@ -32,7 +32,11 @@ export interface SealedSize {
 
 /** `SealedSize.overflow`: where `commit()` would keep the data. The store is never called. */
 export interface OverflowSize {
-  /** Whether `commit()` keeps the data in the store and a reference in the cookie (its cookies without the store pass `budget`). */
+  /**
+   * Whether `commit()` keeps the data in the store and a reference in the cookie (its cookies
+   * without the store pass `budget`). With compression near the budget: whether the largest
+   * of the 8 seals passes it, so some sessions with this data may still stay in the cookie.
+   */
   readonly stored: boolean
   /** Bytes the session's cookies take with the data in them, as if there were no store. */
   readonly inCookie: number
