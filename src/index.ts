@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { createSessions, type CookieSource, type SessionEngine, type SessionInfo } from './engine/engine.js'
-export { sealedSize, type SealedSize } from './engine/measure.js'
+export { sealedSize, type OverflowSize, type SealedSize } from './engine/measure.js'
 export type { Session, SessionData, LoginOptions } from './session/session.js'
 export type {
   SessionOptions,

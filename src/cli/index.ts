@@ -32,6 +32,8 @@ Options
                              pasted cookie's name (session=…), else __Host-session);
                              size: the app's cookie name (default __Host-session).
   --max-chunks N             size: the app's cookie.maxChunks, 1 to 4 (default 1).
+  --compress                 size: seal as format: v1({ compress: true }); the size is the
+                             largest of 8 seals, the room is for random text.
   --purpose NAME             open: a value from seal() with this purpose, instead of a session.
   --max-age-limit SECONDS    open: the app's maxAgeLimit, the longest lifetime to accept (default 34560000, 400 days).
   --epoch-seconds SECONDS    inspect, open: v1 key epoch length (default 3600).
@@ -53,6 +55,7 @@ const OPTIONS = {
   cookie: { type: 'string' },
   purpose: { type: 'string' },
   'max-chunks': { type: 'string' },
+  compress: { type: 'boolean' },
   'max-age-limit': { type: 'string' },
   'epoch-seconds': { type: 'string' },
   'clock-skew': { type: 'string' },
@@ -95,6 +98,7 @@ async function run(argv: readonly string[], host: CliHost): Promise<number> {
   }
   if (rest.length > 1) throw new UsageError(`${command} takes one token, got ${rest.length} arguments`)
   const asJson = values['json'] === true
+  if (values['compress'] === true && command !== 'size') throw new UsageError(`--compress is an option of size, not of ${command}: opening reads compressed and uncompressed tokens alike`)
   switch (command) {
     case 'secret': {
       if (rest.length > 0) throw new UsageError('secret takes no arguments')
@@ -135,7 +139,7 @@ async function run(argv: readonly string[], host: CliHost): Promise<number> {
       const maxChunks = values['max-chunks'] === undefined ? 1 : Number(values['max-chunks'])
       if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 4) throw new UsageError(`--max-chunks takes 1 to 4 (the app's cookie.maxChunks); got ${String(values['max-chunks'])}`)
       const text = await readData(rest[0], host)
-      return size(text, { cookie: String(values['cookie'] ?? '__Host-session'), maxChunks, json: asJson }, host)
+      return size(text, { cookie: String(values['cookie'] ?? '__Host-session'), maxChunks, compress: values['compress'] === true, json: asJson }, host)
     }
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are secret, inspect, open and size`)

@@ -97,7 +97,7 @@ async function digestOf(blob: string): Promise<string> {
  * in the cookie (its stored copy, if any, removed); a larger one is stored under its id
  * with the next version, by compare-and-set on the version the request loaded, and the
  * cookie carries the reference. Throws `OverflowConflictError` when a newer write won,
- * `OverflowUnavailableError` when the store fails, `OverflowTooLargeError` past 1 MiB —
+ * `OverflowUnavailableError` when the store fails, `OverflowTooLargeError` past 1 MiB or the store's `maxBlob` —
  * each before any header exists.
  */
 export async function sealSession<T extends SessionData<T>>(engine: OverflowEngine, session: SessionState<T>, now: number, expiresAt: number): Promise<string> {
@@ -126,9 +126,11 @@ export async function sealSession<T extends SessionData<T>>(engine: OverflowEngi
   const payload: { i: string; v: number; d: typeof record.data; f?: typeof record.data } = { i: session.id, v: version, d: record.data }
   if (record.flashes !== undefined && Object.keys(record.flashes).length > 0) payload.f = record.flashes
   const blob = await sealString(codec, encoder.encode(JSON.stringify(payload)), record.absoluteExpiry, now)
-  if (blob.length > MAX_STORED_CHARS) {
-    await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type: 'too-large', sessionIdHash, size: blob.length, limit: MAX_STORED_CHARS }))
-    throw new OverflowTooLargeError(transport.purpose, blob.length, MAX_STORED_CHARS)
+  // Before any store call: the bound of MAX_STORED_CHARS, or the store's own smaller one.
+  const cap = Math.min(options.overflow.maxBlob, MAX_STORED_CHARS)
+  if (blob.length > cap) {
+    await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type: 'too-large', sessionIdHash, size: blob.length, limit: cap }))
+    throw new OverflowTooLargeError(transport.purpose, blob.length, cap)
   }
   let written: boolean
   try {

@@ -52,6 +52,14 @@ export function shippedFormat(name: TokenFormat['name'], factory: FormatFactory)
   return format
 }
 
+/** The `v1({ compress: true })` formats: their sealed size depends on what the data holds, not only its length. */
+const COMPRESSING = new WeakSet<TokenFormat>()
+
+/** Whether `format` deflates before sealing (`sealedSize()` and the CLI then measure several seals). */
+export function compresses(format: TokenFormat | undefined): boolean {
+  return format !== undefined && COMPRESSING.has(format)
+}
+
 /** The factory of a shipped format; `undefined` for anything else. */
 export function factoryOf(value: unknown): FormatFactory | undefined {
   return typeof value === 'object' && value !== null ? FACTORIES.get(value as TokenFormat) : undefined
@@ -109,7 +117,7 @@ export function v1(options: V1Options = {}): TokenFormat {
   if (tokenCache !== undefined && tokenCache !== false && !(Number.isSafeInteger(tokenCache) && tokenCache >= 0)) {
     throw new ConfigurationError(`v1(): tokenCache must be a number of bytes or false, got ${JSON.stringify(tokenCache)}`)
   }
-  return shippedFormat('v1', (context) => {
+  const format = shippedFormat('v1', (context) => {
     const codec = makeCodec(context.secrets, context.purpose, epochSeconds, context.maxAgeLimit, context.clockSkew, cipher, tokenCache, compress)
     return {
       seal: (record, expiresAt, now) => sealString(codec, encodeEnvelope(record), expiresAt, now),
@@ -120,6 +128,8 @@ export function v1(options: V1Options = {}): TokenFormat {
       },
     }
   })
+  if (compress) COMPRESSING.add(format)
+  return format
 }
 
 function sessionOf(opened: OpenedValue<SessionRecord>): OpenedSession {

@@ -24,6 +24,12 @@ export interface SessionDataStore {
    * version (false, changing nothing, when the version there differs).
    */
   delete(sessionId: string, options?: StoredDelete): Promise<boolean>
+  /**
+   * The most characters of `blob` this store keeps, when it keeps fewer than
+   * `MAX_STORED_CHARS` (Deno KV: `DENO_KV_MAX_BLOB`). `commit()` refuses a larger copy with
+   * `OverflowTooLargeError` before any store call. @default MAX_STORED_CHARS
+   */
+  readonly maxBlob?: number
 }
 
 /** One stored copy: its version (1, 2, … per session id) and the sealed data. */
@@ -87,6 +93,8 @@ export interface ResolvedOverflow {
   readonly budget: number | undefined
   /** Milliseconds a store call may take. */
   readonly timeout: number
+  /** The most characters one stored copy may take: the store's `maxBlob`, at most `MAX_STORED_CHARS`. */
+  readonly maxBlob: number
 }
 
 /** Checks the `overflow` option: a store with get(), put() and delete(), and a whole-number budget of at least 512 bytes. */
@@ -101,5 +109,9 @@ export function resolveOverflow(overflow: OverflowOptions | undefined): Resolved
   if (budget !== undefined && (typeof budget !== 'number' || !Number.isInteger(budget) || budget < MIN_OVERFLOW_BUDGET)) {
     throw new ConfigurationError(`overflow.budget must be a whole number of bytes, at least ${MIN_OVERFLOW_BUDGET} (the reference cookie needs about 250); got ${String(budget)}`)
   }
-  return { store, budget, timeout: duration('overflow.timeout', overflow.timeout, DEFAULT_REVOCATION_TIMEOUT_MS, 1) }
+  const { maxBlob = MAX_STORED_CHARS } = store
+  if (typeof maxBlob !== 'number' || !Number.isInteger(maxBlob) || maxBlob < 1 || maxBlob > MAX_STORED_CHARS) {
+    throw new ConfigurationError(`overflow.store.maxBlob must be a whole number of characters from 1 to ${MAX_STORED_CHARS} (MAX_STORED_CHARS); got ${String(maxBlob)}`)
+  }
+  return { store, budget, timeout: duration('overflow.timeout', overflow.timeout, DEFAULT_REVOCATION_TIMEOUT_MS, 1), maxBlob }
 }

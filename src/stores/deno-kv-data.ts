@@ -27,7 +27,9 @@ const READS = 3
  * (Deno KV values are at most 64 KiB), all with `expireIn` to the session's expiry. A
  * put is one atomic operation checked on the head's versionstamp (compare-and-set); a copy
  * is at most `DENO_KV_MAX_BLOB` characters (720,000: one atomic operation is at most
- * 800 KiB), larger ones are refused with a RangeError. Reads of more than 9 chunks take
+ * 800 KiB), the store's `maxBlob`: `commit()` refuses a larger session with
+ * `OverflowTooLargeError` before any call here (a direct `put()` of one throws a
+ * RangeError and writes nothing). Reads of more than 9 chunks take
  * several round trips and retry when they see chunks of another version.
  *
  * @example
@@ -77,6 +79,7 @@ export function denoKvSessionData(kv: DenoKvLike, options: DenoKvSessionDataOpti
   }
 
   return {
+    maxBlob: DENO_KV_MAX_BLOB,
     get: read,
     put: async (id, { version, blob }, { expected, expiresAt, deadline }) => {
       if (blob.length > DENO_KV_MAX_BLOB) throw new RangeError(`denoKvSessionData(): a copy of ${blob.length} characters is over Deno KV's ${DENO_KV_MAX_BLOB} (one atomic operation)`)

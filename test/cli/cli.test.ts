@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CompactEncrypt } from 'jose'
-import { createSessions, seal, type Json, type Secrets } from '../../src/index.js'
+import { createSessions, seal, sealedSize, v1, type Json, type Secrets } from '../../src/index.js'
 import { jweFormat } from '../../src/jwe/index.js'
 import { normalizeSecrets } from '../../src/keys/secrets.js'
 import { Clock, SECRET_A, SECRET_B, tokenOf } from '../support/index.js'
@@ -267,7 +267,7 @@ describe('sealed-session size', () => {
     const ran = await cli(['size', '-', '--json'], { input: JSON.stringify({ cart: ['apple', 'pear'], theme: 'dark' }) })
     expect(ran.code).toBe(0)
     const out = JSON.parse(ran.stdout)
-    expect(out).toMatchObject({ cookie: '__Host-session', maxChunks: 1, dataBytes: 40, limit: 4096, fits: true, cookies: 1 })
+    expect(out).toMatchObject({ cookie: '__Host-session', maxChunks: 1, compress: false, samples: 1, dataBytes: 40, limit: 4096, fits: true, roomFor: 'any data', cookies: 1 })
     // The page's budget: the data and the room add up to 2,943 bytes of data JSON.
     expect(out.dataBytes + out.room).toBe(2943)
     expect(out.size).toBeGreaterThan(200)
@@ -292,8 +292,42 @@ describe('sealed-session size', () => {
     expect(chunked.stdout).toMatch(/^sealed +\d+ bytes in 2 cookies/m)
   })
 
-  it('exits 2 for data that is not a JSON object, a missing file or a bad --max-chunks', async () => {
-    for (const [args, input] of [[['size'], '[1]'], [['size'], 'not json'], [['size', '/nonexistent/session.json'], ''], [['size', '--max-chunks', '5'], '{}']] as const) {
+  /** 3,900 bytes of cart JSON: past one cookie uncompressed. */
+  const cart = { cart: Array.from({ length: 400 }, (_, i) => `sku-${i}`) }
+
+  it('--compress seals as v1({ compress: true }): a cart too large uncompressed fits, measured as the largest of 8 seals', async () => {
+    const plain = await cli(['size', '--json'], { input: JSON.stringify(cart) })
+    expect([plain.code, JSON.parse(plain.stdout)]).toEqual([1, expect.objectContaining({ compress: false, fits: false, dataBytes: 3900 })])
+    const ran = await cli(['size', '--compress', '--json'], { input: JSON.stringify(cart) })
+    expect(ran.code).toBe(0)
+    const out = JSON.parse(ran.stdout)
+    expect(out).toMatchObject({ compress: true, samples: 8, dataBytes: 3900, fits: true, cookies: 1, roomFor: 'random base64url text' })
+    expect(out.size).toBeLessThan(1400)
+    // The library agrees within the spread the random session id makes (docs/SIZE.md).
+    expect(Math.abs(out.size - (await sealedSize(cart, { format: v1({ compress: true }) })).size)).toBeLessThan(30)
+    const text = await cli(['size', '--compress'], { input: JSON.stringify(cart) })
+    expect(text.stdout).toMatch(/^format +v1\(\{ compress: true \}\): the size depends on what the data holds$/m)
+    expect(text.stdout).toMatch(/^sealed +\d+ bytes in 1 cookie \(name and value, as browsers count; the largest of 8 seals\)$/m)
+    expect(text.stdout).toMatch(/^room +\d+ more bytes of data JSON fit as random base64url text \(ids, tokens\); repetitive data fits more$/m)
+  })
+
+  it('--compress measures the room: random text of that many bytes fits, 3% more does not, and it is not the uncompressed room', async () => {
+    const data = { cart: ['apple', 'pear'], theme: 'dark' }
+    const plain = JSON.parse((await cli(['size', '--json'], { input: JSON.stringify(data) })).stdout)
+    const ran = JSON.parse((await cli(['size', '--compress', '--json'], { input: JSON.stringify(data) })).stdout)
+    // Random base64url text of our own (not the CLI's filler), `bytes` more bytes of data JSON: `,"_":"…"`.
+    const random = crypto.getRandomValues(new Uint8Array(ran.room))
+    const text = Array.from(random, (byte) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[byte % 64]).join('')
+    const withMore = (bytes: number) => ({ ...data, _: text.slice(0, bytes - 7) })
+    const compressed = { format: v1({ compress: true }) }
+    expect((await sealedSize(withMore(Math.floor(ran.room * 0.97)), compressed)).fits).toBe(true)
+    expect((await sealedSize(withMore(Math.ceil(ran.room * 1.03)), compressed)).fits).toBe(false)
+    // Random text compresses to 6 bits a character: about a third more fits than uncompressed.
+    expect(ran.room).toBeGreaterThan(plain.room * 1.2)
+  })
+
+  it('exits 2 for data that is not a JSON object, a missing file or a bad --max-chunks, and for --compress with another command', async () => {
+    for (const [args, input] of [[['size'], '[1]'], [['size'], 'not json'], [['size', '/nonexistent/session.json'], ''], [['size', '--max-chunks', '5'], '{}'], [['inspect', '--compress'], 'x']] as const) {
       const ran = await cli(args, { input })
       expect(ran.code, args.join(' ')).toBe(2)
       expect(ran.stderr).toMatch(/^sealed-session: /)

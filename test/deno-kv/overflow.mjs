@@ -4,7 +4,7 @@
 // Deno KV's own (chunks under 64 KiB, the atomic-operation cap). Run by test/deno-kv/run.mjs.
 //
 // Plain JavaScript, like suite.mjs: `npm run typecheck` (tsc) knows no Deno.
-import { createSessions, LateWriteError, OverflowConflictError } from '../../src/index.ts'
+import { createSessions, LateWriteError, MAX_STORED_CHARS, OverflowConflictError, OverflowTooLargeError } from '../../src/index.ts'
 import { DENO_KV_MAX_BLOB, denoKvSessionData } from '../../src/deno-kv.ts'
 import { cookieHeader } from '../support/jar.mjs'
 import { assert, createSuite, deepEqual, equal, finish } from '../support/runner.mjs'
@@ -135,6 +135,46 @@ test('puts by compare-and-set and deletes by version; shrinking removes stale ch
     large = e
   }
   assert(large instanceof RangeError, 'a copy past one atomic operation is refused')
+})
+
+test('refuses a session past its 720,000-character cap with OverflowTooLargeError before any Deno KV call', async () => {
+  const time = { ms: Date.now(), now: () => time.ms }
+  const calls = []
+  // The real KV, every call counted: get(), getMany(), atomic().
+  const counted = {
+    get: (...args) => (calls.push('get'), kv.get(...args)),
+    getMany: (...args) => (calls.push('getMany'), kv.getMany(...args)),
+    atomic: () => (calls.push('atomic'), kv.atomic()),
+  }
+  const store = denoKvSessionData(counted, { prefix: ['overflow', 'cap'], now: time.now })
+  equal(store.maxBlob, DENO_KV_MAX_BLOB, 'the store names its cap')
+  const events = []
+  const sessions = createSessions({ secrets: SECRET, clock: { now: time.now }, onEvent: (e) => events.push(e), overflow: { store } })
+  const session = await sessions.load(null)
+  // About 747,000 sealed characters: past Deno KV's 720,000, under MAX_STORED_CHARS (1 MiB).
+  session.set('profile', 'x'.repeat(560_000))
+  let error
+  try {
+    await sessions.commit(session)
+  } catch (e) {
+    error = e
+  }
+  assert(error instanceof OverflowTooLargeError, `OverflowTooLargeError, not ${error?.name}`)
+  equal(error.code, 'ERR_SESSION_OVERFLOW_TOO_LARGE', 'its code')
+  equal(error.limit, DENO_KV_MAX_BLOB, "the limit is Deno KV's cap")
+  assert(error.size > DENO_KV_MAX_BLOB && error.size <= MAX_STORED_CHARS, `a size between the caps (${error.size})`)
+  equal(error.cause, undefined, 'no store error behind it')
+  deepEqual(calls, [], 'no call reached Deno KV')
+  deepEqual(events.filter((e) => e.type === 'too-large').map((e) => [e.size, e.limit]), [[error.size, DENO_KV_MAX_BLOB]], 'the too-large event, with the same sizes')
+  assert(!events.some((e) => e.type === 'overflow-error'), 'no overflow-error event')
+  equal(await store.get(session.id), undefined, 'nothing stored')
+  // Just under the cap is stored: the cap is the store's, not a lower one.
+  const fits = await sessions.load(null)
+  fits.set('profile', 'x'.repeat(530_000))
+  const cookie = cookieHeader(await sessions.commit(fits))
+  const blob = (await store.get(fits.id)).blob
+  assert(blob.length > 700_000 && blob.length <= DENO_KV_MAX_BLOB, `stored just under the cap (${blob.length})`)
+  equal((await sessions.load(cookie)).get('profile').length, 530_000, 'and read back')
 })
 
 test('lets exactly one of many writes racing from the same version win', async () => {

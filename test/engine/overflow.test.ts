@@ -53,6 +53,33 @@ describe('overflow: configuration', () => {
     expect(bad({ store: {} })).toThrow(/overflow.store must implement get\(\), put\(\) and delete\(\)/)
     expect(bad({ store: memorySessionData(), budget: 100 })).toThrow(/overflow.budget must be a whole number of bytes, at least 512/)
     expect(bad({ store: memorySessionData(), ttl: 5 })).toThrow(ConfigurationError)
+    for (const maxBlob of [0, 1.5, '1000', MAX_STORED_CHARS + 1]) {
+      expect(bad({ store: { ...memorySessionData(), maxBlob } }), String(maxBlob)).toThrow(/overflow.store.maxBlob must be a whole number of characters from 1 to 1048576/)
+    }
+  })
+
+  it("refuses a copy past the store's own maxBlob with OverflowTooLargeError before any store call", async () => {
+    const memory = memorySessionData()
+    const calls: string[] = []
+    const store: SessionDataStore = {
+      maxBlob: 2000,
+      get: (id) => (calls.push('get'), memory.get(id)),
+      put: (id, copy, write) => (calls.push('put'), memory.put(id, copy, write)),
+      delete: (id, options) => (calls.push('delete'), memory.delete(id, options)),
+    }
+    const { sessions, events } = setup(store, { overflow: { store, budget: 1024, timeout: 50 } })
+    const session = await sessions.load(null)
+    session.set('notes', 'x'.repeat(4000))
+    const error = await sessions.commit(session).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(OverflowTooLargeError)
+    expect(error).toMatchObject({ code: 'ERR_SESSION_OVERFLOW_TOO_LARGE', limit: 2000 })
+    expect(calls).toEqual([])
+    expect(events.filter((e) => e.type === 'too-large')).toMatchObject([{ limit: 2000, size: (error as OverflowTooLargeError).size }])
+    // Past the budget and under the cap, it is stored as before.
+    session.set('notes', 'x'.repeat(1200))
+    expect((await sessions.commit(session)).setCookie).toHaveLength(1)
+    expect(calls).toEqual(['put'])
+    expect((await memory.get(session.id))?.blob.length).toBeLessThanOrEqual(2000)
   })
 
   it('moves data to the store past a configured budget smaller than the cookie limit', async () => {
