@@ -2,7 +2,7 @@ import { nowSeconds } from '../limits.js'
 import type { Json, SessionRecord } from '../session/envelope.js'
 import { emit, emitHashed } from '../session/events.js'
 import { timingSafeEqual } from '../session/csrf.js'
-import type { SessionFormat } from '../session/format.js'
+import type { OpenedSession, SessionFormat } from '../session/format.js'
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from '../session/options.js'
 import { checkSubject } from '../session/session.js'
 import { SessionState, type Session, type SessionData } from '../session/session.js'
@@ -110,9 +110,11 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
   const now = nowSeconds(options.now)
   const headers = headersOf(source)
   const incoming: Incoming = transport.read(headers)
-  const binding = await bindingOf(options, headers)
+  // The common case (no hook, no store, no overflow copy) awaits nothing but the token (issue 20 §3).
+  const binding = options.binding === undefined ? undefined : await bindingOf(options, headers)
   const fresh = (cookieNames = incoming.names): SessionState<T> => new SessionState<T>(options, now, { cookieNames, headers, binding: binding?.digest })
-  const accepted = await accept(engine, incoming, binding, now)
+  const opening = accept(engine, incoming, binding, now)
+  const accepted = 'then' in opening ? await opening : opening
   if (!accepted.ok) {
     const session = fresh()
     // Legacy cookies are read only when the client sent no cookie of ours at all: once
@@ -123,7 +125,7 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
     }
     return session
   }
-  const status = await checkRevocation(options, accepted.record, now)
+  const status = options.revocations === undefined || accepted.record.subject === undefined ? 'not-due' : await checkRevocation(options, accepted.record, now)
   if (status === 'revoked' || status === 'unavailable') {
     await emitHashed(options.onEvent, accepted.record.id, (sessionIdHash) =>
       status === 'revoked' ? { type: 'revoked', sessionIdHash } : { type: 'revocation-error', sessionIdHash, operation: 'check', revocationFailure: options.revocationFailure },
@@ -142,7 +144,7 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
   }
   if (status === 'unavailable' && options.revocationFailure === 'closed') return closed()
   // With `overflow`, a cookie that names stored data is filled from the store (docs/OVERFLOW.md).
-  const filled = await openStored(engine, accepted.record, now)
+  const filled = accepted.record.stored === undefined ? { ok: true as const, record: accepted.record } : await openStored(engine, accepted.record, now)
   if (!filled.ok) {
     if (filled.reason === 'unavailable') await readError(options, accepted.record.id)
     if (filled.reason === 'stale') await emitHashed(options.onEvent, accepted.record.id, (sessionIdHash) => ({ type: 'overflow-stale', sessionIdHash }))
@@ -172,12 +174,18 @@ type Accepted = { readonly ok: true; readonly record: SessionRecord; readonly ke
  * Opens the request's token and applies the policy that needs no store: the format's
  * checks, absolute and idle expiry (with the clock skew), and the client binding.
  */
-async function accept({ options, format }: Engine, incoming: Incoming, binding: Binding | undefined, now: number): Promise<Accepted> {
+function accept({ options, format }: Engine, incoming: Incoming, binding: Binding | undefined, now: number): Accepted | Promise<Accepted> {
   if (incoming.token === undefined) {
     if (incoming.reason !== undefined) emit(options.onEvent, { type: 'invalid', reason: incoming.reason })
     return REFUSED
   }
-  const opened = await format.open(incoming.token, now)
+  const opened = format.open(incoming.token, now)
+  // A token seen before opens from the cache without a promise: no await on the hot path.
+  return 'then' in opened ? opened.then((value) => judge(options, value, binding, now)) : judge(options, opened, binding, now)
+}
+
+/** The policy that needs no store, on an opened token: expiry (with the clock skew) and the client binding. */
+function judge(options: ResolvedOptions, opened: OpenedSession, binding: Binding | undefined, now: number): Accepted | Promise<Accepted> {
   if (!opened.ok) {
     emit(options.onEvent, opened.reason === 'expired' ? { type: 'expired', reason: 'header' } : { type: 'invalid', reason: opened.reason })
     return REFUSED
@@ -190,17 +198,17 @@ async function accept({ options, format }: Engine, incoming: Incoming, binding: 
   const expiry = Math.min(record.absoluteExpiry, idleExpiry)
   if (expiry + options.clockSkew <= now) {
     const reason = record.absoluteExpiry === expiry ? 'absolute' : 'idle'
-    await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'expired', sessionIdHash, reason }))
-    return REFUSED
+    return emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'expired', sessionIdHash, reason })).then(() => REFUSED)
   }
   const bound = bindingMatches(record.binding, binding)
   if (!bound && options.bindingMode === 'strict') {
     emit(options.onEvent, { type: 'invalid', reason: 'binding' })
     return REFUSED
   }
+  const accepted: Accepted = { ok: true, record, keyId: opened.keyId, bound }
   // Soft binding: keep the session, report the change (a missing value keeps the old binding).
-  if (!bound) await emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'binding-changed', sessionIdHash }))
-  return { ok: true, record, keyId: opened.keyId, bound }
+  if (!bound) return emitHashed(options.onEvent, record.id, (sessionIdHash) => ({ type: 'binding-changed', sessionIdHash })).then(() => accepted)
+  return accepted
 }
 
 const REFUSED: Accepted = Object.freeze({ ok: false })
@@ -250,7 +258,7 @@ async function commit<T extends SessionData<T>>(engine: Engine, session: Session
   // maxSessions signs out the oldest), never before: see confirmSignIn().
   if (session.confirmDue && token !== undefined && session.subject !== undefined) await confirmSignIn(options, session.subject, session.id)
   if (options.overflow !== undefined) await settleStored(options, session, token !== undefined)
-  const type = session.commitEvent(token !== undefined, plan)
+  const type = options.onEvent === undefined ? undefined : session.commitEvent(token !== undefined, plan)
   if (type !== undefined) {
     await emitHashed(options.onEvent, session.id, (sessionIdHash) =>
       type === 'rotated' ? { type, sessionIdHash, fromKeyId: session.loadedKeyId!, toKeyId: options.secrets[0]!.id } : { type, sessionIdHash },

@@ -27,7 +27,7 @@ export interface SessionFormat {
   /** Seals a record that expires at `expiresAt` (Unix seconds), at time `now`. */
   seal(record: SessionRecord, expiresAt: number, now: number): Promise<string>
   /** Opens a token at time `now`; a refusal carries its reason. */
-  open(token: string, now: number): Promise<OpenedSession>
+  open(token: string, now: number): OpenedSession | Promise<OpenedSession>
 }
 
 /** Makes a format for one configuration; `createSessions` calls it once. */
@@ -124,7 +124,7 @@ export function v1(options: V1Options = {}): TokenFormat {
       open: (token, now) => {
         const opened = openDecoded(codec, token, now, ENVELOPE)
         // Duck-typed: in a vm sandbox (edge runtime) the platform's promises are from another realm.
-        return 'then' in opened ? opened.then(sessionOf) : Promise.resolve(sessionOf(opened))
+        return 'then' in opened ? opened.then(sessionOf) : sessionOf(opened)
       },
     }
   })
