@@ -10,7 +10,7 @@ import { epochKey } from '../dist/keys/ring.js'
 import { makeCodec } from '../dist/keys/codec.js'
 import { normalizeSecrets } from '../dist/keys/secrets.js'
 import { decodeEnvelope, freezeRecord, thawRecord } from '../dist/session/envelope.js'
-import { v1Format } from '../dist/session/format.js'
+import { factoryOf, v1 } from '../dist/session/format.js'
 import { headersOf } from '../dist/engine/request.js'
 import { readCookies } from '../dist/cookie/parse.js'
 import { resolveCookie } from '../dist/cookie/options.js'
@@ -84,7 +84,7 @@ export async function profileCases(bytes) {
   // The unchanged cycle's parts: a session loaded from the cache, committed with nothing to write.
   const loaded = await sessions.load(header)
   if (loaded.isNew) throw new Error('profile: the session did not load')
-  const format = v1Format({ secrets: normalized, purpose: sessions.cookieName, epochSeconds: 3600, maxAgeLimit: 400 * 86400, clockSkew: 30 })
+  const format = factoryOf(v1())({ secrets: normalized, purpose: sessions.cookieName, maxAgeLimit: 400 * 86400, clockSkew: 30 })
   const nowS = Math.floor(Date.now() / 1000)
   for (let i = 0; i < 3; i++) if (!(await format.open(sessionToken, nowS)).ok) throw new Error('profile: the format did not open the token')
   const frozen = decodeEnvelope(sessionPlain)

@@ -128,7 +128,7 @@ async function load<T extends SessionData<T>>(engine: Engine, source: CookieSour
   const status = options.revocations === undefined || accepted.record.subject === undefined ? 'not-due' : await checkRevocation(options, accepted.record, now)
   if (status === 'revoked' || status === 'unavailable') {
     await emitHashed(options.onEvent, accepted.record.id, (sessionIdHash) =>
-      status === 'revoked' ? { type: 'revoked', sessionIdHash } : { type: 'revocation-error', sessionIdHash, operation: 'check', revocationFailure: options.revocationFailure },
+      status === 'revoked' ? { type: 'revoked', sessionIdHash } : { type: 'revocation-error', sessionIdHash, operation: 'check', failure: options.revocationFailure },
     )
     if (status === 'revoked') {
       await dropStored(options, accepted.record)

@@ -122,7 +122,7 @@ export async function revokeIssued(options: ResolvedOptions, issued: IssuedSessi
   try {
     await required(revoking, options.revocationTimeout, 'The revocation store could not revoke the session; a copy of its cookie stays valid. Try again.')
   } catch (error) {
-    await emitHashed(options.onEvent, entry.sessionId, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, operation: 'revoke', revocationFailure: options.revocationFailure }))
+    await emitHashed(options.onEvent, entry.sessionId, (sessionIdHash) => ({ type: 'revocation-error', sessionIdHash, operation: 'revoke', failure: options.revocationFailure }))
     throw error
   }
 }

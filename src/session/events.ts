@@ -63,7 +63,7 @@ export type SessionEvent =
       /** A revocation check on load, or a revocation written by logout(), regenerate() or login(). */
       readonly operation: 'check' | 'revoke'
       /** The configured policy: for a check, what happened to the request. A failed write always throws. */
-      readonly revocationFailure: 'closed' | 'open'
+      readonly failure: 'closed' | 'open'
     }
 
 /** The `type` of a `SessionEvent`: 'created', 'refreshed', 'rotated', 'expired', 'invalid', 'revoked', … */

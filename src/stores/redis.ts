@@ -323,7 +323,7 @@ const encoder = new TextEncoder()
  * @example
  * ```ts
  * import { createClient } from 'redis'
- * // No offline queue: a call while Redis is down rejects at once (then revocationFailure).
+ * // No offline queue: a call while Redis is down rejects at once (then revocation.failure).
  * const client = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true })
  * // Without an 'error' listener node-redis ends the process when Redis goes away.
  * client.on('error', (error) => console.error('redis:', error.message))

@@ -289,7 +289,7 @@ test('two connections to one KV file: a write through one is read through the ot
       else assert(/locked|busy/i.test(String(outcome.reason)), `${ids[i]} rejected with ${outcome.reason}`)
       if (revoked) landed.push(ids[i])
     }
-    console.log(`    ${landed.length} of ${RACERS} landed; ${outcomes.filter((o) => o.status === 'rejected').length} rejected with SQLite's "database is locked" (then revocationFailure applies)`)
+    console.log(`    ${landed.length} of ${RACERS} landed; ${outcomes.filter((o) => o.status === 'rejected').length} rejected with SQLite's "database is locked" (then revocation.failure applies)`)
   } finally {
     second.close()
   }

@@ -4,7 +4,7 @@ import { admin, bunDocumented, freePort, haveRedisServer, importDocumented, remo
 
 // The client blocks of docs/REVOCATION.md, run as they are written, against a redis-server
 // of this file's own that is stopped and started again: during the outage a store call
-// rejects (the engine then follows revocationFailure) and the process lives on (an
+// rejects (the engine then follows revocation.failure) and the process lives on (an
 // unhandled 'error' event would fail the run); once Redis is back, calls work again
 // without a new client.
 

@@ -37,7 +37,7 @@ function setup(revocationFailure: RevocationOptions['failure']) {
   return { clock, state, events, sessions, jar, visit }
 }
 
-describe("revocationFailure: 'open'", () => {
+describe("revocation.failure: 'open'", () => {
   it('accepts the session while the store is down, reports it, and asks again on the next request', async () => {
     const { clock, state, events, visit } = setup('open')
     await visit((s) => s.login('ada'))
@@ -46,7 +46,7 @@ describe("revocationFailure: 'open'", () => {
     const down = await visit()
     expect(down.session.subject).toBe('ada')
     expect(state.checks).toBe(1)
-    expect(events.at(-1)).toEqual(expect.objectContaining({ type: 'revocation-error', operation: 'check', revocationFailure: 'open' }))
+    expect(events.at(-1)).toEqual(expect.objectContaining({ type: 'revocation-error', operation: 'check', failure: 'open' }))
     // Not counted as checked: one second later, inside the window, the store is asked again.
     state.up = true
     clock.advance(1)
@@ -78,7 +78,7 @@ describe("revocationFailure: 'open'", () => {
   })
 })
 
-describe("revocationFailure: 'closed' (the default), for contrast", () => {
+describe("revocation.failure: 'closed' (the default), for contrast", () => {
   it('signs the request out while the store is down and keeps the cookie for the next one', async () => {
     const { clock, state, events, jar, visit } = setup(undefined)
     await visit((s) => s.login('ada'))
@@ -89,7 +89,7 @@ describe("revocationFailure: 'closed' (the default), for contrast", () => {
     expect(down.session.subject).toBeUndefined()
     expect(down.commit.setCookie).toEqual([])
     expect(jar.header()).toBe(before)
-    expect(events.at(-1)).toEqual(expect.objectContaining({ type: 'revocation-error', operation: 'check', revocationFailure: 'closed' }))
+    expect(events.at(-1)).toEqual(expect.objectContaining({ type: 'revocation-error', operation: 'check', failure: 'closed' }))
     state.up = true
     expect((await visit()).session.subject).toBe('ada')
   })

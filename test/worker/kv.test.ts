@@ -101,7 +101,7 @@ describe('revocation against miniflare KV', () => {
     expect(response.status).toBe(200)
     expect(await response.text()).toBe('anonymous')
     expect(response.headers.getSetCookie()).toEqual([])
-    expect(events).toEqual([expect.objectContaining({ type: 'revocation-error', operation: 'check', revocationFailure: 'closed' })])
+    expect(events).toEqual([expect.objectContaining({ type: 'revocation-error', operation: 'check', failure: 'closed' })])
     // KV back: the same cookie works again.
     expect(await (await app(env.SESSION_REVOCATIONS, clock, [], 'user-3').request('/', { headers: { cookie: header(jar) } })).text()).toBe('user-3')
   })
@@ -128,6 +128,6 @@ describe('revocation against miniflare KV', () => {
       updateJar(jar, response)
     }
     expect(reads).toBe(3)
-    expect(events).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ type: 'revocation-error', operation: 'check', revocationFailure: 'open' })))
+    expect(events).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ type: 'revocation-error', operation: 'check', failure: 'open' })))
   })
 })
