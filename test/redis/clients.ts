@@ -19,3 +19,15 @@ export const bun = (client: BunRedisClient): RedisLike => ({
 })
 
 export const upstash = (redis: UpstashRedis): RedisLike => redis
+
+/** A reply as @upstash/redis's default deserialization turns it: each string that parses as JSON is parsed (numbers only when exact). */
+export function upstashDecoded(reply: unknown): unknown {
+  if (Array.isArray(reply)) return reply.map(upstashDecoded)
+  if (typeof reply !== 'string') return reply
+  try {
+    const parsed: unknown = JSON.parse(reply)
+    return typeof parsed === 'number' && String(parsed) !== reply ? reply : parsed
+  } catch {
+    return reply
+  }
+}

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { upstashDecoded } from './clients.js'
 import { LateWriteError, type SessionDataStore } from 'sealed-session'
 import { redisSessionData, type RedisLike } from 'sealed-session/redis'
 import { Clock } from '../support/index.js'
@@ -72,14 +73,3 @@ describe.skipIf(url === undefined)('redisSessionData() on a real redis-server', 
     expect((await b.store.get('race'))?.blob).toBe(`w${results.indexOf(true)}`)
   })
 })
-
-function upstashDecoded(reply: unknown): unknown {
-  if (Array.isArray(reply)) return reply.map(upstashDecoded)
-  if (typeof reply !== 'string') return reply
-  try {
-    const parsed: unknown = JSON.parse(reply)
-    return typeof parsed === 'number' && String(parsed) !== reply ? reply : parsed
-  } catch {
-    return reply
-  }
-}

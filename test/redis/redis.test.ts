@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest'
+import { upstashDecoded } from './clients.js'
 import { ConfigurationError, createSessions, LateWriteError, MAX_SESSIONS_PER_SUBJECT, RevocationUnavailableError } from 'sealed-session'
 import { redisRevocations, type RedisLike } from 'sealed-session/redis'
 import { keysOf } from '../../src/stores/redis.js'
@@ -388,15 +389,3 @@ describe.skipIf(url === undefined)('redisRevocations() on a one-node Redis Clust
     backend({ eval: (script, keys, args) => cluster.eval(script, { keys, arguments: args }) }, clock, () => cluster),
   )
 })
-
-/** A reply as @upstash/redis's default deserialization turns it: each string that parses as JSON is parsed (numbers only when exact). */
-function upstashDecoded(reply: unknown): unknown {
-  if (Array.isArray(reply)) return reply.map(upstashDecoded)
-  if (typeof reply !== 'string') return reply
-  try {
-    const parsed: unknown = JSON.parse(reply)
-    return typeof parsed === 'number' && String(parsed) !== reply ? reply : parsed
-  } catch {
-    return reply
-  }
-}
