@@ -14,6 +14,7 @@
  * thread and measured faster (4.4 vs 7.8 µs per 150-byte seal), so workerd stays on Web
  * Crypto.
  */
+import { builtinModule, probedOnce } from './builtin.js'
 
 /** What an application may ask for: the fastest available path, or Web Crypto only. */
 export type CipherOption = 'auto' | 'webcrypto'
@@ -47,9 +48,6 @@ export interface NativeCrypto {
   createSecretKey(key: Uint8Array): NativeKey
 }
 
-let probed = false
-let available: NativeCrypto | undefined
-
 /**
  * The native cipher, or `undefined` where there is none (or it is slower, on workerd). Probed
  * once per isolate, and only trusted after a known-answer test: a fixed key, IV, header and
@@ -57,33 +55,18 @@ let available: NativeCrypto | undefined
  * test/format/cipher.test.ts), a changed tag must be refused, and zeroing the bytes a key was
  * made from must not change the key (the key ring zeroes them).
  */
-export function nativeCrypto(): NativeCrypto | undefined {
-  if (!probed) {
-    probed = true
-    available = probe()
-  }
-  return available
-}
-
-function probe(): NativeCrypto | undefined {
-  try {
-    if ((globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers') return undefined
-    const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule
-    if (typeof getBuiltinModule !== 'function') return undefined
-    const candidate = (getBuiltinModule as (id: string) => unknown)('node:crypto') as Partial<NativeCrypto> | undefined
-    if (
-      typeof candidate?.createCipheriv !== 'function' ||
-      typeof candidate.createDecipheriv !== 'function' ||
-      typeof candidate.createSecretKey !== 'function'
-    ) {
-      return undefined
-    }
-    const native = candidate as NativeCrypto
-    return knownAnswer(native) ? native : undefined
-  } catch {
+export const nativeCrypto: () => NativeCrypto | undefined = probedOnce((): NativeCrypto | undefined => {
+  const candidate = builtinModule('node:crypto') as Partial<NativeCrypto> | undefined
+  if (
+    typeof candidate?.createCipheriv !== 'function' ||
+    typeof candidate.createDecipheriv !== 'function' ||
+    typeof candidate.createSecretKey !== 'function'
+  ) {
     return undefined
   }
-}
+  const native = candidate as NativeCrypto
+  return knownAnswer(native) ? native : undefined
+})
 
 /** AES-256-GCM, key 00..1f, IV a0..ab, AAD 01 02 00 00 00 03 00 00 00 04, plaintext "sealed-session v1". */
 export const KNOWN_ANSWER: {

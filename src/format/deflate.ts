@@ -21,6 +21,7 @@
  *   so a cookie compressed by another server still opens.
  */
 import { inflateRaw } from './inflate.js'
+import { builtinModule, probedOnce } from './builtin.js'
 
 /** The first plaintext byte of a compressed payload. */
 /**
@@ -123,41 +124,22 @@ export interface NativeZlib {
   inflateRawSync(data: Uint8Array, options: { maxOutputLength: number }): Uint8Array
 }
 
-let probed = false
-let available: NativeZlib | undefined
-
 /**
  * The runtime's zlib, or `undefined` (workerd, browsers, the edge runtime). Probed once per
  * isolate, and trusted only when a round trip gives back its input and `maxOutputLength`
  * stops an inflation that would pass it.
  */
-export function nativeZlib(): NativeZlib | undefined {
-  if (!probed) {
-    probed = true
-    available = probe()
-  }
-  return available
-}
-
-function probe(): NativeZlib | undefined {
+export const nativeZlib: () => NativeZlib | undefined = probedOnce((): NativeZlib | undefined => {
+  const candidate = builtinModule('node:zlib') as Partial<NativeZlib> | undefined
+  if (typeof candidate?.deflateRawSync !== 'function' || typeof candidate.inflateRawSync !== 'function') return undefined
+  const zlib = candidate as NativeZlib
+  const sample = new TextEncoder().encode('{"sealed-session":"deflate","sealed":"session"}'.repeat(4))
+  const back = zlib.inflateRawSync(zlib.deflateRawSync(sample), { maxOutputLength: sample.length })
+  if (back.length !== sample.length || !back.every((b, i) => b === sample[i])) return undefined
   try {
-    // On workerd node:zlib needs nodejs_compat and is no faster: the streams are native there.
-    if ((globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers') return undefined
-    const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule
-    if (typeof getBuiltinModule !== 'function') return undefined
-    const candidate = (getBuiltinModule as (id: string) => unknown)('node:zlib') as Partial<NativeZlib> | undefined
-    if (typeof candidate?.deflateRawSync !== 'function' || typeof candidate.inflateRawSync !== 'function') return undefined
-    const zlib = candidate as NativeZlib
-    const sample = new TextEncoder().encode('{"sealed-session":"deflate","sealed":"session"}'.repeat(4))
-    const back = zlib.inflateRawSync(zlib.deflateRawSync(sample), { maxOutputLength: sample.length })
-    if (back.length !== sample.length || !back.every((b, i) => b === sample[i])) return undefined
-    try {
-      zlib.inflateRawSync(zlib.deflateRawSync(sample), { maxOutputLength: sample.length - 1 })
-      return undefined
-    } catch {
-      return zlib
-    }
-  } catch {
+    zlib.inflateRawSync(zlib.deflateRawSync(sample), { maxOutputLength: sample.length - 1 })
     return undefined
+  } catch {
+    return zlib
   }
-}
+})
