@@ -1,8 +1,7 @@
-import { ConfigurationError } from '../errors.js'
 import { checkOptions } from '../strict.js'
 import { LateWriteError } from '../session/revocation.js'
 import type { SessionDataStore } from '../session/overflow.js'
-import { array, integer, type RedisLike } from './redis.js'
+import { array, hashTagPrefix, integer, LATE_WRITES, type RedisLike } from './redis.js'
 
 /** Options of `redisSessionData()`. */
 export interface RedisSessionDataOptions {
@@ -27,11 +26,8 @@ return { tonumber(v[1]), 'b:' .. v[2] }`
  * KEYS[1]; ARGV expected, version, blob, ttlSeconds, deadline → 1 stored, 0 another version
  * is there, -1 late (Redis's own clock, TIME, past the caller's deadline: nothing written).
  */
-const PUT = `if redis.replicate_commands then redis.replicate_commands() end
-if ARGV[5] ~= '' then
-  local t = redis.call('TIME')
-  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[5]) then return -1 end
-end
+const PUT = `${LATE_WRITES}
+if late(ARGV[5]) then return -1 end
 local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if current ~= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 'b', ARGV[3])
@@ -61,10 +57,7 @@ return 1`
  */
 export function redisSessionData(client: RedisLike, options: RedisSessionDataOptions = {}): SessionDataStore {
   checkOptions('redisSessionData()', options, ['prefix', 'now'])
-  const prefix = options.prefix ?? 'session-data:'
-  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
-    throw new ConfigurationError(`redisSessionData(): the prefix ${JSON.stringify(prefix)} contains "{" or "}"; the store wraps each session id in a {…} hash tag itself.`)
-  }
+  const prefix = hashTagPrefix('redisSessionData()', options.prefix ?? 'session-data:', 'session id')
   const clock = options.now ?? Date.now
   const key = (id: string): string[] => [`${prefix}{${id}}`]
   return {

@@ -103,22 +103,26 @@ end
 return reply`
 
 /**
- * What every write script starts with: KEYS hash, expiries, listed, pending; ARGV[1] the
- * store's clock (ms). `late(deadline)` compares Redis's own clock (TIME, wall clock) with
- * the caller's deadline. Redis 5 and later replicate a script's effects, not the script, so
- * TIME before a write is allowed (replicate_commands switches 4.x to that too).
+ * What every write script of this package starts with (the revocation store's and the
+ * session data store's): `late(deadline)` compares Redis's own clock (TIME, wall clock) with
+ * the caller's deadline in ms ('' for none). Redis 5 and later replicate a script's
+ * effects, not the script, so TIME before a write is allowed (replicate_commands switches
+ * 4.x to that too).
  */
-const WRITE = `if redis.replicate_commands then redis.replicate_commands() end
+export const LATE_WRITES = `if redis.replicate_commands then redis.replicate_commands() end
+local function late(deadline)
+  if deadline == '' then return false end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(deadline)
+end`
+
+/** What every write script of the revocation store starts with: KEYS hash, expiries, listed, pending; ARGV[1] the store's clock (ms). */
+const WRITE = `${LATE_WRITES}
 local H, X, O, P = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local nowMs = tonumber(ARGV[1])
 local now = math.floor(nowMs / 1000)
 local MAX = ${MAX_SESSIONS_PER_SUBJECT}
 local function int(n) return string.format('%d', n) end
-local function late(deadline)
-  if deadline == '' then return false end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(deadline)
-end
 local function unpackEntry(v)
   local c, x, q, a, p, l = string.match(v, '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),(.*)$')
   if not c then error('sealed-session: corrupt session entry') end
@@ -334,12 +338,7 @@ const encoder = new TextEncoder()
  */
 export function redisRevocations(client: RedisLike, options: RedisRevocationsOptions = {}): RevocationStore {
   checkOptions('redisRevocations()', options, ['prefix', 'now'])
-  const prefix = options.prefix ?? 'revoked:'
-  // The prefix ends where the first "{" is: a brace in it would blur the split between
-  // prefix and subject (and move the hash tag), so 'app:' and 'app:admin:' could collide.
-  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
-    throw new ConfigurationError(`redisRevocations(): the prefix ${JSON.stringify(prefix)} contains "{" or "}"; the store wraps each subject in a {…} hash tag itself. Use a prefix without braces, such as 'myapp:sessions:'.`)
-  }
+  const prefix = hashTagPrefix('redisRevocations()', options.prefix ?? 'revoked:', 'subject')
   const clock = options.now ?? Date.now
   const nowMs = (): string => String(Math.floor(clock()))
   const keys = (subject: string): Promise<string[]> => keysOf(prefix, subject)
@@ -398,6 +397,18 @@ export function redisRevocations(client: RedisLike, options: RedisRevocationsOpt
  * - `#` + hex SHA-256 of the subject, when it does not fit.
  * The prefix has no brace, so it ends at the first `{`: prefix and subject split one way only.
  */
+/**
+ * A key prefix for keys `prefix{tag}`. It ends where the first "{" is: a brace in it would
+ * blur the split between prefix and tag (and move the hash tag), so 'app:' and
+ * 'app:admin:' could collide.
+ */
+export function hashTagPrefix(store: string, prefix: unknown, tag: string): string {
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+    throw new ConfigurationError(`${store}: the prefix ${JSON.stringify(prefix)} contains "{" or "}"; the store wraps each ${tag} in a {…} hash tag itself. Use a prefix without braces, such as 'myapp:sessions:'.`)
+  }
+  return prefix
+}
+
 export async function keysOf(prefix: string, subject: string): Promise<string[]> {
   const escaped = /^[~#}]/.test(subject) || subject.length === 0 ? `~${subject}` : subject
   const tag = encoder.encode(escaped).length <= MAX_TAG_BYTES ? escaped : `#${toHex(await sha256(subject))}`
