@@ -2,7 +2,7 @@ import { checkOptions } from '../strict.js'
 import { nowSeconds } from '../limits.js'
 import { LateWriteError } from '../session/revocation.js'
 import { isStoredSession, type SessionDataStore, type StoredSession } from '../session/overflow.js'
-import { checkPrefix } from './kv.js'
+import { checkPrefix, KV_MIN_TTL } from './kv.js'
 
 /**
  * The part of a Workers KV namespace binding the data store uses. `KVNamespace` from
@@ -24,9 +24,6 @@ export interface KVSessionDataOptions {
   /** The clock, in milliseconds: a copy lives `expiresAt` minus now from its write. @default Date.now */
   readonly now?: () => number
 }
-
-/** KV refuses expirations less than 60 seconds ahead. */
-const KV_MIN_TTL = 60
 
 /**
  * Session data (`overflow`) in Workers KV: one key per session id holding the version

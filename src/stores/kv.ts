@@ -30,7 +30,7 @@ export interface KVRevocationsOptions {
 }
 
 /** KV refuses expirations less than 60 seconds ahead. */
-const KV_MIN_TTL = 60
+export const KV_MIN_TTL = 60
 const KV_MAX_KEY_BYTES = 512
 
 /**
