@@ -115,9 +115,7 @@ export async function sealSession<T extends SessionData<T>>(engine: OverflowEngi
   if (size <= Math.min(options.overflow.budget ?? limit, limit)) {
     if (same !== undefined) {
       // Back in the cookie: remove the stored copy, if it is still the one this request read.
-      const removed = await deleteStored(options, same.id, same.version)
-      if (removed === false) await conflict(options, session.id)
-      if (removed === 'unavailable') await storeError(options, session.id, 'delete')
+      if (!(await removeStored(options, same.id, same.version))) await conflict(options, session.id)
     }
     session.nextCopy = undefined
     return full
@@ -163,17 +161,25 @@ const EMPTY: { readonly [key: string]: Json } = Object.freeze({})
 export async function settleStored<T extends SessionData<T>>(options: ResolvedOptions, session: SessionState<T>, sealed: boolean): Promise<void> {
   const held = session.storedCopy
   const next = sealed ? session.nextCopy : held !== undefined && held.id === session.id ? held : undefined
-  if (held !== undefined && held.id !== session.id) {
-    if ((await deleteStored(options, held.id)) === 'unavailable') await storeError(options, held.id, 'delete')
-  }
+  if (held !== undefined && held.id !== session.id) await removeStored(options, held.id)
   session.storedCopy = next
   session.nextCopy = undefined
 }
 
 /** Removes the copy of a session found revoked on load; a failure is reported and left to the store's expiry. */
 export async function dropStored(options: ResolvedOptions, record: SessionRecord): Promise<void> {
-  if (record.stored === undefined) return
-  if ((await deleteStored(options, record.id)) === 'unavailable') await storeError(options, record.id, 'delete')
+  if (record.stored !== undefined) await removeStored(options, record.id)
+}
+
+/**
+ * Removes the copy under `id` (only version `expected`, when given): false when another
+ * version is there. A store that fails is reported (`overflow-error`, 'delete') and the
+ * copy left to its expiry: it can be opened only with its cookie.
+ */
+async function removeStored(options: ResolvedOptions, id: string, expected?: number): Promise<boolean> {
+  const removed = await deleteStored(options, id, expected)
+  if (removed === 'unavailable') await storeError(options, id, 'delete')
+  return removed !== false
 }
 
 async function conflict(options: ResolvedOptions, id: string): Promise<never> {
