@@ -7,7 +7,7 @@
 import { decodeBase64url, encodeBase64url } from '../format/base64url.js'
 import { timingSafeEqual } from '../session/csrf.js'
 import { checkCookieName, checkReaderOptions, shippedReader, type LegacyCookieOptions, type LegacyRead, type LegacyReader } from '../session/legacy.js'
-import { legacyCookie, parseJson, refused, secretList } from './cookies.js'
+import { legacyCookie, sentLegacyNames, parseJson, refused, secretList } from './cookies.js'
 
 /** Options of `authJs()`: the old `AUTH_SECRET` and session cookie name, and `map`. */
 export interface AuthJsOptions extends LegacyCookieOptions<Record<string, unknown>> {
@@ -68,10 +68,7 @@ export function authJs(options: AuthJsOptions): LegacyReader {
     reader: 'auth-js',
     cookieName: name,
     map,
-    sent: (header) => {
-      const found = legacyCookie(header, name, MAX_CHUNKS, path, domain)
-      return found.found ? found.cookies : []
-    },
+    sent: (header) => sentLegacyNames(header, name, MAX_CHUNKS, path, domain),
     async read(header, nowMs): Promise<LegacyRead> {
       const found = legacyCookie(header, name, MAX_CHUNKS, path, domain)
       if (!found.found) return found

@@ -19,6 +19,12 @@ export function legacyCookie(header: string, name: string, maxChunks: number, pa
   return { found: true, cookies, value: incoming.token }
 }
 
+/** The names of a legacy cookie (or its chunks) the request sent, to expire: none when it sent none. */
+export function sentLegacyNames(header: string, name: string, maxChunks: number, path: string, domain: string | undefined): readonly LegacyCookieName[] {
+  const found = legacyCookie(header, name, maxChunks, path, domain)
+  return found.found ? found.cookies : []
+}
+
 /** A refusal of the cookies found. */
 export function refused(cookies: readonly LegacyCookieName[], reason: LegacyRefusal): LegacyRead {
   return { found: true, cookies, ok: false, reason }

@@ -8,7 +8,7 @@ import { ConfigurationError } from '../errors.js'
 import { decodeBase64url, encodeBase64url } from '../format/base64url.js'
 import { timingSafeEqual } from '../session/csrf.js'
 import { checkCookieName, checkReaderOptions, shippedReader, type LegacyCookieOptions, type LegacyRead, type LegacyReader } from '../session/legacy.js'
-import { legacyCookie, parseJson, refused } from './cookies.js'
+import { legacyCookie, sentLegacyNames, parseJson, refused } from './cookies.js'
 
 /** Options of `ironSession()`: those of the old `getIronSession(cookies, { cookieName, password })`, and `map`. */
 export interface IronSessionOptions extends LegacyCookieOptions<Record<string, unknown>> {
@@ -54,10 +54,7 @@ export function ironSession(options: IronSessionOptions): LegacyReader {
     reader: 'iron-session',
     cookieName: name,
     map,
-    sent: (header) => {
-      const found = legacyCookie(header, name, 4, path, domain)
-      return found.found ? found.cookies : []
-    },
+    sent: (header) => sentLegacyNames(header, name, 4, path, domain),
     async read(header, nowMs): Promise<LegacyRead> {
       // iron-session 9 writes at most 4 chunks and reads `name.0` … up to the first gap.
       const found = legacyCookie(header, name, 4, path, domain)

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { checkCookieName, checkReaderOptions, shippedReader, type LegacyCookieOptions, type LegacyRead, type LegacyReader } from '../session/legacy.js'
-import { decodeBase64, legacyCookie, parseJson, refused, secretList } from './cookies.js'
+import { decodeBase64, legacyCookie, sentLegacyNames, parseJson, refused, secretList } from './cookies.js'
 
 /** Options of `reactRouterCookie()`: those of the old `createCookieSessionStorage({ cookie })`, and `map`. */
 export interface ReactRouterCookieOptions extends LegacyCookieOptions<Record<string, unknown>> {
@@ -44,10 +44,7 @@ export function reactRouterCookie(options: ReactRouterCookieOptions): LegacyRead
     reader: 'react-router',
     cookieName: name,
     map,
-    sent: (header) => {
-      const found = legacyCookie(header, name, 1, path, domain)
-      return found.found ? found.cookies : []
-    },
+    sent: (header) => sentLegacyNames(header, name, 1, path, domain),
     async read(header): Promise<LegacyRead> {
       const found = legacyCookie(header, name, 1, path, domain)
       if (!found.found) return found
