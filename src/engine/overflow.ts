@@ -8,7 +8,6 @@ import { isRecord, type Json, type SessionRecord } from '../session/envelope.js'
 import { emitHashed } from '../session/events.js'
 import type { SessionFormat } from '../session/format.js'
 import type { ResolvedOptions } from '../session/options.js'
-import { MAX_STORED_CHARS } from '../session/overflow.js'
 import type { SessionData, SessionState, StoredCopy } from '../session/session.js'
 import type { Transport } from '../transport/transport.js'
 
@@ -124,8 +123,8 @@ export async function sealSession<T extends SessionData<T>>(engine: OverflowEngi
   const payload: { i: string; v: number; d: typeof record.data; f?: typeof record.data } = { i: session.id, v: version, d: record.data }
   if (record.flashes !== undefined && Object.keys(record.flashes).length > 0) payload.f = record.flashes
   const blob = await sealString(codec, encoder.encode(JSON.stringify(payload)), record.absoluteExpiry, now)
-  // Before any store call: the bound of MAX_STORED_CHARS, or the store's own smaller one.
-  const cap = Math.min(options.overflow.maxBlob, MAX_STORED_CHARS)
+  // Before any store call: the bound of MAX_STORED_CHARS, or the store's own smaller one (resolveOverflow()).
+  const cap = options.overflow.maxBlob
   if (blob.length > cap) {
     await emitHashed(options.onEvent, session.id, (sessionIdHash) => ({ type: 'too-large', sessionIdHash, size: blob.length, limit: cap }))
     throw new OverflowTooLargeError(transport.purpose, blob.length, cap)

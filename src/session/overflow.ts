@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors.js'
 import { DEFAULT_REVOCATION_TIMEOUT_MS, duration } from '../limits.js'
-import { refuseUnknownKeys } from '../strict.js'
+import { optionsObject, refuseUnknownKeys } from '../strict.js'
 
 /**
  * Where a session too large for its cookie keeps its data (the `overflow` option):
@@ -97,11 +97,13 @@ export interface ResolvedOverflow {
   readonly maxBlob: number
 }
 
+/** Every key of `OverflowOptions`, checked against the interface at compile time. */
+const OVERFLOW_KEYS = Object.keys({ store: true, budget: true, timeout: true } satisfies Record<keyof OverflowOptions, true>)
+
 /** Checks the `overflow` option: a store with get(), put() and delete(), and a whole-number budget of at least 512 bytes. */
 export function resolveOverflow(overflow: OverflowOptions | undefined): ResolvedOverflow | undefined {
   if (overflow === undefined) return undefined
-  if (typeof overflow !== 'object' || overflow === null) throw new ConfigurationError('overflow must be an object: { store, budget?, timeout? }')
-  refuseUnknownKeys(overflow, { path: 'overflow.', noun: 'an overflow option', known: ['store', 'budget', 'timeout'] })
+  refuseUnknownKeys(optionsObject(overflow, '`overflow` ({ store, budget?, timeout? })'), { path: 'overflow.', noun: 'an option of `overflow`', known: OVERFLOW_KEYS })
   const { store, budget } = overflow
   if (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.put !== 'function' || typeof store.delete !== 'function') {
     throw new ConfigurationError('overflow.store must implement get(), put() and delete() (memorySessionData(), redisSessionData(), kvSessionData(), durableObjectSessionData(), denoKvSessionData())')
