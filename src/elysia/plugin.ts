@@ -1,7 +1,7 @@
 import { Elysia, status, StatusMap } from 'elysia'
 import type { CsrfOptions } from '../engine/csrf.js'
 import type { SessionEngine } from '../engine/engine.js'
-import { adapterConfig, engineFor, lowerSameSite } from '../engine/kit.js'
+import { adapterConfig, engineFor, lowerSameSite, CSRF_REFUSED } from '../engine/kit.js'
 import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
@@ -138,7 +138,7 @@ export function sealedSession<T extends SessionData<T> = Record<string, Json>>(o
         loaded.delete(request)
         set.headers['cache-control'] = 'no-store'
         // Thrown, so the app's onError sees it as any other 403 (code 403).
-        throw status(403, 'Invalid or missing CSRF token')
+        throw status(403, CSRF_REFUSED)
       }
     })
     .derive({ as: 'global' }, function session({ request }): SessionContext<T> {

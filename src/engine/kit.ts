@@ -51,12 +51,15 @@ export function adapterConfig(adapter: string, config: AdapterConfig | undefined
   return { checkCsrf: csrfCheck(config.csrf) }
 }
 
+/** What every adapter says when it refuses a request for its CSRF token, each in its framework's way. */
+export const CSRF_REFUSED = 'Invalid or missing CSRF token'
+
 /**
  * The CSRF refusal for adapters that answer it themselves: 403, never cached, JSON for a
  * client that asked for JSON (SvelteKit's `use:enhance`, `fetch`), text otherwise.
  */
 export function csrfRefusal(request: Request): Response {
-  const message = 'Invalid or missing CSRF token'
+  const message = CSRF_REFUSED
   const headers = { 'cache-control': 'no-store' }
   if (/\bapplication\/json\b/.test(request.headers.get('accept') ?? '')) return Response.json({ message }, { status: 403, headers })
   return new Response(message, { status: 403, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' } })

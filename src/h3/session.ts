@@ -1,7 +1,7 @@
 import { createError, defineEventHandler, getRequestWebStream, type EventHandler, type EventHandlerRequest, type H3Event } from 'h3'
 import type { CsrfCheck, CsrfOptions } from '../engine/csrf.js'
 import type { SessionEngine } from '../engine/engine.js'
-import { adapterConfig, engineFor } from '../engine/kit.js'
+import { adapterConfig, engineFor, CSRF_REFUSED } from '../engine/kit.js'
 import { writeCommit as writeNodeCommit } from '../engine/node-response.js'
 import { SessionTooLargeError } from '../errors.js'
 import type { Json } from '../session/envelope.js'
@@ -87,7 +87,7 @@ export function sealedSession(options: H3SessionOptions, config?: H3SessionConfi
     if (checkCsrf !== undefined && !(await csrfPasses(checkCsrf, event, session))) {
       // A refusal is never stored by a shared cache (RFC 9111 §5.2.2.5).
       event.node.res.setHeader('cache-control', 'no-store')
-      throw createError({ statusCode: 403, statusMessage: 'Forbidden', message: 'Invalid or missing CSRF token' })
+      throw createError({ statusCode: 403, statusMessage: 'Forbidden', message: CSRF_REFUSED })
     }
   })
 }

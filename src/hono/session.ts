@@ -3,7 +3,7 @@ import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
 import { withCommit } from '../transport/commit.js'
 import type { CsrfOptions } from '../engine/csrf.js'
-import { adapterConfig, engineFor } from '../engine/kit.js'
+import { adapterConfig, engineFor, CSRF_REFUSED } from '../engine/kit.js'
 
 export type { CsrfOptions }
 import type { Json } from '../session/envelope.js'
@@ -85,7 +85,7 @@ export function session<T extends SessionData<T> = Record<string, Json>, E exten
     c.set('sessions', sessions)
     // OWASP CSRF cheat sheet: a synchronizer token on every state-changing request.
     if (checkCsrf !== undefined && !(await checkCsrf(c.req.raw, current))) {
-      throw new HTTPException(403, { message: 'Invalid or missing CSRF token' })
+      throw new HTTPException(403, { message: CSRF_REFUSED })
     }
     await next()
     // A handler that failed leaves the session as it was: no half-finished login is sent.

@@ -1,5 +1,5 @@
 import type { SessionEngine } from '../engine/engine.js'
-import { adapterConfig, engineFor } from '../engine/kit.js'
+import { adapterConfig, engineFor, CSRF_REFUSED } from '../engine/kit.js'
 import { SessionError } from '../errors.js'
 import type { Json } from '../session/envelope.js'
 import type { Session, SessionData } from '../session/session.js'
@@ -49,7 +49,7 @@ export class CsrfError extends SessionError {
 
   /** Creates the error. */
   constructor() {
-    super('Invalid or missing CSRF token')
+    super(CSRF_REFUSED)
   }
 }
 
