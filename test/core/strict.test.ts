@@ -27,6 +27,33 @@ describe('options the library does not know are refused, naming the fix (issue 2
     expect(refused({ secrets: SECRET_A, lifetme: {} })).toMatch(/did you mean `lifetime`\?/)
   })
 
+  it("every 0.1 option of CHANGELOG.md's upgrade table is refused naming its new place", () => {
+    // 0.1 key → where the message must send the user (CHANGELOG.md, "Upgrading from 0.1.0").
+    const moved: Record<string, string> = {
+      maxAge: 'lifetime: { maxAge }',
+      idleTimeout: 'lifetime: { idleTimeout }',
+      maxAgeLimit: 'lifetime: { maxAgeLimit }',
+      refreshAfter: 'lifetime: { refreshAfter }',
+      now: 'clock: { now }',
+      clockSkew: 'clock: { skew }',
+      revocations: 'revocation: { store }',
+      revalidateAfter: 'revocation: { store, revalidateAfter }',
+      revocationTimeout: 'revocation: { store, timeout }',
+      revocationFailure: 'revocation: { store, failure }',
+      maxSessions: 'revocation: { store, maxSessions }',
+      maxSessionsPolicy: 'revocation: { store, maxSessions, atLimit }',
+      sessionLabel: 'revocation: { store, label }',
+      bindingMode: 'binding: { value, mode }',
+      transport: 'bearer: { header }',
+      tokenHeader: 'bearer: { header }',
+      cipher: 'format: v1({ cipher })',
+      tokenCache: 'format: v1({ tokenCache })',
+      epochSeconds: 'format: v1({ epochSeconds })',
+      compress: 'format: v1({ compress: true })',
+    }
+    for (const [key, place] of Object.entries(moved)) expect(refused({ secrets: SECRET_A, [key]: undefined }), key).toContain(`\`${place}\``)
+  })
+
   it("0.1's flat options, and typos of them, name the group they moved to", () => {
     expect(refused({ secrets: SECRET_A, maxAge: 60 })).toBe('`maxAge` is not an option of createSessions(): write `lifetime: { maxAge }`')
     expect(refused({ secrets: SECRET_A, maxAgee: 60 })).toBe('`maxAgee` is not an option of createSessions(); did you mean `maxAge`? write `lifetime: { maxAge }`')
