@@ -39,13 +39,8 @@ const { createSessions } = await import(new URL('../../dist/index.js', import.me
 const tally = createTally({ label: '[astro]' })
 const timings = {}
 
-async function check(name, fn) {
-  try {
-    await fn()
-    tally.pass(name)
-  } catch (error) {
-    tally.fail(name, error)
-  }
+function check(name, fn) {
+  return tally.run(name, fn)
 }
 
 // ---------------------------------------------------------------- setup

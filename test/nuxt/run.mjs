@@ -34,13 +34,8 @@ const tally = createTally({ label: '[nuxt]' })
 const timings = {}
 let servedBy = ''
 
-async function check(name, fn) {
-  try {
-    await fn()
-    tally.pass(`${name}${servedBy}`)
-  } catch (error) {
-    tally.fail(`${name}${servedBy}`, error)
-  }
+function check(name, fn) {
+  return tally.run(`${name}${servedBy}`, fn)
 }
 
 const versionOf = (node) => spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim()

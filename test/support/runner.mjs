@@ -53,6 +53,15 @@ export function createTally({ label = '' } = {}) {
       console.log(`${prefix}not ok - ${name}${ms === undefined ? '' : ` (${Math.round(ms)} ms)`}`)
       if (reason !== undefined && reason !== '') console.log(indent(describe(reason)))
     },
+    /** One check that throws to fail: `fn` resolving passes, its error fails with the error's message. */
+    async run(name, fn) {
+      try {
+        await fn()
+        tally.pass(name)
+      } catch (error) {
+        tally.fail(name, error)
+      }
+    },
     /** One assertion-style check: `ok` true passes, anything else fails with `detail`. */
     check(name, ok, detail = '') {
       if (ok === true) tally.pass(name)

@@ -43,13 +43,8 @@ const timings = {}
 /** Which Node serves the app, in each check's name once the build is done. */
 let servedBy = ''
 
-async function check(name, fn) {
-  try {
-    await fn()
-    tally.pass(`${name}${servedBy}`)
-  } catch (error) {
-    tally.fail(`${name}${servedBy}`, error)
-  }
+function check(name, fn) {
+  return tally.run(`${name}${servedBy}`, fn)
 }
 
 // ---------------------------------------------------------------- setup
