@@ -5,7 +5,7 @@ import { adapterConfig, engineFor, lowerSameSite, CSRF_REFUSED } from '../engine
 import type { Json } from '../session/envelope.js'
 import type { SessionOptions } from '../session/options.js'
 import type { Session, SessionData } from '../session/session.js'
-import { applyCommit, mergedListHeader, type SessionCommit } from '../transport/commit.js'
+import { applyCommit, writeCommitHeaders, type SessionCommit } from '../transport/commit.js'
 
 export type { CsrfOptions }
 
@@ -191,14 +191,14 @@ function writeCommit(set: ElysiaSet, commit: SessionCommit): void {
       }
     }
   }
-  for (const [name, value] of commit.headers) {
-    const key = name.toLowerCase()
-    const current = set.headers[key]
-    if (key === 'cache-control' || key === 'vary') {
-      const merged = mergedListHeader(name, current === undefined ? undefined : String(current), value)
-      if (merged !== undefined) set.headers[key] = merged
-    } else {
-      set.headers[key] = value
-    }
-  }
+  writeCommitHeaders(
+    commit,
+    (name) => {
+      const current = set.headers[name.toLowerCase()]
+      return current === undefined ? undefined : String(current)
+    },
+    (name, value) => {
+      set.headers[name.toLowerCase()] = value
+    },
+  )
 }

@@ -1,4 +1,4 @@
-import { mergedListHeader, type SessionCommit } from '../transport/commit.js'
+import { writeCommitHeaders, type SessionCommit } from '../transport/commit.js'
 
 // Part of the adapter kit: a commit written onto a Node-style response, shared by the
 // adapters whose framework hands over Node's `ServerResponse` (sealed-session/node, and h3,
@@ -31,13 +31,10 @@ export function writeCommit(res: NodeResponse, commit: SessionCommit): void {
     const before = current === undefined ? [] : typeof current === 'object' ? current : [String(current)]
     res.setHeader('Set-Cookie', [...before, ...commit.setCookie])
   }
-  for (const [name, value] of commit.headers) {
-    if (name === 'Cache-Control' || name === 'Vary') {
-      const current = res.getHeader(name)
-      const merged = mergedListHeader(name, current === undefined ? undefined : typeof current === 'object' ? current.join(', ') : String(current), value)
-      if (merged !== undefined) res.setHeader(name, merged)
-    } else {
-      res.setHeader(name, value)
-    }
-  }
+  writeCommitHeaders(commit, (name) => headerText(res.getHeader(name)), (name, value) => res.setHeader(name, value))
+}
+
+/** A header as Node (or Fastify) holds it, as one comma-separated string. */
+export function headerText(value: number | string | readonly string[] | undefined): string | undefined {
+  return value === undefined ? undefined : typeof value === 'object' ? value.join(', ') : String(value)
 }

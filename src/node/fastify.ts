@@ -1,7 +1,8 @@
 import type { SessionEngine } from '../engine/engine.js'
 import { adapterConfig, engineFor } from '../engine/kit.js'
 import type { Session } from '../session/session.js'
-import { mergedListHeader } from '../transport/commit.js'
+import { writeCommitHeaders } from '../transport/commit.js'
+import { headerText } from '../engine/node-response.js'
 import { CsrfError, type RegisteredData } from './express.js'
 import { csrfRequest, headersOf, type NodeRequest, type NodeSessionConfig, type NodeSessionOptions } from './http.js'
 
@@ -110,15 +111,7 @@ export function fastifySession(options: NodeSessionOptions<FastifyRequestLike>, 
       if (state === undefined || reply.statusCode >= 500) return payload
       const commit = await state.sessions.commit(state.session)
       for (const value of commit.setCookie) reply.header('set-cookie', value)
-      for (const [name, value] of commit.headers) {
-        if (name === 'Cache-Control' || name === 'Vary') {
-          const current = reply.getHeader(name)
-          const merged = mergedListHeader(name, current === undefined ? undefined : typeof current === 'object' ? current.join(', ') : String(current), value)
-          if (merged !== undefined) reply.header(name, merged)
-        } else {
-          reply.header(name, value)
-        }
-      }
+      writeCommitHeaders(commit, (name) => headerText(reply.getHeader(name)), (name, value) => reply.header(name, value))
       return payload
     })
   }

@@ -53,9 +53,23 @@ export function bearerCommit(header: string, token: string): SessionCommit {
  */
 export function applyCommit(headers: Headers, commit: SessionCommit): void {
   for (const value of commit.setCookie) headers.append('Set-Cookie', value)
+  writeCommitHeaders(commit, (name) => headers.get(name), (name, value) => headers.set(name, value))
+}
+
+/**
+ * Writes a commit's headers (not its cookies) onto any response's headers, through `get`
+ * and `set`: `no-store` merged into Cache-Control and the token into Vary
+ * (`mergedListHeader()`), the others set. The one loop of `applyCommit()` and the adapters
+ * that write onto their framework's own header store (Node's response, Elysia's `set`).
+ */
+export function writeCommitHeaders(commit: SessionCommit, get: (name: string) => string | null | undefined, set: (name: string, value: string) => void): void {
   for (const [name, value] of commit.headers) {
-    if (name === 'Cache-Control' || name === 'Vary') mergeListHeader(headers, name, value)
-    else headers.set(name, value)
+    if (name === 'Cache-Control' || name === 'Vary') {
+      const merged = mergedListHeader(name, get(name), value)
+      if (merged !== undefined) set(name, merged)
+    } else {
+      set(name, value)
+    }
   }
 }
 
@@ -73,12 +87,6 @@ export function withCommit(response: Response, commit: SessionCommit): Response 
     applyCommit(copy.headers, commit)
     return copy
   }
-}
-
-/** Adds `token` to a comma-separated header unless an equal token (or `*`) is there. */
-function mergeListHeader(headers: Headers, name: string, token: string): void {
-  const merged = mergedListHeader(name, headers.get(name), token)
-  if (merged !== undefined) headers.set(name, merged)
 }
 
 /**
